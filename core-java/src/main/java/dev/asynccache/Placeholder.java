@@ -1,0 +1,2 @@
+package dev.asynccache;
+final class Placeholder {}
