@@ -1,0 +1,293 @@
+package dev.asynccache;
+
+import dev.asynccache.persistence.PersistenceBackend;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.StringJoiner;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Builds an {@link AsyncCache}. Obtain one with {@link AsyncCache#builder()}.
+ *
+ * <p>Each option may be set once ({@link IllegalStateException} otherwise); a bad value fails at
+ * once with {@link IllegalArgumentException} naming the option and the value; options that clash
+ * fail at {@link #build()}. Defaults: {@code maxSize} 128, no default TTL, {@code batchWindow} 5
+ * ms, {@code maxBatchSize} 100, no {@code loadTimeout}, {@link TimeSource#system()}, no
+ * persistence.
+ *
+ * <p>A builder is not thread-safe; the caches it builds are.
+ *
+ * <pre>{@code
+ * AsyncCache<String, User> users = AsyncCache.builder()
+ *     .maxSize(10_000)
+ *     .defaultTtl(Duration.ofMinutes(5))
+ *     .build();
+ * }</pre>
+ */
+public final class AsyncCacheBuilder {
+  static final long DEFAULT_MAX_SIZE = 128;
+  static final Duration DEFAULT_BATCH_WINDOW = Duration.ofMillis(5);
+  static final int DEFAULT_MAX_BATCH_SIZE = 100;
+  static final long UNBOUNDED = Long.MAX_VALUE;
+
+  private long maxSize = -1;
+  private @Nullable Duration defaultTtl;
+  private @Nullable Duration batchWindow;
+  private int maxBatchSize = -1;
+  private @Nullable Duration loadTimeout;
+  private @Nullable TimeSource timeSource;
+  private @Nullable PersistenceBackend<?, ?> persistence;
+  private @Nullable Boolean saveOnShutdown;
+  private @Nullable Duration saveInterval;
+
+  AsyncCacheBuilder() {}
+
+  /**
+   * Bounds the cache to {@code maxSize} entries; the least recently used are evicted beyond it.
+   *
+   * @param maxSize the bound, at least 1 (default 128)
+   * @return this builder
+   * @throws IllegalArgumentException if {@code maxSize < 1}
+   * @throws IllegalStateException if the size was already set
+   */
+  public AsyncCacheBuilder maxSize(long maxSize) {
+    requireUnset(this.maxSize == -1, "maxSize");
+    if (maxSize < 1) {
+      throw new IllegalArgumentException("maxSize must be at least 1, was " + maxSize);
+    }
+    this.maxSize = maxSize;
+    return this;
+  }
+
+  /**
+   * Removes the size bound: entries leave only by TTL, {@code delete} or {@code clear}.
+   *
+   * @return this builder
+   * @throws IllegalStateException if the size was already set
+   */
+  public AsyncCacheBuilder unbounded() {
+    requireUnset(this.maxSize == -1, "maxSize");
+    this.maxSize = UNBOUNDED;
+    return this;
+  }
+
+  /**
+   * Sets the time to live of entries written without an explicit {@link Ttl} (default: none, they
+   * never expire).
+   *
+   * @param ttl the default time to live, positive
+   * @return this builder
+   * @throws NullPointerException if {@code ttl} is null
+   * @throws IllegalArgumentException if {@code ttl} is zero or negative
+   * @throws IllegalStateException if it was already set
+   */
+  public AsyncCacheBuilder defaultTtl(Duration ttl) {
+    requireUnset(defaultTtl == null, "defaultTtl");
+    this.defaultTtl = requirePositive(ttl, "defaultTtl");
+    return this;
+  }
+
+  /**
+   * Sets how long a batch collects keys before its batch loader is called (default 5 ms). Zero
+   * dispatches as soon as a dispatcher thread runs.
+   *
+   * @param window the batch window, zero or more
+   * @return this builder
+   * @throws NullPointerException if {@code window} is null
+   * @throws IllegalArgumentException if {@code window} is negative
+   * @throws IllegalStateException if it was already set
+   */
+  public AsyncCacheBuilder batchWindow(Duration window) {
+    requireUnset(batchWindow == null, "batchWindow");
+    Objects.requireNonNull(window, "batchWindow must not be null");
+    if (window.isNegative()) {
+      throw new IllegalArgumentException("batchWindow must not be negative, was " + window);
+    }
+    this.batchWindow = window;
+    return this;
+  }
+
+  /**
+   * Sets the most keys passed to one batch loader call (default 100). A batch that fills up is
+   * dispatched at once.
+   *
+   * @param maxBatchSize at least 1
+   * @return this builder
+   * @throws IllegalArgumentException if {@code maxBatchSize < 1}
+   * @throws IllegalStateException if it was already set
+   */
+  public AsyncCacheBuilder maxBatchSize(int maxBatchSize) {
+    requireUnset(this.maxBatchSize == -1, "maxBatchSize");
+    if (maxBatchSize < 1) {
+      throw new IllegalArgumentException("maxBatchSize must be at least 1, was " + maxBatchSize);
+    }
+    this.maxBatchSize = maxBatchSize;
+    return this;
+  }
+
+  /**
+   * Bounds how long a load or batch may run (default: no bound). A load that overruns is
+   * interrupted and its waiters get a {@link LoadTimeoutException}. With a timeout set, loaders
+   * run on the cache's virtual threads, never on the caller's.
+   *
+   * @param timeout positive
+   * @return this builder
+   * @throws NullPointerException if {@code timeout} is null
+   * @throws IllegalArgumentException if {@code timeout} is zero or negative
+   * @throws IllegalStateException if it was already set
+   */
+  public AsyncCacheBuilder loadTimeout(Duration timeout) {
+    requireUnset(loadTimeout == null, "loadTimeout");
+    this.loadTimeout = requirePositive(timeout, "loadTimeout");
+    return this;
+  }
+
+  /**
+   * Sets the clock used for expiry and load timing (default {@link TimeSource#system()}); tests
+   * pass a clock they move by hand.
+   *
+   * @param timeSource the clock
+   * @return this builder
+   * @throws NullPointerException if {@code timeSource} is null
+   * @throws IllegalStateException if it was already set
+   */
+  public AsyncCacheBuilder timeSource(TimeSource timeSource) {
+    requireUnset(this.timeSource == null, "timeSource");
+    this.timeSource = Objects.requireNonNull(timeSource, "timeSource must not be null");
+    return this;
+  }
+
+  /**
+   * Gives the cache a persistence backend for {@code saveToBackend()}/{@code loadFromBackend()}
+   * and, if the backend is write-through, for every change. The cache closes it on {@code
+   * close()}. Its key and value types must match the cache's.
+   *
+   * @param backend the backend
+   * @return this builder
+   * @throws NullPointerException if {@code backend} is null
+   * @throws IllegalStateException if it was already set
+   */
+  public AsyncCacheBuilder persistence(PersistenceBackend<?, ?> backend) {
+    requireUnset(persistence == null, "persistence");
+    this.persistence = Objects.requireNonNull(backend, "persistence backend must not be null");
+    return this;
+  }
+
+  /**
+   * Saves a snapshot to the persistence backend when the cache is closed and when the JVM shuts
+   * down (default {@code false}).
+   *
+   * @param enabled whether to save on shutdown
+   * @return this builder
+   * @throws IllegalStateException if it was already set
+   */
+  public AsyncCacheBuilder saveOnShutdown(boolean enabled) {
+    requireUnset(saveOnShutdown == null, "saveOnShutdown");
+    this.saveOnShutdown = enabled;
+    return this;
+  }
+
+  /**
+   * Saves a snapshot to the persistence backend every {@code interval} (default: never).
+   *
+   * @param interval positive
+   * @return this builder
+   * @throws NullPointerException if {@code interval} is null
+   * @throws IllegalArgumentException if {@code interval} is zero or negative
+   * @throws IllegalStateException if it was already set
+   */
+  public AsyncCacheBuilder saveInterval(Duration interval) {
+    requireUnset(saveInterval == null, "saveInterval");
+    this.saveInterval = requirePositive(interval, "saveInterval");
+    return this;
+  }
+
+  /**
+   * Builds the cache.
+   *
+   * @param <K> the key type
+   * @param <V> the value type
+   * @return a new cache
+   * @throws IllegalStateException if {@code saveOnShutdown} or {@code saveInterval} is set without
+   *     a persistence backend
+   */
+  public <K, V> AsyncCache<K, V> build() {
+    if (persistence == null && (Boolean.TRUE.equals(saveOnShutdown) || saveInterval != null)) {
+      throw new IllegalStateException(
+          "saveOnShutdown and saveInterval need a persistence backend: call persistence(...)");
+    }
+    return new DefaultAsyncCache<>(this);
+  }
+
+  long maxSizeOrDefault() {
+    return maxSize == -1 ? DEFAULT_MAX_SIZE : maxSize;
+  }
+
+  /** The default TTL in nanoseconds, or -1 for none. */
+  long defaultTtlNanos() {
+    return defaultTtl == null ? -1 : Ttl.saturatedNanos(defaultTtl);
+  }
+
+  long batchWindowNanos() {
+    return Ttl.saturatedNanos(batchWindow == null ? DEFAULT_BATCH_WINDOW : batchWindow);
+  }
+
+  int maxBatchSizeOrDefault() {
+    return maxBatchSize == -1 ? DEFAULT_MAX_BATCH_SIZE : maxBatchSize;
+  }
+
+  /** The load timeout in nanoseconds, or -1 for none. */
+  long loadTimeoutNanos() {
+    return loadTimeout == null ? -1 : Ttl.saturatedNanos(loadTimeout);
+  }
+
+  TimeSource timeSourceOrDefault() {
+    return timeSource == null ? TimeSource.system() : timeSource;
+  }
+
+  @Nullable PersistenceBackend<?, ?> persistence() {
+    return persistence;
+  }
+
+  boolean saveOnShutdownOrDefault() {
+    return Boolean.TRUE.equals(saveOnShutdown);
+  }
+
+  @Nullable Duration saveInterval() {
+    return saveInterval;
+  }
+
+  private static void requireUnset(boolean unset, String option) {
+    if (!unset) {
+      throw new IllegalStateException(option + " was already set");
+    }
+  }
+
+  private static Duration requirePositive(Duration d, String option) {
+    Objects.requireNonNull(d, option + " must not be null");
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(option + " must be positive, was " + d);
+    }
+    return d;
+  }
+
+  /** Lists the options that were set. */
+  @Override
+  public String toString() {
+    StringJoiner s = new StringJoiner(", ", "AsyncCacheBuilder{", "}");
+    if (maxSize == UNBOUNDED) {
+      s.add("unbounded");
+    } else if (maxSize != -1) {
+      s.add("maxSize=" + maxSize);
+    }
+    if (defaultTtl != null) s.add("defaultTtl=" + defaultTtl);
+    if (batchWindow != null) s.add("batchWindow=" + batchWindow);
+    if (maxBatchSize != -1) s.add("maxBatchSize=" + maxBatchSize);
+    if (loadTimeout != null) s.add("loadTimeout=" + loadTimeout);
+    if (timeSource != null) s.add("timeSource=" + timeSource);
+    if (persistence != null) s.add("persistence=" + persistence);
+    if (saveOnShutdown != null) s.add("saveOnShutdown=" + saveOnShutdown);
+    if (saveInterval != null) s.add("saveInterval=" + saveInterval);
+    return s.toString();
+  }
+}

@@ -1,0 +1,733 @@
+package dev.asynccache;
+
+import dev.asynccache.persistence.PersistedEntry;
+import dev.asynccache.persistence.PersistenceBackend;
+import java.io.InterruptedIOException;
+import java.nio.channels.ClosedByInterruptException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The {@link AsyncCache} that {@link AsyncCacheBuilder#build()} returns. */
+final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
+  private static final Logger LOG = LoggerFactory.getLogger(DefaultAsyncCache.class);
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  private final EntryStore<K, V> store;
+  private final ConcurrentHashMap<K, InFlightLoad<K, V>> inFlight = new ConcurrentHashMap<>();
+  private final StatsCounters stats = new StatsCounters();
+  private final CacheThreads threads;
+  private final BatchDispatcher<K, V> batches;
+  private final TimeSource time;
+  private final long maxSize;
+  private final long defaultTtlNanos;
+  private final long loadTimeoutNanos;
+  private final @Nullable PersistenceBackend<K, V> backend;
+  private final boolean writeThrough;
+  private final boolean saveOnShutdown;
+  private final @Nullable Thread shutdownHook;
+  private final ReentrantLock saveLock = new ReentrantLock();
+  private final ReentrantLock closeLock = new ReentrantLock();
+  private volatile boolean closed;
+
+  @SuppressWarnings("unchecked")
+  DefaultAsyncCache(AsyncCacheBuilder b) {
+    String name = "async-cache-" + INSTANCES.incrementAndGet();
+    this.time = b.timeSourceOrDefault();
+    this.maxSize = b.maxSizeOrDefault();
+    this.defaultTtlNanos = b.defaultTtlNanos();
+    this.loadTimeoutNanos = b.loadTimeoutNanos();
+    this.backend = (PersistenceBackend<K, V>) b.persistence();
+    this.writeThrough = backend != null && backend.isWriteThrough();
+    this.store = new EntryStore<>(maxSize, time, writeThrough ? backend : null);
+    this.threads = new CacheThreads(name);
+    this.batches =
+        new BatchDispatcher<K, V>(
+            b.maxBatchSizeOrDefault(), b.batchWindowNanos(), threads, this::runBatch);
+    this.saveOnShutdown = b.saveOnShutdownOrDefault();
+    Duration interval = b.saveInterval();
+    if (interval != null) {
+      threads.scheduleAtFixedRate(() -> threads.start(this::saveQuietly), interval);
+    }
+    if (saveOnShutdown) {
+      Thread hook = new Thread(this::saveQuietly, name + "-shutdown-save");
+      Runtime.getRuntime().addShutdownHook(hook);
+      this.shutdownHook = hook;
+    } else {
+      this.shutdownHook = null;
+    }
+  }
+
+  // ----- reads -----
+
+  @Override
+  public @Nullable V getIfPresent(K key) {
+    requireKey(key);
+    checkOpen();
+    Node<K, V> node = store.getLive(key);
+    if (node != null) {
+      stats.hits.increment();
+      return node.value;
+    }
+    stats.misses.increment();
+    return null;
+  }
+
+  @Override
+  public @Nullable V get(K key, Loader<? extends V> loader) {
+    return get(key, Ttl.cacheDefault(), loader);
+  }
+
+  @Override
+  public @Nullable V get(K key, Ttl ttl, Loader<? extends V> loader) {
+    requireKey(key);
+    Objects.requireNonNull(ttl, "ttl must not be null");
+    Objects.requireNonNull(loader, "loader must not be null");
+    checkOpen();
+    Node<K, V> node = store.getLive(key);
+    if (node != null) {
+      stats.hits.increment();
+      return node.value;
+    }
+    stats.misses.increment();
+    Acquired<K, V> acquired = acquire(key, ttl.toNanos(defaultTtlNanos));
+    InFlightLoad<K, V> load = acquired.load;
+    if (acquired.mustStart) {
+      if (loadTimeoutNanos < 0) {
+        runLoad(load, loader, true);
+      } else {
+        startOnThread(load, loader);
+      }
+    }
+    return await(load, !acquired.mustStart);
+  }
+
+  @Override
+  public CompletableFuture<@Nullable V> getAsync(K key, Loader<? extends V> loader) {
+    return getAsync(key, Ttl.cacheDefault(), loader);
+  }
+
+  @Override
+  public CompletableFuture<@Nullable V> getAsync(K key, Ttl ttl, Loader<? extends V> loader) {
+    requireKey(key);
+    Objects.requireNonNull(ttl, "ttl must not be null");
+    Objects.requireNonNull(loader, "loader must not be null");
+    checkOpen();
+    Node<K, V> node = store.getLive(key);
+    if (node != null) {
+      stats.hits.increment();
+      return CompletableFuture.completedFuture(node.value);
+    }
+    stats.misses.increment();
+    try {
+      Acquired<K, V> acquired = acquire(key, ttl.toNanos(defaultTtlNanos));
+      if (acquired.mustStart) {
+        startOnThread(acquired.load, loader);
+      }
+      return acquired.load.future.copy();
+    } catch (RecursiveLoadException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public @Nullable V get(K key, BatchLoader<K, ? extends V> batchLoader) {
+    requireKey(key);
+    Objects.requireNonNull(batchLoader, "batchLoader must not be null");
+    checkOpen();
+    Node<K, V> node = store.getLive(key);
+    if (node != null) {
+      stats.hits.increment();
+      return node.value;
+    }
+    stats.misses.increment();
+    Acquired<K, V> acquired = acquire(key, defaultTtlNanos);
+    if (acquired.mustStart) {
+      batches.enqueue(batchLoader, acquired.load);
+    }
+    return await(acquired.load, !acquired.mustStart);
+  }
+
+  @Override
+  public CompletableFuture<@Nullable V> getAsync(K key, BatchLoader<K, ? extends V> batchLoader) {
+    requireKey(key);
+    Objects.requireNonNull(batchLoader, "batchLoader must not be null");
+    checkOpen();
+    Node<K, V> node = store.getLive(key);
+    if (node != null) {
+      stats.hits.increment();
+      return CompletableFuture.completedFuture(node.value);
+    }
+    stats.misses.increment();
+    try {
+      Acquired<K, V> acquired = acquire(key, defaultTtlNanos);
+      if (acquired.mustStart) {
+        batches.enqueue(batchLoader, acquired.load);
+      }
+      return acquired.load.future.copy();
+    } catch (RecursiveLoadException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public Map<K, V> getAll(Collection<? extends K> keys, BatchLoader<K, ? extends V> batchLoader) {
+    Map<K, V> found = new LinkedHashMap<>();
+    Map<K, InFlightLoad<K, V>> waiting = startAll(keys, batchLoader, found);
+    for (Map.Entry<K, InFlightLoad<K, V>> e : waiting.entrySet()) {
+      V value = await(e.getValue(), true);
+      if (value != null) {
+        found.put(e.getKey(), value);
+      }
+    }
+    return found;
+  }
+
+  @Override
+  public CompletableFuture<Map<K, V>> getAllAsync(
+      Collection<? extends K> keys, BatchLoader<K, ? extends V> batchLoader) {
+    Map<K, V> found = new LinkedHashMap<>();
+    Map<K, InFlightLoad<K, V>> waiting;
+    try {
+      waiting = startAll(keys, batchLoader, found);
+    } catch (RecursiveLoadException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<?>[] all =
+        waiting.values().stream().map(l -> l.future).toArray(CompletableFuture<?>[]::new);
+    return CompletableFuture.allOf(all)
+        .thenApply(
+            done -> {
+              for (Map.Entry<K, InFlightLoad<K, V>> e : waiting.entrySet()) {
+                V value = e.getValue().future.join();
+                if (value != null) {
+                  found.put(e.getKey(), value);
+                }
+              }
+              return found;
+            });
+  }
+
+  /** Serves the cached keys into {@code found} and starts or joins loads of the others. */
+  private Map<K, InFlightLoad<K, V>> startAll(
+      Collection<? extends K> keys, BatchLoader<K, ? extends V> batchLoader, Map<K, V> found) {
+    Objects.requireNonNull(keys, "keys must not be null");
+    Objects.requireNonNull(batchLoader, "batchLoader must not be null");
+    Set<K> distinct = new LinkedHashSet<>(keys.size());
+    for (K key : keys) {
+      distinct.add(requireKey(key));
+    }
+    checkOpen();
+    Map<K, InFlightLoad<K, V>> waiting = new LinkedHashMap<>();
+    boolean enqueued = false;
+    for (K key : distinct) {
+      Node<K, V> node = store.getLive(key);
+      if (node != null) {
+        stats.hits.increment();
+        found.put(key, node.value);
+        continue;
+      }
+      stats.misses.increment();
+      Acquired<K, V> acquired = acquire(key, defaultTtlNanos);
+      if (acquired.mustStart) {
+        batches.enqueue(batchLoader, acquired.load);
+        enqueued = true;
+      }
+      waiting.put(key, acquired.load);
+    }
+    if (enqueued) {
+      batches.flush(batchLoader);
+    }
+    return waiting;
+  }
+
+  // ----- single-flight -----
+
+  /** The load a miss waits for, and whether the caller created it and must start it. */
+  private record Acquired<K, V>(InFlightLoad<K, V> load, boolean mustStart) {}
+
+  private Acquired<K, V> acquire(K key, long ttlNanos) {
+    for (; ; ) {
+      InFlightLoad<K, V> existing = inFlight.get(key);
+      if (existing != null) {
+        if (LoadFrame.callerIsRunning(existing)) {
+          throw new RecursiveLoadException(
+              "the loader of key " + key + " asked the cache for that same key (directly or"
+                  + " through nested loads); it would wait for itself forever");
+        }
+        if (existing.tryJoin()) {
+          stats.joinedLoads.increment();
+          return new Acquired<>(existing, false);
+        }
+        Thread.onSpinWait(); // sealed: it is leaving the map; look again
+        continue;
+      }
+      InFlightLoad<K, V> load = new InFlightLoad<>(key, ttlNanos, LoadFrame.current());
+      if (inFlight.putIfAbsent(key, load) != null) {
+        continue;
+      }
+      // A load may have published the key between our miss and our registration.
+      Node<K, V> node = store.peekLive(key);
+      if (node != null) {
+        if (load.trySettle()) {
+          inFlight.remove(key, load);
+          load.future.complete(node.value);
+        }
+        return new Acquired<>(load, false);
+      }
+      if (closed) { // close() may have swept the in-flight loads before we registered
+        settleFailure(load, closedWhileLoading(key), false);
+      }
+      return new Acquired<>(load, true);
+    }
+  }
+
+  private void startOnThread(InFlightLoad<K, V> load, Loader<? extends V> loader) {
+    try {
+      threads.start(() -> runLoad(load, loader, false));
+    } catch (CacheClosedException e) {
+      settleFailure(load, e, false);
+    }
+  }
+
+  /** Runs {@code loader} for {@code load} on the calling thread and settles the load. */
+  private void runLoad(InFlightLoad<K, V> load, Loader<? extends V> loader, boolean inline) {
+    Thread self = Thread.currentThread();
+    load.runner = self;
+    if (!inline) {
+      armTimeout(List.of(load));
+    }
+    LoadFrame saved = LoadFrame.enter(List.of(load), load.origin);
+    long start = time.nanoTime();
+    try {
+      if (writeThrough && tryLoadFromBackend(load)) {
+        return;
+      }
+      V value = loader.load();
+      stats.loadTimeNanos.add(time.nanoTime() - start);
+      settleSuccess(load, value);
+    } catch (Throwable t) {
+      stats.loadTimeNanos.add(time.nanoTime() - start);
+      if (inline && !load.isSettled() && interruptCaused(t) && !load.sealIfUnwaited()) {
+        // The caller that ran the loader was interrupted, but others wait: hand the load over
+        // to a thread of the cache, and let this caller leave with its interrupt.
+        self.interrupt();
+        startOnThread(load, loader);
+        return;
+      }
+      settleFailure(load, t, true);
+    } finally {
+      load.runner = null;
+      LoadFrame.exit(saved);
+    }
+  }
+
+  /** Write-through mode: serves a miss from the backend if it holds the key. */
+  private boolean tryLoadFromBackend(InFlightLoad<K, V> load) {
+    PersistenceBackend<K, V> b = Objects.requireNonNull(backend);
+    PersistedEntry<K, V> entry = b.get(load.key);
+    long nowMillis = System.currentTimeMillis();
+    if (entry == null || entry.isExpiredAt(nowMillis)) {
+      return false;
+    }
+    if (!load.trySettle()) {
+      return true;
+    }
+    long nowNanos = time.nanoTime();
+    long expiresAt = store.toNanos(entry, nowNanos, nowMillis);
+    long ttl = expiresAt == Node.NO_EXPIRY ? -1 : Math.max(1, expiresAt - nowNanos);
+    publish(load, entry.value(), ttl, false);
+    inFlight.remove(load.key, load);
+    stats.loadSuccesses.increment();
+    load.future.complete(entry.value());
+    return true;
+  }
+
+  private void settleSuccess(InFlightLoad<K, V> load, @Nullable V value) {
+    if (!load.trySettle()) {
+      return; // timed out or closed meanwhile: its waiters already have their answer
+    }
+    if (value != null && !closed) {
+      publish(load, value, load.ttlNanos, true);
+    }
+    inFlight.remove(load.key, load);
+    stats.loadSuccesses.increment();
+    load.future.complete(value);
+  }
+
+  private void publish(InFlightLoad<K, V> load, V value, long ttlNanos, boolean echo) {
+    try {
+      store.put(load.key, value, ttlNanos, load, echo);
+    } catch (RuntimeException e) {
+      LOG.warn("loaded value of key {} was not cached: the write-through backend failed", load.key, e);
+    }
+  }
+
+  private void settleFailure(InFlightLoad<K, V> load, Throwable failure, boolean count) {
+    if (!load.trySettle()) {
+      return;
+    }
+    inFlight.remove(load.key, load);
+    if (count) {
+      stats.loadFailures.increment();
+    }
+    load.future.completeExceptionally(failure);
+  }
+
+  private void armTimeout(List<InFlightLoad<K, V>> loads) {
+    if (loadTimeoutNanos < 0) {
+      return;
+    }
+    try {
+      var task =
+          threads.schedule(
+              () -> {
+                for (InFlightLoad<K, V> load : loads) {
+                  Thread runner = load.runner;
+                  LoadTimeoutException timeout =
+                      new LoadTimeoutException(
+                          "the load of key " + load.key + " took longer than loadTimeout "
+                              + Duration.ofNanos(loadTimeoutNanos) + "; its loader was interrupted");
+                  if (load.trySettle()) {
+                    inFlight.remove(load.key, load);
+                    stats.loadFailures.increment();
+                    load.future.completeExceptionally(timeout);
+                    if (runner != null) {
+                      runner.interrupt();
+                    }
+                  }
+                }
+              },
+              loadTimeoutNanos);
+      for (InFlightLoad<K, V> load : loads) {
+        load.timeoutTask = task;
+      }
+    } catch (CacheClosedException e) {
+      // close() settles the loads
+    }
+  }
+
+  private @Nullable V await(InFlightLoad<K, V> load, boolean joined) {
+    try {
+      return load.future.get();
+    } catch (InterruptedException e) {
+      if (joined) {
+        load.leave();
+      }
+      Thread.currentThread().interrupt();
+      throw new WaitInterruptedException(
+          "interrupted while waiting for the load of key " + load.key + "; the load goes on", e);
+    } catch (ExecutionException e) {
+      throw propagate(load.key, e.getCause());
+    }
+  }
+
+  private static RuntimeException propagate(Object key, Throwable cause) {
+    if (cause instanceof RuntimeException r) {
+      return r;
+    }
+    if (cause instanceof Error err) {
+      throw err;
+    }
+    return new LoadException("the loader of key " + key + " failed: " + cause, cause);
+  }
+
+  private static boolean interruptCaused(Throwable t) {
+    if (Thread.currentThread().isInterrupted()) {
+      return true;
+    }
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof InterruptedException
+          || c instanceof InterruptedIOException
+          || c instanceof ClosedByInterruptException) {
+        return true;
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  // ----- batches -----
+
+  private void runBatch(BatchLoader<K, ? extends V> loader, List<InFlightLoad<K, V>> batch) {
+    runBatchOf(loader, batch);
+  }
+
+  private <W extends V> void runBatchOf(BatchLoader<K, W> loader, List<InFlightLoad<K, V>> batch) {
+    List<InFlightLoad<K, V>> loads = new ArrayList<>(batch.size());
+    List<K> keys = new ArrayList<>(batch.size());
+    for (InFlightLoad<K, V> load : batch) {
+      if (!load.isSettled()) {
+        loads.add(load);
+        keys.add(load.key);
+        load.runner = Thread.currentThread();
+      }
+    }
+    if (loads.isEmpty()) {
+      return;
+    }
+    armTimeout(loads);
+    stats.batchCalls.increment();
+    stats.batchedKeys.add(keys.size());
+    LoadFrame saved = LoadFrame.enter(loads, null);
+    long start = time.nanoTime();
+    try {
+      Map<K, W> values = loader.load(Collections.unmodifiableList(keys));
+      stats.loadTimeNanos.add(time.nanoTime() - start);
+      if (values == null) {
+        BatchLoadException broken =
+            new BatchLoadException(
+                "your batch loader " + loader + " returned null for " + keys.size() + " keys;"
+                    + " it must return a Map (leave out the keys that have no value)");
+        for (InFlightLoad<K, V> load : loads) {
+          settleFailure(load, broken, true);
+        }
+        return;
+      }
+      for (InFlightLoad<K, V> load : loads) {
+        settleSuccess(load, values.get(load.key));
+      }
+    } catch (Throwable t) {
+      stats.loadTimeNanos.add(time.nanoTime() - start);
+      for (InFlightLoad<K, V> load : loads) {
+        settleFailure(load, t, true);
+      }
+    } finally {
+      for (InFlightLoad<K, V> load : loads) {
+        load.runner = null;
+      }
+      LoadFrame.exit(saved);
+    }
+  }
+
+  // ----- writes -----
+
+  @Override
+  public void set(K key, V value) {
+    set(key, value, Ttl.cacheDefault());
+  }
+
+  @Override
+  public void set(K key, V value, Ttl ttl) {
+    requireKey(key);
+    Objects.requireNonNull(value, "value must not be null");
+    Objects.requireNonNull(ttl, "ttl must not be null");
+    checkOpen();
+    invalidateLoad(key);
+    store.put(key, value, ttl.toNanos(defaultTtlNanos), null, true);
+  }
+
+  @Override
+  public boolean delete(K key) {
+    requireKey(key);
+    checkOpen();
+    invalidateLoad(key);
+    return store.remove(key);
+  }
+
+  @Override
+  public void clear() {
+    checkOpen();
+    for (InFlightLoad<K, V> load : inFlight.values()) {
+      load.invalidate();
+      inFlight.remove(load.key, load);
+    }
+    store.clear();
+  }
+
+  private void invalidateLoad(K key) {
+    InFlightLoad<K, V> load = inFlight.remove(key);
+    if (load != null) {
+      load.invalidate();
+    }
+  }
+
+  // ----- warmup, maintenance, metrics -----
+
+  @Override
+  public WarmupResult<K> warmup(Map<? extends K, ? extends Loader<? extends V>> loaders) {
+    Objects.requireNonNull(loaders, "loaders must not be null");
+    loaders.forEach(
+        (k, l) -> {
+          requireKey(k);
+          Objects.requireNonNull(l, () -> "loader of key " + k + " must not be null");
+        });
+    checkOpen();
+    Set<K> loaded = ConcurrentHashMap.newKeySet();
+    Set<K> missing = ConcurrentHashMap.newKeySet();
+    Map<K, Throwable> failed = new ConcurrentHashMap<>();
+    try (TaskScope scope = new TaskScope(threads)) {
+      for (Map.Entry<? extends K, ? extends Loader<? extends V>> e : loaders.entrySet()) {
+        K key = e.getKey();
+        Loader<? extends V> loader = e.getValue();
+        scope.fork(
+            () -> {
+              try {
+                if (get(key, loader) == null) {
+                  missing.add(key);
+                } else {
+                  loaded.add(key);
+                }
+              } catch (LoadException wrapped) {
+                failed.put(key, Objects.requireNonNull(wrapped.getCause()));
+              } catch (Throwable t) {
+                failed.put(key, t);
+              }
+            });
+      }
+      scope.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WaitInterruptedException("interrupted during warmup; its loads were cancelled", e);
+    }
+    return new WarmupResult<>(loaded, missing, failed);
+  }
+
+  @Override
+  public void cleanUp() {
+    checkOpen();
+    store.cleanUp();
+  }
+
+  @Override
+  public CacheMetrics metrics() {
+    return new CacheMetrics(
+        stats.hits.sum(),
+        stats.misses.sum(),
+        stats.loadSuccesses.sum(),
+        stats.loadFailures.sum(),
+        stats.loadTimeNanos.sum(),
+        stats.joinedLoads.sum(),
+        store.evictions(),
+        store.expirations(),
+        stats.batchCalls.sum(),
+        stats.batchedKeys.sum(),
+        store.size(),
+        maxSize);
+  }
+
+  @Override
+  public long size() {
+    return store.size();
+  }
+
+  // ----- persistence -----
+
+  @Override
+  public long saveToBackend() {
+    checkOpen();
+    return save();
+  }
+
+  private long save() {
+    PersistenceBackend<K, V> b = requireBackend();
+    saveLock.lock();
+    try {
+      return b.save(store.snapshot());
+    } finally {
+      saveLock.unlock();
+    }
+  }
+
+  private void saveQuietly() {
+    try {
+      long n = save();
+      LOG.debug("saved {} entries to {}", n, backend);
+    } catch (RuntimeException e) {
+      LOG.error("could not save the cache to {}; the previous snapshot is kept", backend, e);
+    }
+  }
+
+  @Override
+  public long loadFromBackend() {
+    checkOpen();
+    PersistenceBackend<K, V> b = requireBackend();
+    List<PersistedEntry<K, V>> entries = new ArrayList<>();
+    b.load(entries::add);
+    return store.restore(entries);
+  }
+
+  private PersistenceBackend<K, V> requireBackend() {
+    if (backend == null) {
+      throw new IllegalStateException(
+          "this cache has no persistence backend: give one to the builder's persistence(...)");
+    }
+    return backend;
+  }
+
+  // ----- lifecycle -----
+
+  @Override
+  public void close() {
+    closeLock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    } finally {
+      closeLock.unlock();
+    }
+    batches.close();
+    for (InFlightLoad<K, V> load : inFlight.values()) {
+      settleFailure(load, closedWhileLoading(load.key), true);
+    }
+    threads.close();
+    if (shutdownHook != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running or about to: it saves
+      }
+    }
+    if (backend != null) {
+      try {
+        if (saveOnShutdown) {
+          saveQuietly();
+        }
+      } finally {
+        backend.close();
+      }
+    }
+  }
+
+  private static CacheClosedException closedWhileLoading(Object key) {
+    return new CacheClosedException("the cache was closed while loading key " + key);
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new CacheClosedException("cache is closed");
+    }
+  }
+
+  private static <T> T requireKey(@Nullable T key) {
+    if (key == null) {
+      throw new NullPointerException("key must not be null");
+    }
+    return key;
+  }
+
+  @Override
+  public String toString() {
+    return "AsyncCache{size=" + store.size() + ", maxSize=" + (maxSize == Long.MAX_VALUE ? "unbounded" : maxSize)
+        + (closed ? ", closed" : "") + "}";
+  }
+}

@@ -1,0 +1,393 @@
+package dev.asynccache;
+
+import dev.asynccache.persistence.PersistedEntry;
+import dev.asynccache.persistence.PersistenceBackend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bounded map under a cache: a {@link ConcurrentHashMap} for lookups, an access-ordered list
+ * for LRU eviction, an {@link ExpiryQueue} for TTLs and a {@link ReadBuffer} for recency.
+ *
+ * <p>Reads are lock-free: a map lookup, an expiry check (the clock is read only for entries that
+ * can expire) and a buffered recency record. Every structural change takes one {@link
+ * ReentrantLock} (never a monitor, so virtual threads do not pin), first drains the read buffer so
+ * that the LRU order is current, and evicts before unlocking: once a write returns, the size is
+ * within the bound. A write-through backend sees each change inside the same lock, before memory
+ * does, so that the file and the memory never disagree on the order of writes to a key.
+ */
+final class EntryStore<K, V> {
+  private static final Logger LOG = LoggerFactory.getLogger(EntryStore.class);
+
+  /** How many expired entries one read-triggered maintenance pass removes at most. */
+  private static final int EXPIRE_BATCH = 64;
+
+  private final ConcurrentHashMap<K, Node<K, V>> map = new ConcurrentHashMap<>();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final ReadBuffer<Node<K, V>> readBuffer = new ReadBuffer<>();
+  private final ExpiryQueue<K, V> expiryQueue = new ExpiryQueue<>();
+  private final long maxSize;
+  private final TimeSource time;
+  private final @Nullable PersistenceBackend<K, V> writeThrough;
+
+  // Guarded by lock: the access order, least recently used first.
+  private @Nullable Node<K, V> head;
+  private @Nullable Node<K, V> tail;
+
+  // Written under lock only, read without it.
+  private volatile long evictions;
+  private volatile long expirations;
+
+  EntryStore(long maxSize, TimeSource time, @Nullable PersistenceBackend<K, V> writeThrough) {
+    this.maxSize = maxSize;
+    this.time = time;
+    this.writeThrough = writeThrough;
+  }
+
+  /**
+   * Returns the live node of {@code key} and records the read, or {@code null} when absent or
+   * expired (an expired node is removed). The hot path.
+   */
+  @Nullable Node<K, V> getLive(K key) {
+    Node<K, V> node = map.get(key);
+    if (node == null) {
+      return null;
+    }
+    if (node.expiresAt != Node.NO_EXPIRY && node.isExpiredAt(time.nanoTime())) {
+      removeExpired(node);
+      return null;
+    }
+    if (readBuffer.offer(node) == ReadBuffer.FULL) {
+      drainIfUncontended();
+    }
+    return node;
+  }
+
+  /** Returns the node of {@code key} if live, without recording a read. */
+  @Nullable Node<K, V> peekLive(K key) {
+    Node<K, V> node = map.get(key);
+    return node == null || node.isExpiredAt(time.nanoTime()) ? null : node;
+  }
+
+  /**
+   * Stores a value. {@code ttlNanos} is the time to live, {@code -1} for none; zero stores nothing
+   * but still replaces (removes) the old value. If {@code load} is given and has been invalidated
+   * (a write or delete overtook it), nothing is stored. {@code echo} says whether a write-through
+   * backend must get the value too ({@code false} for a value just read from that backend).
+   *
+   * @return whether the value was stored
+   * @throws dev.asynccache.persistence.PersistenceException if the write-through backend failed;
+   *     memory is then unchanged
+   */
+  boolean put(K key, V value, long ttlNanos, @Nullable InFlightLoad<K, V> load, boolean echo) {
+    long now = time.nanoTime();
+    long expiresAt = expiryOf(now, ttlNanos);
+    lock.lock();
+    try {
+      if (load != null && load.isInvalidated()) {
+        return false;
+      }
+      drainReadBuffer();
+      if (ttlNanos == 0) {
+        if (echo && writeThrough != null) {
+          writeThrough.remove(key);
+        }
+        Node<K, V> old = map.remove(key);
+        if (old != null) {
+          unlink(old);
+        }
+        return false;
+      }
+      if (echo && writeThrough != null) {
+        writeThrough.put(new PersistedEntry<>(key, value, toEpochMillis(expiresAt, now)));
+      }
+      Node<K, V> node = new Node<>(key, value, expiresAt);
+      Node<K, V> old = map.put(key, node);
+      if (old != null) {
+        unlink(old);
+      }
+      link(node);
+      expireUpTo(now, Integer.MAX_VALUE);
+      evictOverflow();
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Removes {@code key}; returns whether a live entry was removed. */
+  boolean remove(K key) {
+    lock.lock();
+    try {
+      if (writeThrough != null) {
+        writeThrough.remove(key);
+      }
+      Node<K, V> node = map.remove(key);
+      if (node == null) {
+        return false;
+      }
+      unlink(node);
+      return !node.isExpiredAt(time.nanoTime());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void clear() {
+    lock.lock();
+    try {
+      if (writeThrough != null) {
+        writeThrough.removeAll();
+      }
+      drainReadBuffer();
+      map.clear();
+      for (Node<K, V> n = head; n != null; ) {
+        Node<K, V> next = n.next;
+        n.prev = null;
+        n.next = null;
+        n = next;
+      }
+      head = null;
+      tail = null;
+      expiryQueue.clear();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Applies pending reads and removes every expired entry. */
+  void cleanUp() {
+    lock.lock();
+    try {
+      drainReadBuffer();
+      expireUpTo(time.nanoTime(), Integer.MAX_VALUE);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  long size() {
+    return map.mappingCount();
+  }
+
+  long evictions() {
+    return evictions;
+  }
+
+  long expirations() {
+    return expirations;
+  }
+
+  /** Returns the live entries, most recently used first, with wall-clock expiry. */
+  List<PersistedEntry<K, V>> snapshot() {
+    lock.lock();
+    try {
+      drainReadBuffer();
+      long now = time.nanoTime();
+      List<PersistedEntry<K, V>> entries = new ArrayList<>(map.size());
+      for (Node<K, V> n = tail; n != null; n = n.prev) {
+        if (!n.isExpiredAt(now)) {
+          entries.add(new PersistedEntry<>(n.key, n.value, toEpochMillis(n.expiresAt, now)));
+        }
+      }
+      return entries;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Restores entries given most recently used first: skips expired ones and keys already held,
+   * keeps at most {@code maxSize}; does not echo them to a write-through backend.
+   *
+   * @return the number restored
+   */
+  long restore(List<PersistedEntry<K, V>> mostRecentFirst) {
+    lock.lock();
+    try {
+      long nowNanos = time.nanoTime();
+      long nowMillis = System.currentTimeMillis();
+      List<PersistedEntry<K, V>> keep = new ArrayList<>();
+      for (PersistedEntry<K, V> e : mostRecentFirst) {
+        if (keep.size() + map.size() >= maxSize) {
+          break;
+        }
+        if (!e.isExpiredAt(nowMillis) && !map.containsKey(e.key())) {
+          keep.add(e);
+        }
+      }
+      // Insert the least recently used first, so that the most recent end up at the tail.
+      for (int i = keep.size() - 1; i >= 0; i--) {
+        PersistedEntry<K, V> e = keep.get(i);
+        Node<K, V> node = new Node<>(e.key(), e.value(), toNanos(e, nowNanos, nowMillis));
+        if (map.putIfAbsent(e.key(), node) == null) {
+          link(node);
+        }
+      }
+      return keep.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Converts a persisted wall-clock expiry to this store's clock. */
+  long toNanos(PersistedEntry<K, V> e, long nowNanos, long nowMillis) {
+    if (e.expiresAtEpochMillis() == PersistedEntry.NEVER) {
+      return Node.NO_EXPIRY;
+    }
+    long remainingMillis = Math.max(0, e.expiresAtEpochMillis() - nowMillis);
+    long remainingNanos =
+        remainingMillis > Long.MAX_VALUE / 1_000_000L ? Long.MAX_VALUE : remainingMillis * 1_000_000L;
+    return expiryOf(nowNanos, remainingNanos);
+  }
+
+  // ----- internals -----
+
+  static long expiryOf(long now, long ttlNanos) {
+    if (ttlNanos < 0) {
+      return Node.NO_EXPIRY;
+    }
+    long at = now + ttlNanos;
+    return ((now ^ at) & (ttlNanos ^ at)) < 0 || at == Node.NO_EXPIRY ? Node.NO_EXPIRY : at;
+  }
+
+  private static long toEpochMillis(long expiresAt, long now) {
+    if (expiresAt == Node.NO_EXPIRY) {
+      return PersistedEntry.NEVER;
+    }
+    return System.currentTimeMillis() + Math.max(0, (expiresAt - now) / 1_000_000L);
+  }
+
+  private void removeExpired(Node<K, V> node) {
+    lock.lock();
+    try {
+      if (map.remove(node.key, node)) {
+        unlink(node);
+        expirations = expirations + 1;
+        removeFromBackend(node.key);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void drainIfUncontended() {
+    if (lock.tryLock()) {
+      try {
+        drainReadBuffer();
+        if (expiryQueue.size() > 0) {
+          expireUpTo(time.nanoTime(), EXPIRE_BATCH);
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  private void drainReadBuffer() {
+    readBuffer.drainTo(this::moveToTail);
+  }
+
+  private void expireUpTo(long now, int limit) {
+    for (int i = 0; i < limit; i++) {
+      Node<K, V> first = expiryQueue.peek();
+      if (first == null || !first.isExpiredAt(now)) {
+        return;
+      }
+      map.remove(first.key, first);
+      unlink(first);
+      expirations = expirations + 1;
+      removeFromBackend(first.key);
+    }
+  }
+
+  private void evictOverflow() {
+    while (map.size() > maxSize) {
+      Node<K, V> victim = head;
+      if (victim == null) {
+        return;
+      }
+      map.remove(victim.key, victim);
+      unlink(victim);
+      evictions = evictions + 1;
+      removeFromBackend(victim.key);
+    }
+  }
+
+  private void removeFromBackend(K key) {
+    if (writeThrough != null) {
+      try {
+        writeThrough.remove(key);
+      } catch (RuntimeException e) {
+        LOG.warn("write-through backend could not remove an evicted or expired key; it stays on"
+            + " disk until overwritten", e);
+      }
+    }
+  }
+
+  private void link(Node<K, V> node) {
+    node.prev = tail;
+    node.next = null;
+    if (tail == null) {
+      head = node;
+    } else {
+      tail.next = node;
+    }
+    tail = node;
+    if (node.expiresAt != Node.NO_EXPIRY) {
+      expiryQueue.add(node);
+    }
+  }
+
+  private boolean isLinked(Node<K, V> node) {
+    return node.prev != null || node == head;
+  }
+
+  private void unlink(Node<K, V> node) {
+    if (!isLinked(node)) {
+      return;
+    }
+    Node<K, V> p = node.prev;
+    Node<K, V> n = node.next;
+    if (p == null) {
+      head = n;
+    } else {
+      p.next = n;
+    }
+    if (n == null) {
+      tail = p;
+    } else {
+      n.prev = p;
+    }
+    node.prev = null;
+    node.next = null;
+    expiryQueue.remove(node);
+  }
+
+  private void moveToTail(Node<K, V> node) {
+    if (node == tail || !isLinked(node)) {
+      return;
+    }
+    Node<K, V> p = node.prev;
+    Node<K, V> n = node.next;
+    if (p == null) {
+      head = n;
+    } else {
+      p.next = n;
+    }
+    if (n != null) {
+      n.prev = p;
+    }
+    node.prev = tail;
+    node.next = null;
+    if (tail != null) {
+      tail.next = node;
+    }
+    tail = node;
+  }
+}

@@ -1,2 +1,0 @@
-package dev.asynccache;
-final class Placeholder {}

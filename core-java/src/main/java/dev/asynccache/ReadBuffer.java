@@ -1,0 +1,120 @@
+package dev.asynccache;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
+
+/**
+ * A lossy, striped buffer of read events, the way high-performance caches record recency without
+ * a lock on the hit path: a hit appends its node to a small ring chosen by the thread, and the ring
+ * is drained into the LRU order by whoever holds the store's lock. When a ring is full, or another
+ * thread wins the race for a slot, the event is dropped: recency is then approximate, which is the
+ * accepted trade (an evicted entry is at worst one that was read very recently by another thread).
+ * A single thread never loses an event, because a full ring makes it drain before it records more.
+ *
+ * <p>{@link #offer} is lock-free and allocation-free; {@link #drainTo} must run under one lock.
+ */
+final class ReadBuffer<E> {
+  static final int RING_SIZE = 32;
+  private static final int RING_MASK = RING_SIZE - 1;
+
+  /** The result of {@link #offer}. */
+  static final int RECORDED = 0;
+
+  static final int FULL = 1;
+  static final int LOST = 2;
+
+  private final Ring<E>[] rings;
+  private final int ringMask;
+
+  @SuppressWarnings("unchecked")
+  ReadBuffer() {
+    int stripes = Integer.highestOneBit(Math.max(1, Runtime.getRuntime().availableProcessors()) * 4 - 1) << 1;
+    stripes = Math.min(64, Math.max(4, stripes));
+    rings = (Ring<E>[]) new Ring<?>[stripes];
+    for (int i = 0; i < stripes; i++) {
+      rings[i] = new Ring<>();
+    }
+    ringMask = stripes - 1;
+  }
+
+  /**
+   * Records a read of {@code e}.
+   *
+   * @return {@link #RECORDED}; {@link #FULL} when the ring is now full and wants draining; {@link
+   *     #LOST} when the event was dropped because of contention
+   */
+  int offer(E e) {
+    long id = Thread.currentThread().threadId();
+    Ring<E> ring = rings[(int) (id ^ (id >>> 16) ^ (id * 0x9E3779B9L >>> 32)) & ringMask];
+    return ring.offer(e);
+  }
+
+  /** Passes every recorded event to {@code consumer}, in the order each thread recorded them. */
+  void drainTo(Consumer<E> consumer) {
+    for (Ring<E> ring : rings) {
+      ring.drainTo(consumer);
+    }
+  }
+
+  /** Left padding, so a ring's counters do not share a cache line with its neighbour. */
+  abstract static class PadBefore {
+    long p00, p01, p02, p03, p04, p05, p06, p07;
+  }
+
+  /** The ring's counters. */
+  abstract static class Counters extends PadBefore {
+    volatile long readCount;
+    volatile long writeCount;
+  }
+
+  /** One ring. */
+  static final class Ring<E> extends Counters {
+    private static final VarHandle WRITE_COUNT;
+    private static final VarHandle READ_COUNT;
+
+    static {
+      try {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        WRITE_COUNT = lookup.findVarHandle(Counters.class, "writeCount", long.class);
+        READ_COUNT = lookup.findVarHandle(Counters.class, "readCount", long.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    long q00, q01, q02, q03, q04, q05, q06, q07;
+    private final AtomicReferenceArray<E> slots = new AtomicReferenceArray<>(RING_SIZE);
+
+    int offer(E e) {
+      long head = (long) READ_COUNT.getAcquire(this);
+      long tail = (long) WRITE_COUNT.getOpaque(this);
+      long size = tail - head;
+      if (size >= RING_SIZE) {
+        return FULL;
+      }
+      if (!WRITE_COUNT.compareAndSet(this, tail, tail + 1)) {
+        return LOST;
+      }
+      slots.setRelease((int) (tail & RING_MASK), e);
+      return size + 1 >= RING_SIZE ? FULL : RECORDED;
+    }
+
+    void drainTo(Consumer<E> consumer) {
+      long head = readCount;
+      long tail = (long) WRITE_COUNT.getAcquire(this);
+      while (head != tail) {
+        int index = (int) (head & RING_MASK);
+        E e = slots.getAcquire(index);
+        if (e == null) {
+          break; // the writer claimed the slot but has not stored into it yet
+        }
+        slots.setRelease(index, null);
+        consumer.accept(e);
+        head++;
+      }
+      READ_COUNT.setRelease(this, head);
+    }
+  }
+}

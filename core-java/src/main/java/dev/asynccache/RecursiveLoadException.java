@@ -1,0 +1,13 @@
+package dev.asynccache;
+
+/**
+ * A loader asked the cache for a key whose load it is itself part of (directly, or through nested
+ * loads). Waiting would never end, so the inner call fails at once with this exception.
+ */
+public final class RecursiveLoadException extends CacheException {
+  private static final long serialVersionUID = 1L;
+
+  RecursiveLoadException(String message) {
+    super(message);
+  }
+}
