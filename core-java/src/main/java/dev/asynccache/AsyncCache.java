@@ -118,6 +118,21 @@ public interface AsyncCache<K, V> extends AutoCloseable {
   CompletableFuture<@Nullable V> getAsync(K key, Ttl ttl, Loader<? extends V> loader);
 
   /**
+   * Returns a future of the value of {@code key}; on a miss {@code loader} is started on the
+   * calling thread and its stage is awaited without blocking any thread. Cancelling the returned
+   * future stops only this caller's wait, never the load.
+   *
+   * @param key the key
+   * @param ttl the time to live of a loaded value
+   * @param loader starts the asynchronous computation of the value on a miss
+   * @return a future completed with the value (or {@code null}), or failed with the loader's
+   *     exception ({@link LoadTimeoutException} past {@code loadTimeout})
+   * @throws NullPointerException if an argument is null
+   * @throws CacheClosedException if the cache is closed
+   */
+  CompletableFuture<@Nullable V> getAsync(K key, Ttl ttl, AsyncLoader<? extends V> loader);
+
+  /**
    * Returns the value of {@code key}; a miss joins the batch of {@code batchLoader} that is
    * collecting keys (one batch window, at most {@code maxBatchSize} keys), and waits for it.
    *

@@ -15,8 +15,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -32,6 +35,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   private final ConcurrentHashMap<K, InFlightLoad<K, V>> inFlight = new ConcurrentHashMap<>();
   private final StatsCounters stats = new StatsCounters();
   private final CacheThreads threads;
+  private final Executor loadExecutor;
   private final BatchDispatcher<K, V> batches;
   private final TimeSource time;
   private final long maxSize;
@@ -56,6 +60,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     this.writeThrough = backend != null && backend.isWriteThrough();
     this.store = new EntryStore<>(maxSize, time, writeThrough ? backend : null);
     this.threads = new CacheThreads(name);
+    this.loadExecutor = task -> threads.start(task);
     this.batches =
         new BatchDispatcher<K, V>(
             b.maxBatchSizeOrDefault(), b.batchWindowNanos(), threads, this::runBatch);
@@ -143,6 +148,56 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     } catch (RecursiveLoadException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  @Override
+  public CompletableFuture<@Nullable V> getAsync(K key, Ttl ttl, AsyncLoader<? extends V> loader) {
+    requireKey(key);
+    Objects.requireNonNull(ttl, "ttl must not be null");
+    Objects.requireNonNull(loader, "loader must not be null");
+    checkOpen();
+    Node<K, V> node = store.getLive(key);
+    if (node != null) {
+      stats.hits.increment();
+      return CompletableFuture.completedFuture(node.value);
+    }
+    stats.misses.increment();
+    Acquired<K, V> acquired = acquire(key, ttl.toNanos(defaultTtlNanos));
+    if (acquired.mustStart) {
+      startAsync(acquired.load, loader);
+    }
+    return acquired.load.future.copy();
+  }
+
+  private void startAsync(InFlightLoad<K, V> load, AsyncLoader<? extends V> loader) {
+    long start = time.nanoTime();
+    try {
+      if (writeThrough && tryLoadFromBackend(load)) {
+        return;
+      }
+      armTimeout(List.of(load));
+      CompletionStage<? extends V> stage = loader.load(loadExecutor);
+      if (stage == null) {
+        throw new NullPointerException(
+            "the async loader of key " + load.key + " returned null instead of a CompletionStage");
+      }
+      stage.whenComplete(
+          (value, failure) -> {
+            stats.loadTimeNanos.add(time.nanoTime() - start);
+            if (failure != null) {
+              settleFailure(load, unwrapCompletion(failure), true);
+            } else {
+              settleSuccess(load, value);
+            }
+          });
+    } catch (Throwable t) {
+      stats.loadTimeNanos.add(time.nanoTime() - start);
+      settleFailure(load, t, true);
+    }
+  }
+
+  private static Throwable unwrapCompletion(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 
   @Override
