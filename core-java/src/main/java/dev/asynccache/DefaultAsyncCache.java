@@ -381,9 +381,10 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
       if (inline && !load.isSettled() && interruptCaused(t) && !load.sealIfUnwaited()) {
         // The caller that ran the loader was interrupted, but others wait: hand the load over
         // to a thread of the cache, and let this caller leave with its interrupt.
-        self.interrupt();
         startOnThread(load, loader);
-        return;
+        self.interrupt();
+        throw new WaitInterruptedException(
+            "interrupted while loading key " + load.key + "; the load goes on for the other callers");
       }
       settleFailure(load, t, true);
     } finally {
