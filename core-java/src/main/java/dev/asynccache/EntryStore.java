@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * <p>Reads are lock-free: a map lookup, an expiry check (the clock is read only for entries that
  * can expire) and a buffered recency record. Every structural change takes one {@link
  * ReentrantLock} (never a monitor, so virtual threads do not pin), first drains the read buffer so
- * that the LRU order is current, and evicts before unlocking: once a write returns, the size is
- * within the bound. A write-through backend sees each change inside the same lock, before memory
+ * that the LRU order is current, and evicts before it inserts: no reader ever sees more than
+ * {@code maxSize} entries. A write-through backend sees each change inside the same lock, before memory
  * does, so that the file and the memory never disagree on the order of writes to a key.
  */
 final class EntryStore<K, V> {
@@ -106,14 +106,16 @@ final class EntryStore<K, V> {
       if (echo && writeThrough != null) {
         writeThrough.put(new PersistedEntry<>(key, value, toEpochMillis(expiresAt, now)));
       }
+      expireUpTo(now, Integer.MAX_VALUE);
+      if (!map.containsKey(key)) {
+        makeRoomForOne(); // evict first, so that no reader ever sees more than maxSize entries
+      }
       Node<K, V> node = new Node<>(key, value, expiresAt);
       Node<K, V> old = map.put(key, node);
       if (old != null) {
         unlink(old);
       }
       link(node);
-      expireUpTo(now, Integer.MAX_VALUE);
-      evictOverflow();
       return true;
     } finally {
       lock.unlock();
@@ -306,8 +308,8 @@ final class EntryStore<K, V> {
     }
   }
 
-  private void evictOverflow() {
-    while (map.size() > maxSize) {
+  private void makeRoomForOne() {
+    while (map.size() >= maxSize) {
       Node<K, V> victim = head;
       if (victim == null) {
         return;
