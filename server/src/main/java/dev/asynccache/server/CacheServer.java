@@ -1,0 +1,310 @@
+package dev.asynccache.server;
+
+import dev.asynccache.AsyncCache;
+import dev.asynccache.CacheClosedException;
+import dev.asynccache.TimeSource;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Method;
+import io.helidon.logging.common.LogConfig;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.HttpRouting;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * An HTTP/1.1 cache server over one {@code AsyncCache<String, byte[]>}, on Helidon SE's WebServer
+ * (one virtual thread per request, keep-alive connections).
+ *
+ * <table>
+ *   <caption>Routes</caption>
+ *   <tr><td>{@code PUT /cache/{key}[?ttl=s]}</td><td>stores the body: 204; 413 over the value
+ *       limit; 400 for a bad key or ttl ({@code ttl=0}: never expires; no ttl: the default)</td></tr>
+ *   <tr><td>{@code GET /cache/{key}}</td><td>200 with the value, 404 when absent</td></tr>
+ *   <tr><td>{@code DELETE /cache/{key}}</td><td>204, or 404 when absent</td></tr>
+ *   <tr><td>{@code GET /stats}</td><td>the counters as JSON</td></tr>
+ *   <tr><td>{@code GET /metrics}</td><td>the counters in the Prometheus text format</td></tr>
+ *   <tr><td>{@code GET /health}</td><td>200 {@code {"status":"UP"}}</td></tr>
+ * </table>
+ *
+ * <p>Any other path is 404, any other method 405 with an {@code Allow} header. Errors carry a JSON
+ * body {@code {"error": "..."}}. The key is the rest of the path after {@code /cache/},
+ * percent-decoded, at most {@link ServerConfig#maxKeyBytes()} UTF-8 bytes.
+ *
+ * <p>Start one with {@link #start(ServerConfig)}; {@link #stop()} is graceful: new requests get
+ * 503, requests in flight finish (up to {@link ServerConfig#shutdownGrace()}), then the listener
+ * and the cache are closed. {@link #main(String[])} runs it from the command line and stops it on
+ * SIGTERM or Ctrl-C. All methods are thread-safe.
+ */
+public final class CacheServer implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(CacheServer.class.getName());
+
+  private final ServerConfig config;
+  private final AsyncCache<String, byte[]> cache;
+  private final RequestGate gate = new RequestGate();
+  private final CacheRoutes routes;
+  private final WebServer web;
+  private final long startNanos = System.nanoTime();
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  private CacheServer(ServerConfig config, TimeSource clock) {
+    this.config = config;
+    var builder = AsyncCache.builder().maxSize(config.maxSize()).timeSource(clock);
+    config.defaultTtl().ifPresent(builder::defaultTtl);
+    this.cache = builder.build();
+    this.routes = new CacheRoutes(cache, config.maxValueBytes(), config.maxKeyBytes());
+    this.web =
+        WebServer.builder()
+            .host(config.host())
+            .port(config.port())
+            .shutdownHook(false) // stop() runs the graceful sequence; main() installs the hook
+            .routing(this::routing)
+            .build();
+  }
+
+  /**
+   * Starts a server with the system clock.
+   *
+   * @param config the settings
+   * @return the running server
+   * @throws NullPointerException if {@code config} is null
+   * @throws java.io.UncheckedIOException or another runtime exception if the port cannot be bound
+   */
+  public static CacheServer start(ServerConfig config) {
+    return start(config, TimeSource.system());
+  }
+
+  /**
+   * Starts a server whose cache reads {@code clock} for expiry: tests move time by hand.
+   *
+   * @param config the settings
+   * @param clock the cache's time source
+   * @return the running server
+   * @throws NullPointerException if an argument is null
+   */
+  public static CacheServer start(ServerConfig config, TimeSource clock) {
+    Objects.requireNonNull(config, "config must not be null");
+    Objects.requireNonNull(clock, "clock must not be null");
+    CacheServer server = new CacheServer(config, clock);
+    try {
+      server.web.start();
+    } catch (RuntimeException e) {
+      server.cache.close();
+      throw e;
+    }
+    return server;
+  }
+
+  private void routing(HttpRouting.Builder r) {
+    r.addFilter(gate)
+        .error(CacheClosedException.class, (req, res, e) ->
+            CacheRoutes.reject(res, Status.SERVICE_UNAVAILABLE_503, "server is shutting down"))
+        .any("/cache", routes::missingKey)
+        .any("/cache/", routes::missingKey)
+        .any("/cache/{+key}", routes::entry)
+        .any("/stats", getOnly(HeaderValues.CONTENT_TYPE_JSON.get(), () -> stats().json()))
+        .any("/metrics", getOnly(ServerStats.PROMETHEUS_CONTENT_TYPE, () -> stats().prometheus()))
+        .any("/health", getOnly(HeaderValues.CONTENT_TYPE_JSON.get(), () -> "{\"status\":\"UP\"}\n"))
+        .any((req, res) ->
+            CacheRoutes.reject(
+                res,
+                Status.NOT_FOUND_404,
+                "no route for " + req.prologue().method().text() + " " + req.path().path()
+                    + " (routes: /cache/{key}, /stats, /metrics, /health)"));
+  }
+
+  private static Handler getOnly(String contentType, Supplier<String> body) {
+    return (req, res) -> {
+      if (req.prologue().method().equals(Method.GET)) {
+        res.header("Content-Type", contentType).send(body.get());
+      } else {
+        CacheRoutes.methodNotAllowed(req, res, "GET");
+      }
+    };
+  }
+
+  ServerStats stats() {
+    return new ServerStats(
+        cache.metrics(),
+        routes.sets(),
+        routes.deletes(),
+        gate.inFlight(),
+        gate.responsesByStatus(),
+        (System.nanoTime() - startNanos) / 1e9);
+  }
+
+  /**
+   * Returns the port listened on (the one chosen when the settings said 0).
+   *
+   * @return the port
+   */
+  public int port() {
+    return web.port();
+  }
+
+  /**
+   * Returns the base address, such as {@code http://127.0.0.1:8000}.
+   *
+   * @return the server's URI, without a trailing slash
+   */
+  public URI uri() {
+    try {
+      return new URI("http", null, config.host(), port(), null, null, null);
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException("bind address is not a valid URI host: " + config.host(), e);
+    }
+  }
+
+  /**
+   * Returns the settings the server was started with.
+   *
+   * @return the settings
+   */
+  public ServerConfig config() {
+    return config;
+  }
+
+  /**
+   * Tells whether the server still accepts requests (false once {@link #stop()} has begun).
+   *
+   * @return {@code true} while running
+   */
+  public boolean isRunning() {
+    return !stopping.get() && web.isRunning();
+  }
+
+  /**
+   * Stops gracefully: new requests get 503, requests in flight may finish for up to the shutdown
+   * grace, then the listener and the cache are closed. Returns when all of that is done; calling it
+   * again (from any thread) waits for the first stop.
+   */
+  public void stop() {
+    if (!stopping.compareAndSet(false, true)) {
+      awaitStopUninterruptibly();
+      return;
+    }
+    try {
+      boolean idle;
+      try {
+        idle = gate.drain(config.shutdownGrace().toNanos());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        idle = false;
+      }
+      if (!idle) {
+        LOG.log(System.Logger.Level.WARNING,
+            "{0} request(s) still in flight after the shutdown grace of {1}; stopping anyway",
+            gate.inFlight(), config.shutdownGrace());
+      }
+      web.stop();
+      // Persistence (not wired yet): the cache's saveOnShutdown snapshot is written by close().
+      cache.close();
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  /** Same as {@link #stop()}. */
+  @Override
+  public void close() {
+    stop();
+  }
+
+  /**
+   * Waits until the server has stopped.
+   *
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public void awaitStop() throws InterruptedException {
+    stopped.await();
+  }
+
+  private void awaitStopUninterruptibly() {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        stopped.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Requests being handled now; for tests. */
+  int inFlightRequests() {
+    return gate.inFlight();
+  }
+
+  /** Whether a stop has begun turning requests away; for tests. */
+  boolean isDraining() {
+    return gate.isDraining();
+  }
+
+  /** The cache behind the server; for tests. */
+  AsyncCache<String, byte[]> cache() {
+    return cache;
+  }
+
+  /**
+   * Runs the server until SIGTERM or Ctrl-C. See {@link ServerConfig} and {@code --help} for the
+   * options. Exits with 2 on a bad option, 1 if the server cannot start.
+   *
+   * @param args the command line
+   */
+  public static void main(String[] args) throws InterruptedException {
+    int status = run(args, System.out, System.err);
+    if (status >= 0) {
+      System.exit(status);
+    }
+  }
+
+  /**
+   * Parses the command line and starts the server, or prints help or an error.
+   *
+   * @return the exit status when the server was not started, or -1 once it has stopped
+   */
+  static int run(String[] args, PrintStream out, PrintStream err) throws InterruptedException {
+    LogConfig.configureRuntime(); // reads logging.properties from the class path
+    if (ServerConfig.wantsHelp(args)) {
+      out.print(ServerConfig.usage());
+      return 0;
+    }
+    ServerConfig config;
+    try {
+      config = ServerConfig.parse(args, System.getenv());
+    } catch (IllegalArgumentException e) {
+      err.println("async-cache-server: " + e.getMessage());
+      err.println("Try --help.");
+      return 2;
+    }
+    CacheServer server;
+    try {
+      server = start(config);
+    } catch (RuntimeException e) {
+      err.println("async-cache-server: cannot start on " + config.host() + ":" + config.port() + ": " + e);
+      return 1;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "async-cache-server-shutdown"));
+    out.printf(
+        "async-cache server listening on %s (max size %d, default TTL %s, value limit %d bytes); "
+            + "stop with Ctrl-C or SIGTERM%n",
+        server.uri(),
+        config.maxSize(),
+        config.defaultTtl().map(d -> d.toSeconds() + " s").orElse("none"),
+        config.maxValueBytes());
+    server.awaitStop();
+    out.println("async-cache server stopped");
+    return -1;
+  }
+}

@@ -1,0 +1,438 @@
+package dev.asynccache.server;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The cache server's settings: where it listens, how big the cache is, what it accepts.
+ *
+ * <p>Read them from the command line and the environment with {@link #parse(String[], Map)} (a
+ * flag wins over its environment variable, which wins over the default), or build them in code
+ * with {@link #builder()}. Every value is checked when the settings are made: a bad one throws
+ * {@link IllegalArgumentException} naming the option and the value.
+ *
+ * <table>
+ *   <caption>Options</caption>
+ *   <tr><th>flag</th><th>environment</th><th>default</th></tr>
+ *   <tr><td>{@code --bind}</td><td>{@code ASYNC_CACHE_BIND}</td><td>{@code 127.0.0.1}</td></tr>
+ *   <tr><td>{@code --port}</td><td>{@code ASYNC_CACHE_PORT}</td><td>{@code 8000} (0: any free
+ *       port)</td></tr>
+ *   <tr><td>{@code --max-size}</td><td>{@code ASYNC_CACHE_MAX_SIZE}</td><td>100000 entries</td></tr>
+ *   <tr><td>{@code --default-ttl}</td><td>{@code ASYNC_CACHE_DEFAULT_TTL}</td><td>none (seconds;
+ *       0 = none)</td></tr>
+ *   <tr><td>{@code --max-value-bytes}</td><td>{@code ASYNC_CACHE_MAX_VALUE_BYTES}</td><td>1048576
+ *       (1 MiB)</td></tr>
+ *   <tr><td>{@code --max-key-bytes}</td><td>{@code ASYNC_CACHE_MAX_KEY_BYTES}</td><td>250</td></tr>
+ *   <tr><td>{@code --shutdown-grace}</td><td>{@code ASYNC_CACHE_SHUTDOWN_GRACE}</td><td>10
+ *       seconds</td></tr>
+ * </table>
+ *
+ * <p>Instances are immutable and thread-safe.
+ *
+ * @param host the address to bind: a literal IP address or a host name
+ * @param port the TCP port, 0 for any free one
+ * @param maxSize the most entries the cache holds; the least recently used are evicted beyond it
+ * @param defaultTtl how long entries written without {@code ttl} live; empty: forever
+ * @param maxValueBytes the largest value a {@code PUT} may store
+ * @param maxKeyBytes the longest key, in UTF-8 bytes
+ * @param shutdownGrace how long a graceful stop waits for requests in flight
+ */
+public record ServerConfig(
+    String host,
+    int port,
+    long maxSize,
+    Optional<Duration> defaultTtl,
+    int maxValueBytes,
+    int maxKeyBytes,
+    Duration shutdownGrace) {
+
+  /** The default bind address: loopback only. */
+  public static final String DEFAULT_HOST = "127.0.0.1";
+
+  /** The default port, as the seed's benchmark kit expects. */
+  public static final int DEFAULT_PORT = 8000;
+
+  /** The default cache bound. */
+  public static final long DEFAULT_MAX_SIZE = 100_000;
+
+  /** The default value limit: 1 MiB. */
+  public static final int DEFAULT_MAX_VALUE_BYTES = 1 << 20;
+
+  /** The default key limit, as memcached's. */
+  public static final int DEFAULT_MAX_KEY_BYTES = 250;
+
+  /** The default time a graceful stop waits for requests in flight. */
+  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+  /** The most a value limit may be (the largest Java array). */
+  static final int MAX_VALUE_LIMIT = Integer.MAX_VALUE - 16;
+
+  /**
+   * Checks the values.
+   *
+   * @throws NullPointerException if an object is null
+   * @throws IllegalArgumentException if a value is out of range
+   */
+  public ServerConfig {
+    Objects.requireNonNull(host, "host must not be null");
+    Objects.requireNonNull(defaultTtl, "defaultTtl must not be null");
+    Objects.requireNonNull(shutdownGrace, "shutdownGrace must not be null");
+    if (host.isBlank()) {
+      throw new IllegalArgumentException("bind address must not be blank");
+    }
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("port must be between 0 and 65535, was " + port);
+    }
+    if (maxSize < 1) {
+      throw new IllegalArgumentException("max size must be at least 1, was " + maxSize);
+    }
+    defaultTtl.ifPresent(
+        ttl -> {
+          if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("default TTL must be positive, was " + ttl);
+          }
+        });
+    if (maxValueBytes < 0 || maxValueBytes > MAX_VALUE_LIMIT) {
+      throw new IllegalArgumentException(
+          "max value bytes must be between 0 and " + MAX_VALUE_LIMIT + ", was " + maxValueBytes);
+    }
+    if (maxKeyBytes < 1) {
+      throw new IllegalArgumentException("max key bytes must be at least 1, was " + maxKeyBytes);
+    }
+    if (shutdownGrace.isNegative()) {
+      throw new IllegalArgumentException("shutdown grace must not be negative, was " + shutdownGrace);
+    }
+  }
+
+  /**
+   * Returns the defaults: loopback, port 8000, 100,000 entries, no default TTL, 1 MiB values,
+   * 250-byte keys, 10 s shutdown grace.
+   *
+   * @return the default settings
+   */
+  public static ServerConfig defaults() {
+    return builder().build();
+  }
+
+  /**
+   * Returns a builder starting from the defaults.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns a builder starting from these settings.
+   *
+   * @return a new builder
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.host = host;
+    b.port = port;
+    b.maxSize = maxSize;
+    b.defaultTtl = defaultTtl.orElse(null);
+    b.maxValueBytes = maxValueBytes;
+    b.maxKeyBytes = maxKeyBytes;
+    b.shutdownGrace = shutdownGrace;
+    return b;
+  }
+
+  /**
+   * Reads the settings from command-line flags and environment variables (see the class
+   * description). Flags are {@code --name value} or {@code --name=value}.
+   *
+   * @param args the command line
+   * @param env the environment, usually {@link System#getenv()}
+   * @return the settings
+   * @throws IllegalArgumentException for an unknown flag, a flag without a value, or a bad value
+   *     (the message names the flag or variable)
+   */
+  public static ServerConfig parse(String[] args, Map<String, String> env) {
+    Builder b = builder();
+    for (Option option : Option.values()) {
+      String value = env.get(option.env);
+      if (value != null && !value.isBlank()) {
+        option.apply(b, value.strip(), option.env);
+      }
+    }
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      String name = arg;
+      @Nullable String value = null;
+      int eq = arg.indexOf('=');
+      if (arg.startsWith("--") && eq > 0) {
+        name = arg.substring(0, eq);
+        value = arg.substring(eq + 1);
+      }
+      Option option = Option.byFlag(name);
+      if (option == null) {
+        throw new IllegalArgumentException("unknown option: " + arg + " (see --help)");
+      }
+      if (value == null) {
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException(name + " needs a value");
+        }
+        value = args[++i];
+      }
+      option.apply(b, value, name);
+    }
+    return b.build();
+  }
+
+  /**
+   * Tells whether the command line asks for help ({@code --help} or {@code -h}).
+   *
+   * @param args the command line
+   * @return {@code true} if help was asked for
+   */
+  public static boolean wantsHelp(String[] args) {
+    for (String arg : args) {
+      if (arg.equals("--help") || arg.equals("-h")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Returns the usage text printed by {@code --help}.
+   *
+   * @return the usage text
+   */
+  public static String usage() {
+    StringBuilder s =
+        new StringBuilder(
+            """
+            Usage: run-server [options]
+
+            An HTTP/1.1 cache server over one async-cache AsyncCache<String, byte[]>.
+              PUT    /cache/{key}[?ttl=seconds]  store the request body (204); ttl=0: never expires
+              GET    /cache/{key}                200 with the value, 404 when absent
+              DELETE /cache/{key}                204, or 404 when absent
+              GET    /stats                      cache counters as JSON
+              GET    /metrics                    Prometheus text format
+              GET    /health                     200 {"status":"UP"}
+
+            Options (a flag wins over its environment variable):
+            """);
+    for (Option o : Option.values()) {
+      s.append(String.format("  %-24s %-30s %s%n", o.flag + " " + o.metavar, o.env, o.help));
+    }
+    s.append(String.format("  %-24s %-30s %s%n", "-h, --help", "", "print this help and exit"));
+    return s.toString();
+  }
+
+  /** The flags, their environment variables and how each sets the builder. */
+  private enum Option {
+    BIND("--bind", "ADDRESS", "ASYNC_CACHE_BIND", "address to listen on (default 127.0.0.1)") {
+      @Override
+      void set(Builder b, String v) {
+        b.host(v);
+      }
+    },
+    PORT("--port", "N", "ASYNC_CACHE_PORT", "TCP port, 0 for any free one (default 8000)") {
+      @Override
+      void set(Builder b, String v) {
+        b.port(Math.toIntExact(parseCount(v)));
+      }
+    },
+    MAX_SIZE("--max-size", "N", "ASYNC_CACHE_MAX_SIZE", "most entries held, LRU beyond (default 100000)") {
+      @Override
+      void set(Builder b, String v) {
+        b.maxSize(parseCount(v));
+      }
+    },
+    DEFAULT_TTL(
+        "--default-ttl", "SECONDS", "ASYNC_CACHE_DEFAULT_TTL", "TTL of PUTs without ?ttl (default 0: none)") {
+      @Override
+      void set(Builder b, String v) {
+        long seconds = parseCount(v);
+        b.defaultTtl(seconds == 0 ? null : Duration.ofSeconds(seconds));
+      }
+    },
+    MAX_VALUE_BYTES(
+        "--max-value-bytes", "N", "ASYNC_CACHE_MAX_VALUE_BYTES", "largest value accepted (default 1048576)") {
+      @Override
+      void set(Builder b, String v) {
+        long n = parseCount(v);
+        if (n > MAX_VALUE_LIMIT) {
+          throw new IllegalArgumentException("must be at most " + MAX_VALUE_LIMIT);
+        }
+        b.maxValueBytes((int) n);
+      }
+    },
+    MAX_KEY_BYTES("--max-key-bytes", "N", "ASYNC_CACHE_MAX_KEY_BYTES", "longest key in UTF-8 bytes (default 250)") {
+      @Override
+      void set(Builder b, String v) {
+        b.maxKeyBytes(Math.toIntExact(parseCount(v)));
+      }
+    },
+    SHUTDOWN_GRACE(
+        "--shutdown-grace", "SECONDS", "ASYNC_CACHE_SHUTDOWN_GRACE", "wait for requests in flight on stop (default 10)") {
+      @Override
+      void set(Builder b, String v) {
+        b.shutdownGrace(Duration.ofSeconds(parseCount(v)));
+      }
+    };
+
+    final String flag;
+    final String metavar;
+    final String env;
+    final String help;
+
+    Option(String flag, String metavar, String env, String help) {
+      this.flag = flag;
+      this.metavar = metavar;
+      this.env = env;
+      this.help = help;
+    }
+
+    abstract void set(Builder b, String value);
+
+    /** Sets the value, prefixing any error with the flag or variable it came from. */
+    void apply(Builder b, String value, String source) {
+      try {
+        set(b, value);
+        b.build(); // range checks now, so that an error names this option
+      } catch (IllegalArgumentException | ArithmeticException e) {
+        throw new IllegalArgumentException(
+            source + ": invalid value \"" + value + "\": " + e.getMessage(), e);
+      }
+    }
+
+    static @Nullable Option byFlag(String flag) {
+      for (Option o : values()) {
+        if (o.flag.equals(flag)) {
+          return o;
+        }
+      }
+      return null;
+    }
+
+    /** Parses a non-negative decimal integer (digits only: no sign, no spaces). */
+    static long parseCount(String v) {
+      if (v.isEmpty() || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        throw new IllegalArgumentException("must be a non-negative integer");
+      }
+      try {
+        return Long.parseLong(v);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("too large");
+      }
+    }
+  }
+
+  /** Builds a {@link ServerConfig}; starts from the defaults. Not thread-safe. */
+  public static final class Builder {
+    private String host = DEFAULT_HOST;
+    private int port = DEFAULT_PORT;
+    private long maxSize = DEFAULT_MAX_SIZE;
+    private @Nullable Duration defaultTtl;
+    private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
+    private int maxKeyBytes = DEFAULT_MAX_KEY_BYTES;
+    private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+
+    private Builder() {}
+
+    /**
+     * Sets the bind address (default {@code 127.0.0.1}; {@code 0.0.0.0} listens on all
+     * interfaces).
+     *
+     * @param host an IP address or host name
+     * @return this builder
+     */
+    public Builder host(String host) {
+      this.host = Objects.requireNonNull(host, "host must not be null");
+      return this;
+    }
+
+    /**
+     * Sets the port (default 8000; 0 picks a free one, see {@link CacheServer#port()}).
+     *
+     * @param port 0 to 65535
+     * @return this builder
+     */
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    /**
+     * Sets the most entries held (default 100,000).
+     *
+     * @param maxSize at least 1
+     * @return this builder
+     */
+    public Builder maxSize(long maxSize) {
+      this.maxSize = maxSize;
+      return this;
+    }
+
+    /**
+     * Sets the time to live of entries stored without {@code ?ttl} (default: none).
+     *
+     * @param ttl positive, or {@code null} for none
+     * @return this builder
+     */
+    public Builder defaultTtl(@Nullable Duration ttl) {
+      this.defaultTtl = ttl;
+      return this;
+    }
+
+    /**
+     * Sets the largest value accepted (default 1 MiB); bigger {@code PUT}s get 413.
+     *
+     * @param maxValueBytes zero or more
+     * @return this builder
+     */
+    public Builder maxValueBytes(int maxValueBytes) {
+      this.maxValueBytes = maxValueBytes;
+      return this;
+    }
+
+    /**
+     * Sets the longest key in UTF-8 bytes (default 250); longer keys get 400.
+     *
+     * @param maxKeyBytes at least 1
+     * @return this builder
+     */
+    public Builder maxKeyBytes(int maxKeyBytes) {
+      this.maxKeyBytes = maxKeyBytes;
+      return this;
+    }
+
+    /**
+     * Sets how long a graceful stop waits for requests in flight (default 10 s).
+     *
+     * @param grace zero or more
+     * @return this builder
+     */
+    public Builder shutdownGrace(Duration grace) {
+      this.shutdownGrace = Objects.requireNonNull(grace, "shutdownGrace must not be null");
+      return this;
+    }
+
+    /**
+     * Builds the settings.
+     *
+     * @return the settings
+     * @throws IllegalArgumentException if a value is out of range
+     */
+    public ServerConfig build() {
+      return new ServerConfig(
+          host,
+          port,
+          maxSize,
+          Optional.ofNullable(defaultTtl),
+          maxValueBytes,
+          maxKeyBytes,
+          shutdownGrace);
+    }
+  }
+}
