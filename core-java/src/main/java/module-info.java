@@ -3,4 +3,6 @@ module dev.asynccache {
   requires static org.jspecify;
   requires org.slf4j;
   exports dev.asynccache;
+  exports dev.asynccache.memoize;
+  exports dev.asynccache.persistence;
 }

@@ -1,0 +1,30 @@
+package dev.asynccache.memoize;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Caches the results of an interface method per its arguments in a bounded LRU cache, when the
+ * interface is wrapped by {@link Memoizer#proxy(Class, Object)}.
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.METHOD)
+public @interface LruCached {
+  /**
+   * The most results kept.
+   *
+   * @return the size bound, at least 1
+   */
+  long maxSize() default Memoizer.DEFAULT_MAX_SIZE;
+
+  /**
+   * How many leading arguments are left out of the cache key (a context or receiver argument).
+   *
+   * @return the number of arguments skipped
+   */
+  int skipArgs() default 0;
+}
