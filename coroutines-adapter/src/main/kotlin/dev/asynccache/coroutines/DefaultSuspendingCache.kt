@@ -1,0 +1,120 @@
+package dev.asynccache.coroutines
+
+import dev.asynccache.AsyncCache
+import dev.asynccache.AsyncLoader
+import dev.asynccache.CacheClosedException
+import dev.asynccache.CacheMetrics
+import dev.asynccache.Ttl
+import dev.asynccache.WarmupResult
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.ConcurrentHashMap
+import kotlin.time.Duration
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.CoroutineName
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.runInterruptible
+
+/**
+ * The [SuspendingCache] behind the factory and [asSuspending]: every read goes through the Java
+ * cache's future-returning methods, so single-flight, LRU/TTL, batching and metrics are the core's.
+ */
+internal class DefaultSuspendingCache<K : Any, V : Any>(
+    private val java: AsyncCache<K, V>,
+    dispatcher: CoroutineDispatcher,
+) : SuspendingCache<K, V> {
+
+    /** Where loaders run: not the callers' jobs, so that no caller's cancellation reaches a load. */
+    private val scope = CoroutineScope(SupervisorJob() + dispatcher + CoroutineName("async-cache-loader"))
+
+    override suspend fun get(key: K, ttl: Duration?, loader: suspend () -> V): V {
+        val value = java.getAsync(key, ttl.toTtl(), loaderFor(key, loader)).awaitShared(key)
+        return value ?: throw NoSuchElementException(
+            "the load of key $key that this call joined was started by a Java caller whose loader returned null",
+        )
+    }
+
+    /**
+     * Adapts a suspend loader: the core calls it once per miss, on the missing caller's thread; it
+     * starts the loader as a child of [scope] and returns at once.
+     */
+    private fun loaderFor(key: K, loader: suspend () -> V): AsyncLoader<V> =
+        AsyncLoader { _ -> scope.futureGuarded(key) { loader() } }
+
+    override suspend fun get(key: K, batchLoader: suspend (List<K>) -> Map<K, V>): V? =
+        java.getAsync(key, SuspendBatchLoader(batchLoader, scope)).awaitShared(key)
+
+    override suspend fun getAll(
+        keys: Collection<K>,
+        batchLoader: suspend (List<K>) -> Map<K, V>,
+    ): Map<K, V> =
+        // getAllAsync returns a future derived from the shared loads: cancelling it (as await()
+        // does when this caller is cancelled) detaches this caller only.
+        java.getAllAsync(keys, SuspendBatchLoader(batchLoader, scope)).awaitShared(keys)
+
+    override fun getIfPresent(key: K): V? = java.getIfPresent(key)
+
+    override fun set(key: K, value: V, ttl: Duration?) {
+        java.set(key, value, ttl.toTtl())
+    }
+
+    override fun delete(key: K): Boolean = java.delete(key)
+
+    override fun clear() {
+        java.clear()
+    }
+
+    override suspend fun warmup(loaders: Map<K, suspend () -> V>): WarmupResult<K> {
+        val loaded = ConcurrentHashMap.newKeySet<K>()
+        val missing = ConcurrentHashMap.newKeySet<K>()
+        val failed = ConcurrentHashMap<K, Throwable>()
+        coroutineScope {
+            for ((key, loader) in loaders) {
+                launch {
+                    try {
+                        val value = java.getAsync(key, Ttl.cacheDefault(), loaderFor(key, loader)).awaitShared(key)
+                        if (value == null) missing.add(key) else loaded.add(key)
+                    } catch (e: CancellationException) {
+                        throw e // this warmup was cancelled: awaitCopy never lets a load's CE through
+                    } catch (e: CacheClosedException) {
+                        throw e // not a failure of this key: the whole warmup fails
+                    } catch (e: Throwable) {
+                        failed[key] = e
+                    }
+                }
+            }
+        }
+        return WarmupResult(loaded, missing, failed)
+    }
+
+    override fun metrics(): CacheMetrics = java.metrics()
+
+    override fun size(): Long = java.size()
+
+    override fun cleanUp() {
+        java.cleanUp()
+    }
+
+    override suspend fun saveToBackend(): Long = runInterruptible(Dispatchers.IO) { java.saveToBackend() }
+
+    override suspend fun loadFromBackend(): Long = runInterruptible(Dispatchers.IO) { java.loadFromBackend() }
+
+    override fun asJava(): AsyncCache<K, V> = java
+
+    override fun close() {
+        // The Java cache first: it fails the waiters of unfinished loads with CacheClosedException;
+        // cancelling the loaders afterwards cannot reach any waiter with a CancellationException.
+        try {
+            java.close()
+        } finally {
+            scope.cancel("the cache was closed")
+        }
+    }
+
+    override fun toString(): String = "SuspendingCache($java)"
+}
