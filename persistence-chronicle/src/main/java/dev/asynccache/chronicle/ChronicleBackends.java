@@ -1,0 +1,80 @@
+package dev.asynccache.chronicle;
+
+import dev.asynccache.persistence.Codec;
+import dev.asynccache.persistence.PersistenceBackend;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Persistence backends for async-cache stored in Chronicle Map files.
+ *
+ * <ul>
+ *   <li>{@link #snapshot} keeps a snapshot file that {@code saveToBackend()} replaces atomically and
+ *       {@code loadFromBackend()} reads back: a process killed during a save leaves the previous
+ *       snapshot whole.
+ *   <li>{@link #writeThrough} mirrors every change into a memory-mapped file and serves misses from
+ *       it, so a restarted process finds its entries without an explicit save.
+ * </ul>
+ *
+ * <p>Each backend owns its file for its whole life through an OS lock on {@code <file>.lock}: a
+ * second backend on the same path, in this or another process, is refused with a {@link
+ * dev.asynccache.persistence.PersistenceException}. A file that is truncated, corrupt, foreign or
+ * of another format version gives a {@code PersistenceException} naming the file and the problem;
+ * no file is ever deleted (an invalid snapshot that a save replaces is first renamed to {@code
+ * <file>.corrupt-<millis>}).
+ *
+ * <p>Loading this class turns Chronicle's usage analytics off (system property {@code
+ * chronicle.analytics.disable=true}) unless that property was already set. Chronicle needs JVM
+ * flags on JDK 21+: see the module's README.
+ *
+ * <p>Backends are thread-safe. The cache that is given one closes it.
+ */
+public final class ChronicleBackends {
+  static {
+    ChronicleSetup.ensure();
+  }
+
+  private ChronicleBackends() {}
+
+  /**
+   * Opens a snapshot backend on {@code file} (created by the first save). The file's directory
+   * also receives {@code <file>.lock} and, during a save or a load, {@code <file>.saving.tmp} or
+   * {@code <file>.loading.tmp}.
+   *
+   * @param file the snapshot file
+   * @param keyCodec encodes keys
+   * @param valueCodec encodes values
+   * @param <K> the key type
+   * @param <V> the value type
+   * @return the backend; {@code load} throws if no snapshot was saved yet
+   * @throws NullPointerException if an argument is null
+   * @throws dev.asynccache.persistence.PersistenceException if another backend owns {@code file}
+   */
+  public static <K, V> PersistenceBackend<K, V> snapshot(
+      Path file, Codec<K> keyCodec, Codec<V> valueCodec) {
+    Objects.requireNonNull(file, "file must not be null");
+    Objects.requireNonNull(keyCodec, "keyCodec must not be null");
+    Objects.requireNonNull(valueCodec, "valueCodec must not be null");
+    return new SnapshotBackend<>(file, keyCodec, valueCodec);
+  }
+
+  /**
+   * Starts configuring a write-through backend on {@code file}; finish with {@link
+   * WriteThroughBuilder#maxEntries} and {@link WriteThroughBuilder#open()}.
+   *
+   * @param file the memory-mapped file (created if absent)
+   * @param keyCodec encodes keys
+   * @param valueCodec encodes values
+   * @param <K> the key type
+   * @param <V> the value type
+   * @return a builder
+   * @throws NullPointerException if an argument is null
+   */
+  public static <K, V> WriteThroughBuilder<K, V> writeThrough(
+      Path file, Codec<K> keyCodec, Codec<V> valueCodec) {
+    Objects.requireNonNull(file, "file must not be null");
+    Objects.requireNonNull(keyCodec, "keyCodec must not be null");
+    Objects.requireNonNull(valueCodec, "valueCodec must not be null");
+    return new WriteThroughBuilder<>(file, keyCodec, valueCodec);
+  }
+}

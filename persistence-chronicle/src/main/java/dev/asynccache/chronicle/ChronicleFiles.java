@@ -1,0 +1,95 @@
+package dev.asynccache.chronicle;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
+
+/** Chronicle Map details shared by both backends. */
+final class ChronicleFiles {
+  static {
+    ChronicleSetup.ensure();
+  }
+
+  /** Where Chronicle's self-bootstrapping header (a text description of the map) starts. */
+  private static final int HEADER_TEXT_OFFSET = 12;
+
+  private static final byte[] HEADER_TEXT =
+      "!net.openhft.chronicle.map.VanillaChronicleMap".getBytes(StandardCharsets.US_ASCII);
+
+  private ChronicleFiles() {}
+
+  /** A builder for a map of byte arrays, closed by us rather than by Chronicle's exit hook. */
+  static ChronicleMapBuilder<byte[], byte[]> builder(
+      String name, long entries, double averageKeyBytes, double averageValueBytes) {
+    return ChronicleMapBuilder.of(byte[].class, byte[].class)
+        .name(name)
+        .entries(Math.max(1, entries))
+        .averageKeySize(Math.max(1, averageKeyBytes))
+        .averageValueSize(Math.max(1, averageValueBytes))
+        .skipCloseOnExitHook(true);
+  }
+
+  /** Whether the file starts like a Chronicle Map file (its header text), without opening it. */
+  static boolean looksLikeChronicleMap(FileChannel channel) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(HEADER_TEXT_OFFSET + HEADER_TEXT.length);
+    while (b.hasRemaining()) {
+      if (channel.read(b, b.position()) < 0) {
+        return false;
+      }
+    }
+    for (int i = 0; i < HEADER_TEXT.length; i++) {
+      if (b.get(HEADER_TEXT_OFFSET + i) != HEADER_TEXT[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static boolean looksLikeChronicleMap(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      return looksLikeChronicleMap(ch);
+    }
+  }
+
+  /**
+   * Whether Chronicle's header is marked complete: a map whose creation or recovery was cut short
+   * keeps the mark "not complete", and Chronicle's ordinary open then waits a minute for it.
+   */
+  static boolean headerComplete(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteBuffer b = ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      while (b.hasRemaining()) {
+        if (ch.read(b, 8 + b.position()) < 0) {
+          return false;
+        }
+      }
+      return (b.getInt(0) & 0x80000000) == 0;
+    }
+  }
+
+  /** Forces the mapped pages of {@code map} to disk. */
+  static void msync(ChronicleMap<?, ?> map) {
+    ((net.openhft.chronicle.hash.impl.VanillaChronicleHash<?, ?, ?, ?>) map).msync();
+  }
+
+  /** The largest key plus value, in bytes, one entry of {@code map} can take (with margin). */
+  static long maxEntryBytes(ChronicleMap<?, ?> map) {
+    var h = (net.openhft.chronicle.hash.impl.VanillaChronicleHash<?, ?, ?, ?>) map;
+    // Chronicle adds size prefixes, alignment and a checksum to each entry: keep 32 bytes for them.
+    return h.chunkSize * h.maxChunksPerEntry - 32;
+  }
+
+  /** Fsyncs a directory so that a rename inside it is durable (best effort off Linux). */
+  static void forceDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // Some platforms cannot open or sync a directory; the rename is still atomic there.
+    }
+  }
+}

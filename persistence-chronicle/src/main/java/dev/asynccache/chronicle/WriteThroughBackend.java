@@ -1,0 +1,384 @@
+package dev.asynccache.chronicle;
+
+import dev.asynccache.persistence.Codec;
+import dev.asynccache.persistence.PersistedEntry;
+import dev.asynccache.persistence.PersistenceBackend;
+import dev.asynccache.persistence.PersistenceException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Write-through mode: every change goes to a memory-mapped Chronicle Map file before the cache's
+ * memory sees it. A write that returned lives in the OS page cache, so it survives the death of
+ * the process (even {@code kill -9}); it reaches the disk when the OS writes it back, on {@link
+ * #save}, or on {@link #close}.
+ *
+ * <p>File layout: keys are a tag byte ({@code 1}) followed by the key codec's bytes; values are
+ * {@link EntryRecord}s whose order is a write sequence number. One extra entry under the tag
+ * {@code 0} holds the magic {@code "ac-wt!"} and the format version.
+ */
+final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
+  private static final Logger LOG = LoggerFactory.getLogger(WriteThroughBackend.class);
+
+  static final int FORMAT_VERSION = 1;
+  private static final byte USER_TAG = 1;
+  private static final byte[] META_KEY = {0, 'm', 'e', 't', 'a'};
+  private static final byte[] MAGIC = "ac-wt!".getBytes(StandardCharsets.US_ASCII);
+
+  private final Path file;
+  private final Codec<K> keyCodec;
+  private final Codec<V> valueCodec;
+  private final long maxEntries;
+  private final int averageKeyBytes;
+  private final int averageValueBytes;
+  private final OwnerLock owner;
+  private final ChronicleMap<byte[], byte[]> map;
+  private final long maxEntryBytes;
+  private final AtomicLong order = new AtomicLong();
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  WriteThroughBackend(
+      Path file,
+      Codec<K> keyCodec,
+      Codec<V> valueCodec,
+      long maxEntries,
+      int averageKeyBytes,
+      int averageValueBytes) {
+    this.file = file.toAbsolutePath().normalize();
+    this.keyCodec = keyCodec;
+    this.valueCodec = valueCodec;
+    this.maxEntries = maxEntries;
+    this.averageKeyBytes = averageKeyBytes;
+    this.averageValueBytes = averageValueBytes;
+    this.owner = OwnerLock.acquire(this.file, "write-through");
+    ChronicleMap<byte[], byte[]> opened = null;
+    try {
+      opened = open();
+      checkHeaderEntry(opened);
+      this.map = opened;
+      this.maxEntryBytes = ChronicleFiles.maxEntryBytes(opened);
+      scanAndTrim();
+    } catch (RuntimeException e) {
+      if (opened != null) {
+        opened.close();
+      }
+      owner.close();
+      throw e;
+    }
+  }
+
+  // ----- opening -----
+
+  private ChronicleMapBuilder<byte[], byte[]> builder() {
+    // Room for twice maxEntries: the file can hold entries of a previous run that this run's
+    // memory never loaded, besides what memory holds (at most maxEntries), until the next open
+    // trims it back to maxEntries.
+    return ChronicleFiles.builder(
+            "async-cache write-through",
+            2 * maxEntries + 1,
+            averageKeyBytes + 1,
+            averageValueBytes + EntryRecord.HEADER_BYTES)
+        .maxBloatFactor(2.0)
+        .putReturnsNull(true)
+        .removeReturnsNull(true);
+  }
+
+  private ChronicleMap<byte[], byte[]> open() {
+    try {
+      if (!Files.exists(file) || Files.size(file) == 0) {
+        return builder().createPersistedTo(file.toFile());
+      }
+      if (!ChronicleFiles.looksLikeChronicleMap(file)) {
+        throw new PersistenceException(
+            "write-through file " + file + " is not a Chronicle Map file (foreign file, or its"
+                + " header is corrupt); it was left untouched");
+      }
+      if (owner.previousClosedCleanly()) {
+        return builder().createPersistedTo(file.toFile());
+      }
+      // The last owner died without closing (or the lock file is new): Chronicle's segment locks
+      // and counters in the file may be stale. First an ordinary open, which checks the header
+      // checksum and that the file is not truncated (recovery would silently extend it), then a
+      // recovery, safe because the lock file gives this process exclusive access.
+      if (ChronicleFiles.headerComplete(file)) {
+        builder().createPersistedTo(file.toFile()).close();
+      }
+      LOG.warn("write-through file {} was not closed cleanly (crash or kill); recovering it", file);
+      return builder().recoverPersistedTo(file.toFile(), false);
+    } catch (PersistenceException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw new PersistenceException(
+          "cannot open write-through file " + file + ": " + e.getMessage()
+              + " (truncated or corrupt?); it was left untouched", e);
+    }
+  }
+
+  private void checkHeaderEntry(ChronicleMap<byte[], byte[]> m) {
+    try {
+      byte[] meta = m.get(META_KEY);
+      if (meta == null) {
+        if (m.longSize() > 0) {
+          throw new PersistenceException(
+              "write-through file " + file + " is a Chronicle Map file but not an async-cache"
+                  + " write-through file (no async-cache header entry); it was left untouched");
+        }
+        m.put(META_KEY, ByteBuffer.allocate(MAGIC.length + 4).put(MAGIC).putInt(FORMAT_VERSION).array());
+        return;
+      }
+      if (meta.length != MAGIC.length + 4
+          || !Arrays.equals(Arrays.copyOf(meta, MAGIC.length), MAGIC)) {
+        throw new PersistenceException(
+            "write-through file " + file + " has a corrupt async-cache header entry");
+      }
+      int version = ByteBuffer.wrap(meta, MAGIC.length, 4).getInt();
+      if (version != FORMAT_VERSION) {
+        throw new PersistenceException(
+            "write-through file " + file + " has format version " + version
+                + "; this library reads version " + FORMAT_VERSION);
+      }
+    } catch (PersistenceException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new PersistenceException(
+          "write-through file " + file + " is a Chronicle Map file of another kind: " + e, e);
+    }
+  }
+
+  private record Stored(long order, byte[] key) {}
+
+  /** Finds the highest write number, drops expired entries and keeps at most maxEntries. */
+  private void scanAndTrim() {
+    long now = System.currentTimeMillis();
+    long maxOrder = 0;
+    List<Stored> live = new ArrayList<>();
+    List<byte[]> expired = new ArrayList<>();
+    for (Map.Entry<byte[], byte[]> e : map.entrySet()) {
+      byte[] k = e.getKey();
+      if (isMeta(k)) {
+        continue;
+      }
+      EntryRecord r = decodeRecord(k, e.getValue());
+      maxOrder = Math.max(maxOrder, r.order());
+      if (r.expiresAtEpochMillis() != PersistedEntry.NEVER && now >= r.expiresAtEpochMillis()) {
+        expired.add(k);
+      } else {
+        live.add(new Stored(r.order(), k));
+      }
+    }
+    order.set(maxOrder);
+    expired.forEach(map::remove);
+    long excess = live.size() - maxEntries;
+    if (excess > 0) {
+      live.sort(Comparator.comparingLong(Stored::order));
+      for (int i = 0; i < excess; i++) {
+        map.remove(live.get(i).key());
+      }
+    }
+    if (!expired.isEmpty() || excess > 0) {
+      LOG.info("write-through file {}: dropped {} expired and {} least recently written entries"
+          + " (keeps at most maxEntries={})", file, expired.size(), Math.max(0, excess), maxEntries);
+    }
+  }
+
+  // ----- write-through operations -----
+
+  @Override
+  public boolean isWriteThrough() {
+    return true;
+  }
+
+  @Override
+  public void put(PersistedEntry<K, V> entry) {
+    checkOpen();
+    byte[] key = userKey(entry.key());
+    byte[] record =
+        EntryRecord.encode(
+            order.incrementAndGet(), entry.expiresAtEpochMillis(), valueCodec.encode(entry.value()));
+    store(entry.key(), key, record);
+  }
+
+  private void store(Object keyForMessage, byte[] key, byte[] record) {
+    long bytes = (long) key.length + record.length;
+    if (bytes > maxEntryBytes) {
+      throw new PersistenceException(
+          "write-through file " + file + " cannot hold key " + keyForMessage + ": its entry takes "
+              + bytes + " bytes, and this file takes entries of at most " + maxEntryBytes
+              + " bytes (sized for averageValueBytes=" + averageValueBytes + "); raise"
+              + " averageValueBytes and use a new file");
+    }
+    try {
+      map.put(key, record);
+    } catch (RuntimeException e) {
+      throw new PersistenceException(
+          "write-through file " + file + " is full: it could not store key " + keyForMessage
+              + " (" + bytes + " bytes) beside its " + map.longSize() + " entries; it was sized"
+              + " for maxEntries=" + maxEntries + " of about " + averageKeyBytes + "+"
+              + averageValueBytes + " bytes (an existing file keeps the sizes it was created with):"
+              + " raise them and use a new file. Chronicle said: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void remove(K key) {
+    checkOpen();
+    map.remove(userKey(key));
+  }
+
+  @Override
+  public void removeAll() {
+    checkOpen();
+    List<byte[]> keys = new ArrayList<>();
+    for (byte[] k : map.keySet()) {
+      if (!isMeta(k)) {
+        keys.add(k);
+      }
+    }
+    keys.forEach(map::remove);
+  }
+
+  @Override
+  public @Nullable PersistedEntry<K, V> get(K key) {
+    checkOpen();
+    byte[] k = userKey(key);
+    byte[] record = map.get(k);
+    if (record == null) {
+      return null;
+    }
+    return decode(k, record);
+  }
+
+  // ----- snapshot operations -----
+
+  /**
+   * Makes the file hold exactly {@code entries} (most recently used first, an order kept for the
+   * next load) and forces it to disk.
+   */
+  @Override
+  public long save(Iterable<PersistedEntry<K, V>> entries) {
+    checkOpen();
+    List<PersistedEntry<K, V>> list = new ArrayList<>();
+    entries.forEach(list::add);
+    long top = order.addAndGet(list.size());
+    Set<ByteBuffer> keep = new HashSet<>();
+    for (int i = 0; i < list.size(); i++) {
+      PersistedEntry<K, V> e = list.get(i);
+      byte[] key = userKey(e.key());
+      keep.add(ByteBuffer.wrap(key));
+      store(e.key(), key, EntryRecord.encode(top - i, e.expiresAtEpochMillis(), valueCodec.encode(e.value())));
+    }
+    List<byte[]> stale = new ArrayList<>();
+    for (byte[] k : map.keySet()) {
+      if (!isMeta(k) && !keep.contains(ByteBuffer.wrap(k))) {
+        stale.add(k);
+      }
+    }
+    stale.forEach(map::remove);
+    ChronicleFiles.msync(map);
+    return list.size();
+  }
+
+  @Override
+  public long load(Consumer<? super PersistedEntry<K, V>> sink) {
+    checkOpen();
+    List<Map.Entry<Long, PersistedEntry<K, V>>> all = new ArrayList<>();
+    for (Map.Entry<byte[], byte[]> e : map.entrySet()) {
+      if (isMeta(e.getKey())) {
+        continue;
+      }
+      EntryRecord r = decodeRecord(e.getKey(), e.getValue());
+      all.add(Map.entry(r.order(), decode(e.getKey(), e.getValue())));
+    }
+    all.sort(Map.Entry.<Long, PersistedEntry<K, V>>comparingByKey().reversed());
+    all.forEach(e -> sink.accept(e.getValue()));
+    return all.size();
+  }
+
+  // ----- encoding -----
+
+  private byte[] userKey(K key) {
+    byte[] k = keyCodec.encode(key);
+    byte[] out = new byte[k.length + 1];
+    out[0] = USER_TAG;
+    System.arraycopy(k, 0, out, 1, k.length);
+    return out;
+  }
+
+  private static boolean isMeta(byte[] key) {
+    return key.length == 0 || key[0] != USER_TAG;
+  }
+
+  private EntryRecord decodeRecord(byte[] key, byte[] record) {
+    try {
+      return EntryRecord.decode(record);
+    } catch (IllegalArgumentException e) {
+      throw new PersistenceException(
+          "write-through file " + file + " holds a corrupt entry (" + e.getMessage() + ")", e);
+    }
+  }
+
+  private PersistedEntry<K, V> decode(byte[] key, byte[] record) {
+    EntryRecord r = decodeRecord(key, record);
+    try {
+      K k = keyCodec.decode(Arrays.copyOfRange(key, 1, key.length));
+      V v = valueCodec.decode(r.value());
+      return new PersistedEntry<>(k, v, r.expiresAtEpochMillis());
+    } catch (RuntimeException e) {
+      throw new PersistenceException(
+          "write-through file " + file + ": an entry cannot be decoded (" + e.getMessage()
+              + "); was it written with other codecs?", e);
+    }
+  }
+
+  // ----- lifecycle -----
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new PersistenceException("the write-through backend of " + file + " is closed");
+    }
+  }
+
+  /** The largest key plus value, in encoded bytes plus 17 bytes of framing, one entry may take. */
+  long maxEntryBytes() {
+    return maxEntryBytes;
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      ChronicleFiles.msync(map);
+      map.close();
+      owner.markClean();
+    } catch (IOException | RuntimeException e) {
+      throw new PersistenceException("could not close write-through file " + file + ": " + e, e);
+    } finally {
+      owner.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ChronicleWriteThrough[" + file + "]";
+  }
+}
