@@ -60,16 +60,33 @@ final class BatchDispatcher<K, V> {
     }
   }
 
-  /** Dispatches the open batch of {@code loader} now, if there is one. */
-  void flush(BatchLoader<K, ? extends V> loader) {
-    List<InFlightLoad<K, V>> batch;
+  /**
+   * Adds one caller's loads to the open batch of {@code loader} and dispatches everything now, in
+   * batches of at most {@code maxBatchSize}. The lock is held while adding, so a window cannot
+   * close on half of the caller's keys.
+   */
+  void enqueueAllAndFlush(BatchLoader<K, ? extends V> loader, List<InFlightLoad<K, V>> loads) {
+    List<List<InFlightLoad<K, V>>> ready = new ArrayList<>();
     lock.lock();
     try {
-      batch = open.remove(loader);
+      List<InFlightLoad<K, V>> batch = open.remove(loader);
+      if (batch == null) {
+        batch = new ArrayList<>();
+      }
+      for (InFlightLoad<K, V> load : loads) {
+        batch.add(load);
+        if (batch.size() >= maxBatchSize) {
+          ready.add(batch);
+          batch = new ArrayList<>();
+        }
+      }
+      if (!batch.isEmpty()) {
+        ready.add(batch);
+      }
     } finally {
       lock.unlock();
     }
-    if (batch != null) {
+    for (List<InFlightLoad<K, V>> batch : ready) {
       dispatch(loader, batch);
     }
   }

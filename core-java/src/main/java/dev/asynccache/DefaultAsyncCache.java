@@ -289,7 +289,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     }
     checkOpen();
     Map<K, InFlightLoad<K, V>> waiting = new LinkedHashMap<>();
-    boolean enqueued = false;
+    List<InFlightLoad<K, V>> toLoad = new ArrayList<>();
     for (K key : distinct) {
       Node<K, V> node = store.getLive(key);
       if (node != null) {
@@ -300,13 +300,12 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
       stats.misses.increment();
       Acquired<K, V> acquired = acquire(key, defaultTtlNanos);
       if (acquired.mustStart) {
-        batches.enqueue(batchLoader, acquired.load);
-        enqueued = true;
+        toLoad.add(acquired.load);
       }
       waiting.put(key, acquired.load);
     }
-    if (enqueued) {
-      batches.flush(batchLoader);
+    if (!toLoad.isEmpty()) {
+      batches.enqueueAllAndFlush(batchLoader, toLoad);
     }
     return waiting;
   }

@@ -61,7 +61,9 @@ class SingleFlightTest {
       CacheMetrics m = cache.metrics();
       assertEquals(CALLERS, m.hitCount() + m.missCount());
       assertEquals(1, m.loadSuccessCount());
-      assertEquals(m.missCount() - 1, m.joinedLoadCount(), "every miss but the first joined");
+      // A caller that missed just before the value was published finds it on its re-check
+      // instead of joining: a miss that neither joined nor loaded. Never a second load.
+      assertTrue(m.joinedLoadCount() >= CALLERS / 2 && m.joinedLoadCount() <= m.missCount() - 1);
     }
   }
 
