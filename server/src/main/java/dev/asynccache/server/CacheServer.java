@@ -75,7 +75,7 @@ public final class CacheServer implements AutoCloseable {
    * @param config the settings
    * @return the running server
    * @throws NullPointerException if {@code config} is null
-   * @throws java.io.UncheckedIOException or another runtime exception if the port cannot be bound
+   * @throws IllegalStateException if the address cannot be bound
    */
   public static CacheServer start(ServerConfig config) {
     return start(config, TimeSource.system());
@@ -88,6 +88,7 @@ public final class CacheServer implements AutoCloseable {
    * @param clock the cache's time source
    * @return the running server
    * @throws NullPointerException if an argument is null
+   * @throws IllegalStateException if the address cannot be bound
    */
   public static CacheServer start(ServerConfig config, TimeSource clock) {
     Objects.requireNonNull(config, "config must not be null");
@@ -98,6 +99,11 @@ public final class CacheServer implements AutoCloseable {
     } catch (RuntimeException e) {
       server.cache.close();
       throw e;
+    }
+    if (!server.web.isRunning()) { // Helidon logs a bind failure instead of throwing it
+      server.cache.close();
+      throw new IllegalStateException(
+          "cannot listen on " + config.host() + ":" + config.port() + " (address in use? see the log)");
     }
     return server;
   }
@@ -292,7 +298,7 @@ public final class CacheServer implements AutoCloseable {
     try {
       server = start(config);
     } catch (RuntimeException e) {
-      err.println("async-cache-server: cannot start on " + config.host() + ":" + config.port() + ": " + e);
+      err.println("async-cache-server: " + e.getMessage());
       return 1;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "async-cache-server-shutdown"));

@@ -1,0 +1,110 @@
+package dev.asynccache.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ServerConfigTest {
+  private static final Map<String, String> NO_ENV = Map.of();
+
+  @Test
+  void defaults_areLoopbackPort8000OneMiBValues250ByteKeys() {
+    ServerConfig c = ServerConfig.parse(new String[0], NO_ENV);
+    assertEquals(ServerConfig.defaults(), c);
+    assertEquals("127.0.0.1", c.host());
+    assertEquals(8000, c.port());
+    assertEquals(100_000, c.maxSize());
+    assertEquals(Optional.empty(), c.defaultTtl());
+    assertEquals(1 << 20, c.maxValueBytes());
+    assertEquals(250, c.maxKeyBytes());
+    assertEquals(Duration.ofSeconds(10), c.shutdownGrace());
+  }
+
+  @Test
+  void flags_setEveryOption_inBothSpellings() {
+    ServerConfig c =
+        ServerConfig.parse(
+            new String[] {
+              "--bind", "0.0.0.0", "--port=9001", "--max-size", "42", "--default-ttl=30",
+              "--max-value-bytes", "1024", "--max-key-bytes=16", "--shutdown-grace", "3"
+            },
+            NO_ENV);
+    assertEquals(
+        new ServerConfig("0.0.0.0", 9001, 42, Optional.of(Duration.ofSeconds(30)), 1024, 16, Duration.ofSeconds(3)),
+        c);
+  }
+
+  @Test
+  void environment_setsOptions_andFlagsWinOverIt() {
+    Map<String, String> env =
+        Map.of(
+            "ASYNC_CACHE_PORT", "9002",
+            "ASYNC_CACHE_MAX_SIZE", "7",
+            "ASYNC_CACHE_DEFAULT_TTL", "5",
+            "ASYNC_CACHE_MAX_VALUE_BYTES", "100",
+            "ASYNC_CACHE_BIND", "::1");
+    ServerConfig fromEnv = ServerConfig.parse(new String[0], env);
+    assertEquals(9002, fromEnv.port());
+    assertEquals(7, fromEnv.maxSize());
+    assertEquals(Optional.of(Duration.ofSeconds(5)), fromEnv.defaultTtl());
+    assertEquals(100, fromEnv.maxValueBytes());
+    assertEquals("::1", fromEnv.host());
+
+    ServerConfig flagged = ServerConfig.parse(new String[] {"--port", "9003", "--default-ttl", "0"}, env);
+    assertEquals(9003, flagged.port());
+    assertEquals(Optional.empty(), flagged.defaultTtl(), "--default-ttl 0 means none");
+    assertEquals(7, flagged.maxSize());
+  }
+
+  @Test
+  void badValues_failNamingTheFlagOrVariable() {
+    assertMessage("--port: invalid value \"x\": must be a non-negative integer", "--port", "x");
+    assertMessage("--port: invalid value \"-1\": must be a non-negative integer", "--port", "-1");
+    assertMessage("--port: invalid value \"70000\": port must be between 0 and 65535, was 70000", "--port", "70000");
+    assertMessage("--max-size: invalid value \"0\": max size must be at least 1, was 0", "--max-size", "0");
+    assertMessage("--default-ttl: invalid value \"1.5\": must be a non-negative integer", "--default-ttl", "1.5");
+    assertMessage("unknown option: --nope (see --help)", "--nope", "1");
+    assertMessage("--port needs a value", "--port");
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ServerConfig.parse(new String[0], Map.of("ASYNC_CACHE_MAX_SIZE", "0")));
+    assertEquals("ASYNC_CACHE_MAX_SIZE: invalid value \"0\": max size must be at least 1, was 0", e.getMessage());
+  }
+
+  @Test
+  void help_isRecognized_andListsEveryFlagAndVariable() {
+    assertTrue(ServerConfig.wantsHelp(new String[] {"--port", "1", "--help"}));
+    assertTrue(ServerConfig.wantsHelp(new String[] {"-h"}));
+    assertFalse(ServerConfig.wantsHelp(new String[] {"--port", "1"}));
+    String usage = ServerConfig.usage();
+    for (String s :
+        new String[] {
+          "--bind", "ASYNC_CACHE_BIND", "--port", "ASYNC_CACHE_PORT", "--max-size", "--default-ttl",
+          "--max-value-bytes", "--max-key-bytes", "--shutdown-grace", "/metrics"
+        }) {
+      assertTrue(usage.contains(s), s);
+    }
+  }
+
+  @Test
+  void builder_checksRanges() {
+    assertThrows(IllegalArgumentException.class, () -> ServerConfig.builder().maxKeyBytes(0).build());
+    assertThrows(IllegalArgumentException.class, () -> ServerConfig.builder().maxValueBytes(-1).build());
+    assertThrows(IllegalArgumentException.class, () -> ServerConfig.builder().host(" ").build());
+    assertThrows(
+        IllegalArgumentException.class, () -> ServerConfig.builder().defaultTtl(Duration.ZERO).build());
+    assertEquals(5, ServerConfig.defaults().toBuilder().port(5).build().port());
+  }
+
+  private static void assertMessage(String expected, String... args) {
+    var e = assertThrows(IllegalArgumentException.class, () -> ServerConfig.parse(args, NO_ENV));
+    assertEquals(expected, e.getMessage());
+  }
+}
