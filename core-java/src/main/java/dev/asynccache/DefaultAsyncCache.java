@@ -86,7 +86,6 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     checkOpen();
     Node<K, V> node = store.getLive(key);
     if (node != null) {
-      stats.hits.increment();
       return node.value;
     }
     stats.misses.increment();
@@ -106,7 +105,6 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     checkOpen();
     Node<K, V> node = store.getLive(key);
     if (node != null) {
-      stats.hits.increment();
       return node.value;
     }
     stats.misses.increment();
@@ -135,7 +133,6 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     checkOpen();
     Node<K, V> node = store.getLive(key);
     if (node != null) {
-      stats.hits.increment();
       return CompletableFuture.completedFuture(node.value);
     }
     stats.misses.increment();
@@ -158,7 +155,6 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     checkOpen();
     Node<K, V> node = store.getLive(key);
     if (node != null) {
-      stats.hits.increment();
       return CompletableFuture.completedFuture(node.value);
     }
     stats.misses.increment();
@@ -207,7 +203,6 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     checkOpen();
     Node<K, V> node = store.getLive(key);
     if (node != null) {
-      stats.hits.increment();
       return node.value;
     }
     stats.misses.increment();
@@ -225,7 +220,6 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     checkOpen();
     Node<K, V> node = store.getLive(key);
     if (node != null) {
-      stats.hits.increment();
       return CompletableFuture.completedFuture(node.value);
     }
     stats.misses.increment();
@@ -293,8 +287,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     for (K key : distinct) {
       Node<K, V> node = store.getLive(key);
       if (node != null) {
-        stats.hits.increment();
-        found.put(key, node.value);
+          found.put(key, node.value);
         continue;
       }
       stats.misses.increment();
@@ -664,7 +657,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   @Override
   public CacheMetrics metrics() {
     return new CacheMetrics(
-        stats.hits.sum(),
+        store.liveReads(),
         stats.misses.sum(),
         stats.loadSuccesses.sum(),
         stats.loadFailures.sum(),

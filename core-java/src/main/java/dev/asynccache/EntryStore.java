@@ -5,6 +5,7 @@ import dev.asynccache.persistence.PersistenceBackend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -30,6 +31,7 @@ final class EntryStore<K, V> {
   private final ConcurrentHashMap<K, Node<K, V>> map = new ConcurrentHashMap<>();
   private final ReentrantLock lock = new ReentrantLock();
   private final ReadBuffer<Node<K, V>> readBuffer = new ReadBuffer<>();
+  private final LongAdder droppedReads = new LongAdder();
   private final ExpiryQueue<K, V> expiryQueue = new ExpiryQueue<>();
   private final long maxSize;
   private final TimeSource time;
@@ -62,16 +64,34 @@ final class EntryStore<K, V> {
       removeExpired(node);
       return null;
     }
-    if (readBuffer.offer(node) == ReadBuffer.FULL) {
-      drainIfUncontended();
+    int recorded = readBuffer.offer(node);
+    if (recorded != ReadBuffer.RECORDED) {
+      if (recorded >= ReadBuffer.DROPPED_FULL) {
+        droppedReads.increment();
+      }
+      if (recorded != ReadBuffer.DROPPED) {
+        drainIfUncontended();
+      }
     }
     return node;
+  }
+
+  /**
+   * Returns how many reads {@link #getLive} answered with a live node: the reads recorded in the
+   * buffer plus those it dropped. This is the cache's hit count, kept without a counter of its own
+   * so that a hit costs one atomic operation, not two.
+   */
+  long liveReads() {
+    return readBuffer.recordedCount() + droppedReads.sum();
   }
 
   /** Returns the node of {@code key} if live, without recording a read. */
   @Nullable Node<K, V> peekLive(K key) {
     Node<K, V> node = map.get(key);
-    return node == null || node.isExpiredAt(time.nanoTime()) ? null : node;
+    if (node == null || (node.expiresAt != Node.NO_EXPIRY && node.isExpiredAt(time.nanoTime()))) {
+      return null;
+    }
+    return node;
   }
 
   /**
@@ -85,14 +105,15 @@ final class EntryStore<K, V> {
    *     memory is then unchanged
    */
   boolean put(K key, V value, long ttlNanos, @Nullable InFlightLoad<K, V> load, boolean echo) {
-    long now = time.nanoTime();
-    long expiresAt = expiryOf(now, ttlNanos);
     lock.lock();
     try {
       if (load != null && load.isInvalidated()) {
         return false;
       }
       drainReadBuffer();
+      // The clock is read only when something can expire (it is not free on every machine).
+      long now = ttlNanos > 0 || expiryQueue.size() > 0 ? time.nanoTime() : 0;
+      long expiresAt = expiryOf(now, ttlNanos);
       if (ttlNanos == 0) {
         if (echo && writeThrough != null) {
           writeThrough.remove(key);
@@ -106,7 +127,9 @@ final class EntryStore<K, V> {
       if (echo && writeThrough != null) {
         writeThrough.put(new PersistedEntry<>(key, value, toEpochMillis(expiresAt, now)));
       }
-      expireUpTo(now, Integer.MAX_VALUE);
+      if (expiryQueue.size() > 0) {
+        expireUpTo(now, Integer.MAX_VALUE);
+      }
       if (!map.containsKey(key)) {
         makeRoomForOne(); // evict first, so that no reader ever sees more than maxSize entries
       }

@@ -19,11 +19,20 @@ final class ReadBuffer<E> {
   static final int RING_SIZE = 32;
   private static final int RING_MASK = RING_SIZE - 1;
 
-  /** The result of {@link #offer}. */
+  // The results of offer(). Every offer is counted exactly once: in a ring's write count when
+  // recorded, by the caller otherwise; the sum is the number of reads (the cache's hit count).
+
+  /** Recorded. */
   static final int RECORDED = 0;
 
-  static final int FULL = 1;
-  static final int LOST = 2;
+  /** Recorded, and the ring is now full: drain it. */
+  static final int RECORDED_FULL = 1;
+
+  /** Not recorded because the ring is full: drain it. */
+  static final int DROPPED_FULL = 2;
+
+  /** Not recorded because another thread took the slot. */
+  static final int DROPPED = 3;
 
   private final Ring<E>[] rings;
   private final int ringMask;
@@ -42,13 +51,21 @@ final class ReadBuffer<E> {
   /**
    * Records a read of {@code e}.
    *
-   * @return {@link #RECORDED}; {@link #FULL} when the ring is now full and wants draining; {@link
-   *     #LOST} when the event was dropped because of contention
+   * @return {@link #RECORDED}, {@link #RECORDED_FULL}, {@link #DROPPED_FULL} or {@link #DROPPED}
    */
   int offer(E e) {
     long id = Thread.currentThread().threadId();
     Ring<E> ring = rings[(int) (id ^ (id >>> 16) ^ (id * 0x9E3779B9L >>> 32)) & ringMask];
     return ring.offer(e);
+  }
+
+  /** Returns how many events were ever recorded (a racy sum, exact when the buffer is quiet). */
+  long recordedCount() {
+    long sum = 0;
+    for (Ring<E> ring : rings) {
+      sum += ring.writeCount;
+    }
+    return sum;
   }
 
   /** Passes every recorded event to {@code consumer}, in the order each thread recorded them. */
@@ -92,13 +109,13 @@ final class ReadBuffer<E> {
       long tail = (long) WRITE_COUNT.getOpaque(this);
       long size = tail - head;
       if (size >= RING_SIZE) {
-        return FULL;
+        return DROPPED_FULL;
       }
       if (!WRITE_COUNT.compareAndSet(this, tail, tail + 1)) {
-        return LOST;
+        return DROPPED;
       }
       slots.setRelease((int) (tail & RING_MASK), e);
-      return size + 1 >= RING_SIZE ? FULL : RECORDED;
+      return size + 1 >= RING_SIZE ? RECORDED_FULL : RECORDED;
     }
 
     void drainTo(Consumer<E> consumer) {

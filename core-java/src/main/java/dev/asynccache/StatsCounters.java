@@ -3,11 +3,10 @@ package dev.asynccache;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The cache's counters. Striped ({@link LongAdder}) so that counting a hit from many threads does
- * not contend on one cache line.
+ * The cache's counters. Striped ({@link LongAdder}) so that counting from many threads does not
+ * contend on one cache line. Hits are not here: the {@link EntryStore}'s read buffer counts them.
  */
 final class StatsCounters {
-  final LongAdder hits = new LongAdder();
   final LongAdder misses = new LongAdder();
   final LongAdder loadSuccesses = new LongAdder();
   final LongAdder loadFailures = new LongAdder();
