@@ -1,6 +1,6 @@
 /** async-cache core: see {@link dev.asynccache.AsyncCache}. */
 module dev.asynccache {
-  requires static org.jspecify;
+  requires static transitive org.jspecify;
   requires org.slf4j;
   exports dev.asynccache;
   exports dev.asynccache.memoize;
