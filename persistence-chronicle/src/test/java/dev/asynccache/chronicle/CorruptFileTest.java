@@ -1,0 +1,209 @@
+package dev.asynccache.chronicle;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.asynccache.AsyncCache;
+import dev.asynccache.persistence.Codecs;
+import dev.asynccache.persistence.PersistedEntry;
+import dev.asynccache.persistence.PersistenceBackend;
+import dev.asynccache.persistence.PersistenceException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Truncated, corrupt and foreign files: a {@link PersistenceException} naming the file and the
+ * problem, the file untouched, the cache still usable.
+ */
+class CorruptFileTest {
+  @TempDir Path dir;
+
+  private Path savedSnapshot(int n) {
+    Path file = dir.resolve("good.snap");
+    try (var b = ChronicleBackends.snapshot(file, Codecs.string(), Codecs.string())) {
+      List<PersistedEntry<String, String>> entries = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        entries.add(new PersistedEntry<>("k" + i, "v" + i, PersistedEntry.NEVER));
+      }
+      b.save(entries);
+    }
+    return file;
+  }
+
+  /** Loads {@code file} through a cache; checks the failure, the file, and that the cache works. */
+  private void assertLoadFails(Path file, String expectedProblem) throws IOException {
+    byte[] before = Files.readAllBytes(file);
+    try (AsyncCache<String, String> cache =
+        AsyncCache.builder()
+            .persistence(ChronicleBackends.snapshot(file, Codecs.string(), Codecs.string()))
+            .build()) {
+      cache.set("live", "1");
+      PersistenceException e = assertThrows(PersistenceException.class, cache::loadFromBackend);
+      assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+      assertTrue(e.getMessage().contains(expectedProblem), e.getMessage());
+      assertArrayEquals(before, Files.readAllBytes(file), "the file is untouched");
+      assertEquals("1", cache.getIfPresent("live"), "the cache stays usable");
+      cache.set("after", "2");
+      assertEquals("2", cache.getIfPresent("after"));
+
+      // A later save keeps the bad file aside instead of overwriting it.
+      assertEquals(2, cache.saveToBackend());
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      Path aside =
+          files
+              .filter(p -> p.getFileName().toString().startsWith(file.getFileName() + ".corrupt-"))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("the invalid snapshot was not kept aside"));
+      assertArrayEquals(before, Files.readAllBytes(aside));
+    }
+    try (var b = ChronicleBackends.snapshot(file, Codecs.string(), Codecs.string())) {
+      assertEquals(2, b.load(x -> {}), "the new snapshot is valid");
+    }
+  }
+
+  @Test
+  void truncatedSnapshot() throws IOException {
+    Path file = savedSnapshot(1_000);
+    byte[] all = Files.readAllBytes(file);
+    Files.write(file, Arrays.copyOf(all, all.length / 2));
+    assertLoadFails(file, "truncated");
+  }
+
+  @Test
+  void snapshotWithOneFlippedByte() throws IOException {
+    Path file = savedSnapshot(1_000);
+    byte[] all = Files.readAllBytes(file);
+    all[all.length / 3] ^= 0x40;
+    Files.write(file, all);
+    assertLoadFails(file, "checksum does not match");
+  }
+
+  @Test
+  void foreignFile() throws IOException {
+    Path file = dir.resolve("foreign.snap");
+    Files.writeString(file, "name,value\n".repeat(500));
+    assertLoadFails(file, "not an async-cache snapshot");
+  }
+
+  @Test
+  void tinyFile() throws IOException {
+    Path file = dir.resolve("tiny.snap");
+    Files.write(file, new byte[] {1, 2, 3});
+    assertLoadFails(file, "fewer than its 32-byte trailer");
+  }
+
+  @Test
+  void newerFormatVersion() throws IOException {
+    Path file = savedSnapshot(10);
+    byte[] all = Files.readAllBytes(file);
+    ByteBuffer.wrap(all).putInt(all.length - 12, 99);
+    Files.write(file, all);
+    assertLoadFails(file, "format version 99");
+  }
+
+  @Test
+  void snapshotSavedWithOtherCodecs() throws IOException {
+    Path file = dir.resolve("bytes.snap");
+    try (var b = ChronicleBackends.snapshot(file, Codecs.string(), Codecs.bytes())) {
+      b.save(List.of(new PersistedEntry<>("k", new byte[] {(byte) 0xff, (byte) 0xfe}, PersistedEntry.NEVER)));
+    }
+    try (var b = ChronicleBackends.snapshot(file, Codecs.string(), Codecs.string())) {
+      PersistenceException e = assertThrows(PersistenceException.class, () -> b.load(x -> {}));
+      assertTrue(e.getMessage().contains("cannot be decoded"), e.getMessage());
+      assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+    }
+  }
+
+  @Test
+  void missingSnapshot_saysSo() {
+    Path file = dir.resolve("never-saved.snap");
+    try (var b = ChronicleBackends.snapshot(file, Codecs.string(), Codecs.string())) {
+      PersistenceException e = assertThrows(PersistenceException.class, () -> b.load(x -> {}));
+      assertTrue(e.getMessage().contains("no snapshot at " + file), e.getMessage());
+    }
+  }
+
+  // ----- write-through files -----
+
+  private PersistenceBackend<String, String> openWriteThrough(Path file) {
+    return ChronicleBackends.writeThrough(file, Codecs.string(), Codecs.string())
+        .maxEntries(1_000)
+        .open();
+  }
+
+  private void assertOpenFails(Path file, String expectedProblem) throws IOException {
+    byte[] before = Files.readAllBytes(file);
+    PersistenceException e = assertThrows(PersistenceException.class, () -> openWriteThrough(file));
+    assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains(expectedProblem), e.getMessage());
+    assertArrayEquals(before, Files.readAllBytes(file), "the file is untouched");
+    // The failed open released the file: another path works, and so does a cache without it.
+    try (var other = openWriteThrough(dir.resolve("other-" + System.nanoTime() + ".map"))) {
+      other.put(new PersistedEntry<>("a", "b", PersistedEntry.NEVER));
+    }
+  }
+
+  private Path writtenWriteThroughFile() {
+    Path file = dir.resolve("wt.map");
+    try (var b = openWriteThrough(file)) {
+      for (int i = 0; i < 500; i++) {
+        b.put(new PersistedEntry<>("k" + i, "v" + i, PersistedEntry.NEVER));
+      }
+    }
+    return file;
+  }
+
+  @Test
+  void writeThrough_foreignFile() throws IOException {
+    Path file = dir.resolve("foreign.map");
+    Files.write(file, "just some text, not a map".repeat(100).getBytes(StandardCharsets.UTF_8));
+    assertOpenFails(file, "not a Chronicle Map file");
+  }
+
+  @Test
+  void writeThrough_truncatedAfterCleanClose() throws IOException {
+    Path file = writtenWriteThroughFile();
+    byte[] all = Files.readAllBytes(file);
+    Files.write(file, Arrays.copyOf(all, all.length / 2));
+    assertOpenFails(file, "cannot open write-through file");
+  }
+
+  @Test
+  void writeThrough_truncatedAfterCrash() throws IOException {
+    Path file = writtenWriteThroughFile();
+    Files.writeString(dir.resolve("wt.map.lock"), "pid=1 state=open\n"); // as a killed owner leaves it
+    byte[] all = Files.readAllBytes(file);
+    Files.write(file, Arrays.copyOf(all, all.length / 2));
+    assertOpenFails(file, "cannot open write-through file");
+  }
+
+  @Test
+  void writeThrough_corruptHeader() throws IOException {
+    Path file = writtenWriteThroughFile();
+    byte[] all = Files.readAllBytes(file);
+    all[200] ^= 0x01; // inside Chronicle's self-describing header, guarded by its checksum
+    Files.write(file, all);
+    assertOpenFails(file, "cannot open write-through file");
+  }
+
+  @Test
+  void writeThrough_aChronicleMapThatIsNotOurs() throws IOException {
+    Path file = dir.resolve("snapshot-as-map.map");
+    Path snap = savedSnapshot(10);
+    byte[] all = Files.readAllBytes(snap);
+    Files.write(file, Arrays.copyOf(all, all.length - SnapshotTrailer.BYTES));
+    assertOpenFails(file, "not an async-cache write-through file");
+  }
+}
