@@ -46,16 +46,13 @@ internal class DefaultSuspendingCache<K : Any, V : Any>(
     private fun loaderFor(key: K, loader: suspend () -> V): AsyncLoader<V> =
         AsyncLoader { _ -> scope.futureGuarded(key) { loader() } }
 
-    override suspend fun get(key: K, batchLoader: suspend (List<K>) -> Map<K, V>): V? =
-        java.getAsync(key, SuspendBatchLoader(batchLoader, scope)).awaitShared(key)
+    override suspend fun get(key: K, batchLoader: SuspendBatchLoader<K, V>): V? =
+        java.getAsync(key, BatchLoaderAdapter(batchLoader, scope)).awaitShared(key)
 
-    override suspend fun getAll(
-        keys: Collection<K>,
-        batchLoader: suspend (List<K>) -> Map<K, V>,
-    ): Map<K, V> =
+    override suspend fun getAll(keys: Collection<K>, batchLoader: SuspendBatchLoader<K, V>): Map<K, V> =
         // getAllAsync returns a future derived from the shared loads: cancelling it (as await()
         // does when this caller is cancelled) detaches this caller only.
-        java.getAllAsync(keys, SuspendBatchLoader(batchLoader, scope)).awaitShared(keys)
+        java.getAllAsync(keys, BatchLoaderAdapter(batchLoader, scope)).awaitShared(keys)
 
     override fun getIfPresent(key: K): V? = java.getIfPresent(key)
 

@@ -82,46 +82,38 @@ public interface SuspendingCache<K : Any, V : Any> : AutoCloseable {
 
     /**
      * Returns the value of [key]; a miss joins the batch of [batchLoader] that is collecting keys
-     * (one batch window, at most `maxBatchSize` keys), DataLoader style.
+     * (one batch window, at most `maxBatchSize` keys), DataLoader style. Batches are collected per
+     * batch loader by equality: see [SuspendBatchLoader] for how to keep calls in one batch.
      *
-     * Batches are collected per batch loader *by equality*: calls that should share batches must
-     * pass equal functions — one value kept in a property, or a function reference such as
-     * `repository::findAll` (references to the same function on the same receiver are equal). A
-     * lambda written at the call site that captures variables is a new, unequal object at every
-     * call, so each call would get a batch of its own.
-     *
-     * [batchLoader] receives distinct keys that are neither cached nor loading, and returns the
-     * values it found; a key it leaves out has no value (this call returns `null`, nothing is
-     * cached). It runs in the cache's scope while a virtual thread of the Java cache waits for it
-     * (a parked virtual thread, never a dispatcher thread).
+     * The batch function runs in the cache's scope while a virtual thread of the Java cache waits
+     * for it (a parked virtual thread, never a dispatcher thread). Cancelling the caller stops only
+     * its own wait; the batch goes on for its other keys and callers.
      *
      * @param key the key
      * @param batchLoader loads a batch of keys
      * @return the value, or `null` if the batch loader returned none for [key]
+     * @throws BatchLoadException if the batch loader broke its contract
      * @throws LoadTimeoutException if the batch ran longer than the cache's `loadTimeout`
      * @throws CacheClosedException if the cache is or gets closed
-     * @throws CancellationException if the calling coroutine was cancelled (the batch goes on)
-     * @throws Throwable whatever [batchLoader] threw: every caller of the batch gets it
+     * @throws CancellationException if the calling coroutine was cancelled
+     * @throws Throwable whatever the batch function threw: every caller of the batch gets it
      */
-    public suspend fun get(key: K, batchLoader: suspend (List<K>) -> Map<K, V>): V?
+    public suspend fun get(key: K, batchLoader: SuspendBatchLoader<K, V>): V?
 
     /**
      * Returns the values of [keys]: cached ones at once, the others through [batchLoader], which is
-     * dispatched without waiting for the rest of its batch window. Batches are shared with [get]
-     * calls passing an equal batch loader.
+     * dispatched without waiting for the rest of its batch window (split into calls of at most
+     * `maxBatchSize` keys). Batches are shared with [get] calls passing an equal batch loader.
      *
      * @param keys the keys; duplicates are ignored
      * @param batchLoader loads the missing keys
      * @return the keys that have a value, mapped to it
-     * @throws BatchLoadException if a batch loader broke its contract
+     * @throws BatchLoadException if the batch loader broke its contract
      * @throws CacheClosedException if the cache is or gets closed
      * @throws CancellationException if the calling coroutine was cancelled (the batches go on)
-     * @throws Throwable whatever [batchLoader] threw
+     * @throws Throwable whatever the batch function threw
      */
-    public suspend fun getAll(
-        keys: Collection<K>,
-        batchLoader: suspend (List<K>) -> Map<K, V>,
-    ): Map<K, V>
+    public suspend fun getAll(keys: Collection<K>, batchLoader: SuspendBatchLoader<K, V>): Map<K, V>
 
     /**
      * Returns the cached value of [key] without loading; never suspends.
