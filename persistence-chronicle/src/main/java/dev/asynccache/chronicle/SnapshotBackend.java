@@ -117,18 +117,24 @@ final class SnapshotBackend<K, V> implements PersistenceBackend<K, V> {
     int n = enc.size();
     double avgKey = n == 0 ? 8 : (double) enc.keyBytes() / n;
     double avgRecord = n == 0 ? 32 : (double) enc.recordBytes() / n;
+    // Chronicle places an entry within one segment tier, whose size follows the average entry.
+    // When the largest entry is far above the average, fewer (so larger) segments make room for
+    // it without inflating the whole file.
+    long largest = (long) enc.maxKey() + enc.maxRecord();
+    long total = enc.keyBytes() + enc.recordBytes();
+    boolean skewed = largest > 8 * (avgKey + avgRecord);
+    int segments = skewed ? (int) Math.max(1, Long.highestOneBit(total / (4 * largest))) : 0;
     RuntimeException last = null;
     for (int attempt = 0; attempt < 3; attempt++) {
-      long entries = attempt == 0 ? n : ((long) n << (attempt + 1)) + 64;
-      double keySize = attempt == 0 ? avgKey : Math.max(avgKey, enc.maxKey() / (attempt == 1 ? 4.0 : 1.0));
-      double recSize =
-          attempt == 0 ? avgRecord : Math.max(avgRecord, enc.maxRecord() / (attempt == 1 ? 4.0 : 1.0));
+      long entries = attempt == 0 ? n : ((long) n << attempt) + 64;
+      var builder = ChronicleFiles.builder("async-cache snapshot", entries, avgKey, avgRecord);
+      if (skewed || attempt == 2) {
+        builder.actualSegments(attempt == 2 ? 1 : Math.max(1, segments >> attempt));
+      }
       Files.deleteIfExists(savingTmp); // our own leftover from an interrupted save
       ChronicleMap<byte[], byte[]> map;
       try {
-        map =
-            ChronicleFiles.builder("async-cache snapshot", entries, keySize, recSize)
-                .createPersistedTo(savingTmp.toFile());
+        map = builder.createPersistedTo(savingTmp.toFile());
       } catch (RuntimeException e) {
         Files.deleteIfExists(savingTmp);
         throw new PersistenceException(
@@ -160,7 +166,7 @@ final class SnapshotBackend<K, V> implements PersistenceBackend<K, V> {
     }
     Files.deleteIfExists(savingTmp);
     throw new PersistenceException(
-        "could not save snapshot " + file + ": Chronicle Map refused the entries even with 8x the measured room"
+        "could not save snapshot " + file + ": Chronicle Map refused the entries even with 4x the measured room"
             + " (largest key " + enc.maxKey() + " bytes, largest value " + enc.maxRecord()
             + " bytes); the previous snapshot is kept", last);
   }
