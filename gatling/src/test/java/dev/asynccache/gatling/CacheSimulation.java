@@ -1,6 +1,8 @@
 package dev.asynccache.gatling;
 
 import static io.gatling.javaapi.core.CoreDsl.ByteArrayBody;
+import static io.gatling.javaapi.core.CoreDsl.atOnceUsers;
+import static io.gatling.javaapi.core.CoreDsl.scenario;
 import static io.gatling.javaapi.core.CoreDsl.bodyString;
 import static io.gatling.javaapi.core.CoreDsl.details;
 import static io.gatling.javaapi.core.CoreDsl.group;
@@ -12,6 +14,7 @@ import static io.gatling.javaapi.http.HttpDsl.status;
 
 import io.gatling.javaapi.core.Assertion;
 import io.gatling.javaapi.core.ChainBuilder;
+import io.gatling.javaapi.core.PopulationBuilder;
 import io.gatling.javaapi.core.Session;
 import io.gatling.javaapi.core.Simulation;
 import io.gatling.javaapi.http.HttpProtocolBuilder;
@@ -166,9 +169,23 @@ abstract class CacheSimulation extends Simulation {
     return list;
   }
 
-  @Override
-  public void before() {
-    target.warmUp(params.warmup(), value);
+  /**
+   * A Gatling scenario of {@code -Dwarmup} PUT/GET pairs on throw-away keys, shared by up to 10
+   * users: both JVMs (Gatling's client, the server) are compiled and connected before the measured
+   * phases, which follow it with {@code andThen}. Its requests show in the report as "warm-up" and
+   * are not part of the scenario's figures.
+   */
+  PopulationBuilder warmUp() {
+    int users = Math.max(1, Math.min(10, params.concurrency()));
+    int perUser = Math.max(1, params.warmup() / 2 / users);
+    return scenario(scenario + " warm-up")
+        .repeat(perUser, "w")
+        .on(
+            exec(session -> session.set("wk", "warmup-" + session.userId() + "-" + session.getInt("w"))),
+            put("warm-up PUT", "#{wk}"),
+            get("warm-up GET", "#{wk}"),
+            delete("warm-up DELETE", "#{wk}", false))
+        .injectOpen(atOnceUsers(users));
   }
 
   /** Puts the scenario's figures into {@code figures} (read before the target is closed). */

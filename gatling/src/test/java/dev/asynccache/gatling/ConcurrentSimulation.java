@@ -44,9 +44,11 @@ public class ConcurrentSimulation extends CacheSimulation {
     int users = params.concurrency();
     var checks = scenario("concurrent thresholds").exec(thresholdChecks());
     setUp(
-            setPhase
-                .injectOpen(atOnceUsers(users))
-                .andThen(getPhase.injectOpen(atOnceUsers(users)).andThen(checks.injectOpen(atOnceUsers(1)))))
+            warmUp()
+                .andThen(
+                    setPhase
+                        .injectOpen(atOnceUsers(users))
+                        .andThen(getPhase.injectOpen(atOnceUsers(users)).andThen(checks.injectOpen(atOnceUsers(1))))))
         .protocols(protocol)
         .assertions(assertions());
   }

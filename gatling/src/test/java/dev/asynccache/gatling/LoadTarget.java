@@ -68,17 +68,6 @@ final class LoadTarget implements AutoCloseable {
     return ownServer != null;
   }
 
-  /** Sends {@code n} PUT/GET pairs on a throw-away key so that both JVMs are warm; not measured. */
-  void warmUp(int n, byte[] value) {
-    for (int i = 0; i < n; i++) {
-      send("PUT", "/cache/warmup-" + (i % 64), value);
-      send("GET", "/cache/warmup-" + (i % 64), null);
-    }
-    for (int i = 0; i < Math.min(n, 64); i++) {
-      send("DELETE", "/cache/warmup-" + i, null);
-    }
-  }
-
   /** Stores {@code value} under each of {@code keys} with keys "prefix0".."prefix(n-1)". */
   void preload(String prefix, int n, byte[] value) {
     for (int i = 0; i < n; i++) {

@@ -29,8 +29,8 @@ public class MixedSimulation extends CacheSimulation {
   private final OpStats sets = new OpStats();
   private final OpStats deletes = new OpStats();
   private final OpStats all = new OpStats();
-  private double hitsBefore;
-  private double missesBefore;
+  private volatile double hitsBefore;
+  private volatile double missesBefore;
 
   @SuppressWarnings("this-escape") // Gatling simulations are set up in the constructor
   public MixedSimulation() {
@@ -53,20 +53,33 @@ public class MixedSimulation extends CacheSimulation {
                                 percent(DELETE_PERCENT).then(delete("mixed DELETE", "mixed-#{k}", true, deletes, all)))))
             .exec(phaseEnd(all, gets, sets, deletes));
     var checks = scenario("mixed thresholds").exec(thresholdChecks());
-    setUp(scn.injectOpen(atOnceUsers(params.concurrency())).andThen(checks.injectOpen(atOnceUsers(1))))
+    // The server's hit counters are read between the warm-up (all hits) and the measured phase.
+    var baseline =
+        scenario("mixed baseline")
+            .exec(session -> {
+              String stats = target.statsBody(); // blocks a Gatling thread once, outside the measured phase
+              hitsBefore = LoadTarget.stat(stats, "hits");
+              missesBefore = LoadTarget.stat(stats, "misses");
+              return session;
+            });
+    setUp(
+            warmUp()
+                .andThen(
+                    baseline
+                        .injectOpen(atOnceUsers(1))
+                        .andThen(
+                            scn.injectOpen(atOnceUsers(params.concurrency()))
+                                .andThen(checks.injectOpen(atOnceUsers(1))))))
         .protocols(protocol)
         .assertions(assertions());
   }
 
   @Override
   public void before() {
-    super.before();
     target.preload("mixed-", params.keys(), value);
-    hitsBefore = target.stat("hits");
-    missesBefore = target.stat("misses");
   }
 
-  /** The server's hit rate since {@link #before()}, from a {@code /stats} body. */
+  /** The server's hit rate since the measured phase began, from a {@code /stats} body. */
   private double serverHitRate(String stats) {
     double hits = LoadTarget.stat(stats, "hits") - hitsBefore;
     double misses = LoadTarget.stat(stats, "misses") - missesBefore;

@@ -37,7 +37,7 @@ public class SequentialSimulation extends CacheSimulation {
             .repeat(n, "i").on(delete("sequential DELETE", "seq-#{i}", false, deletes, all))
             .exec(phaseEnd(deletes, all))
             .exec(thresholdChecks());
-    setUp(scn.injectOpen(atOnceUsers(1))).protocols(protocol).assertions(assertions());
+    setUp(warmUp().andThen(scn.injectOpen(atOnceUsers(1)))).protocols(protocol).assertions(assertions());
   }
 
   @Override
