@@ -40,8 +40,8 @@ public interface PersistenceBackend<K, V> extends AutoCloseable {
    * order. Entries may have expired; the cache skips those.
    *
    * @param sink receives the entries
-   * @return the number of entries read
-   * @throws PersistenceException if the store is missing, unreadable or corrupt
+   * @return the number of entries read; 0 when nothing was saved yet (a first start)
+   * @throws PersistenceException if the store is unreadable, corrupt or of another format
    */
   long load(Consumer<? super PersistedEntry<K, V>> sink);
 

@@ -46,7 +46,7 @@ public final class ChronicleBackends {
    * @param valueCodec encodes values
    * @param <K> the key type
    * @param <V> the value type
-   * @return the backend; {@code load} throws if no snapshot was saved yet
+   * @return the backend; {@code load} restores nothing (returns 0) if no snapshot was saved yet
    * @throws NullPointerException if an argument is null
    * @throws dev.asynccache.persistence.PersistenceException if another backend owns {@code file}
    */

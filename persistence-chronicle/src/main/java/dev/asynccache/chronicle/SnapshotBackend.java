@@ -231,8 +231,7 @@ final class SnapshotBackend<K, V> implements PersistenceBackend<K, V> {
     try {
       checkOpen();
       if (!Files.exists(file)) {
-        throw new PersistenceException(
-            "no snapshot at " + file + " yet: saveToBackend() writes one");
+        return 0; // a first start: nothing saved yet, nothing to restore
       }
       SnapshotTrailer trailer = copyAndVerify();
       List<Ranked<K, V>> ranked = readCopy(trailer);
