@@ -19,6 +19,7 @@ import kotlinx.coroutines.cancel
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runInterruptible
+import kotlinx.coroutines.withTimeout
 
 /**
  * The [SuspendingCache] behind the factory and [asSuspending]: every read goes through the Java
@@ -27,7 +28,16 @@ import kotlinx.coroutines.runInterruptible
 internal class DefaultSuspendingCache<K : Any, V : Any>(
     private val java: AsyncCache<K, V>,
     dispatcher: CoroutineDispatcher,
+    /**
+     * The cache's `loadTimeout`, when known (caches made by the factory). The core fails the
+     * waiters of an overrunning load with `LoadTimeoutException` but does not cancel an
+     * AsyncLoader's stage, so a suspend loader is cancelled here once twice that time has passed:
+     * late enough that the core's own timeout has settled the load, so the waiters see only it.
+     */
+    loadTimeout: Duration? = null,
 ) : SuspendingCache<K, V> {
+
+    private val loaderBound: Duration? = loadTimeout?.times(2)
 
     /** Where loaders run: not the callers' jobs, so that no caller's cancellation reaches a load. */
     private val scope = CoroutineScope(SupervisorJob() + dispatcher + CoroutineName("async-cache-loader"))
@@ -44,7 +54,14 @@ internal class DefaultSuspendingCache<K : Any, V : Any>(
      * starts the loader as a child of [scope] and returns at once.
      */
     private fun loaderFor(key: K, loader: suspend () -> V): AsyncLoader<V> =
-        AsyncLoader { _ -> scope.futureGuarded(key) { loader() } }
+        AsyncLoader { _ ->
+            val bound = loaderBound
+            if (bound == null) {
+                scope.futureGuarded(key) { loader() }
+            } else {
+                scope.futureGuarded(key) { withTimeout(bound) { loader() } }
+            }
+        }
 
     override suspend fun get(key: K, batchLoader: SuspendBatchLoader<K, V>): V? =
         java.getAsync(key, BatchLoaderAdapter(batchLoader, scope)).awaitShared(key)

@@ -4,6 +4,7 @@ import dev.asynccache.AsyncCache
 import dev.asynccache.CacheClosedException
 import dev.asynccache.CacheException
 import dev.asynccache.Loader
+import dev.asynccache.LoadTimeoutException
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.nulls.shouldBeNull
@@ -240,6 +241,27 @@ class SingleFlightSpec : FunSpec({
             cache.asJava() shouldBe java
             java.set("j", "set in java")
             cache.get("j") { "never" } shouldBe "set in java"
+        }
+    }
+
+    test("loadTimeout: waiters get LoadTimeoutException, and the overrunning loader is cancelled") {
+        SuspendingCache<String, String>(loadTimeout = 50.milliseconds).use { cache ->
+            val loaderCancelled = CompletableDeferred<Throwable>()
+            hangDetector {
+                shouldThrow<LoadTimeoutException> {
+                    cache.get("k") {
+                        try {
+                            CompletableDeferred<String>().await() // never completes by itself
+                        } catch (e: CancellationException) {
+                            loaderCancelled.complete(e)
+                            throw e
+                        }
+                    }
+                }
+                loaderCancelled.await().shouldBeInstanceOf<CancellationException>()
+            }
+            cache.getIfPresent("k").shouldBeNull()
+            cache.metrics().loadFailureCount shouldBe 1
         }
     }
 
