@@ -177,6 +177,14 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
         throw new NullPointerException(
             "the async loader of key " + load.key + " returned null instead of a CompletionStage");
       }
+      try {
+        load.asyncWork = stage.toCompletableFuture();
+        if (load.isSettled()) { // timed out or closed before we could record it
+          load.abandonAsyncWork();
+        }
+      } catch (UnsupportedOperationException notAFuture) {
+        // a stage that cannot be cancelled: its result is ignored once the load is settled
+      }
       stage.whenComplete(
           (value, failure) -> {
             stats.loadTimeNanos.add(time.nanoTime() - start);
@@ -458,6 +466,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
                     if (runner != null) {
                       runner.interrupt();
                     }
+                    load.abandonAsyncWork();
                   }
                 }
               },
@@ -736,6 +745,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     batches.close();
     for (InFlightLoad<K, V> load : inFlight.values()) {
       settleFailure(load, closedWhileLoading(load.key), true);
+      load.abandonAsyncWork();
     }
     threads.close();
     if (shutdownHook != null) {

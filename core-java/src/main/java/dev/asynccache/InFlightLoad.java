@@ -45,6 +45,8 @@ final class InFlightLoad<K, V> {
   private volatile boolean invalidated;
   volatile @Nullable Thread runner;
   volatile @Nullable Future<?> timeoutTask;
+  /** The stage of an {@link AsyncLoader}, cancelled when the load is abandoned. */
+  volatile @Nullable Future<?> asyncWork;
 
   InFlightLoad(K key, long ttlNanos, @Nullable LoadFrame origin) {
     this.key = key;
@@ -90,6 +92,17 @@ final class InFlightLoad<K, V> {
       t.cancel(false);
     }
     return true;
+  }
+
+  /**
+   * Stops the work of a load that was settled without its result (timeout, close): cancels an
+   * async loader's stage. A thread running a loader is interrupted by the caller, who knows it.
+   */
+  void abandonAsyncWork() {
+    Future<?> work = asyncWork;
+    if (work != null) {
+      work.cancel(true);
+    }
   }
 
   boolean isSettled() {

@@ -336,6 +336,26 @@ class SingleFlightTest {
     }
   }
 
+  /** An async loader's stage is cancelled when its load times out or the cache closes. */
+  @Test
+  void abandonedAsyncLoadIsCancelled() throws Exception {
+    CompletableFuture<String> timedOut = new CompletableFuture<>();
+    try (AsyncCache<String, String> cache =
+        AsyncCache.builder().loadTimeout(Duration.ofMillis(20)).build()) {
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> cache.getAsync("k", Ttl.cacheDefault(), executor -> timedOut).get(30, TimeUnit.SECONDS));
+      assertInstanceOf(LoadTimeoutException.class, e.getCause());
+      awaitTrue("stage cancelled", timedOut::isCancelled);
+    }
+    CompletableFuture<String> closed = new CompletableFuture<>();
+    AsyncCache<String, String> cache = AsyncCache.builder().build();
+    CompletableFuture<String> caller = cache.getAsync("k", Ttl.cacheDefault(), executor -> closed);
+    cache.close();
+    assertTrue(closed.isCancelled());
+    ExecutionException e = assertThrows(ExecutionException.class, () -> caller.get(30, TimeUnit.SECONDS));
+    assertInstanceOf(CacheClosedException.class, e.getCause());
+  }
+
   /** A set made while a load runs wins: the load's waiters get its value, the cache keeps the set. */
   @Test
   void writeDuringLoadWins() throws Exception {
