@@ -19,7 +19,6 @@ import kotlinx.coroutines.cancel
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runInterruptible
-import kotlinx.coroutines.withTimeout
 
 /**
  * The [SuspendingCache] behind the factory and [asSuspending]: every read goes through the Java
@@ -28,16 +27,7 @@ import kotlinx.coroutines.withTimeout
 internal class DefaultSuspendingCache<K : Any, V : Any>(
     private val java: AsyncCache<K, V>,
     dispatcher: CoroutineDispatcher,
-    /**
-     * The cache's `loadTimeout`, when known (caches made by the factory). The core fails the
-     * waiters of an overrunning load with `LoadTimeoutException` but does not cancel an
-     * AsyncLoader's stage, so a suspend loader is cancelled here once twice that time has passed:
-     * late enough that the core's own timeout has settled the load, so the waiters see only it.
-     */
-    loadTimeout: Duration? = null,
 ) : SuspendingCache<K, V> {
-
-    private val loaderBound: Duration? = loadTimeout?.times(2)
 
     /** Where loaders run: not the callers' jobs, so that no caller's cancellation reaches a load. */
     private val scope = CoroutineScope(SupervisorJob() + dispatcher + CoroutineName("async-cache-loader"))
@@ -54,14 +44,9 @@ internal class DefaultSuspendingCache<K : Any, V : Any>(
      * starts the loader as a child of [scope] and returns at once.
      */
     private fun loaderFor(key: K, loader: suspend () -> V): AsyncLoader<V> =
-        AsyncLoader { _ ->
-            val bound = loaderBound
-            if (bound == null) {
-                scope.futureGuarded(key) { loader() }
-            } else {
-                scope.futureGuarded(key) { withTimeout(bound) { loader() } }
-            }
-        }
+        // The core cancels this future when the load times out or the cache closes, which
+        // cancels the loader's coroutine.
+        AsyncLoader { _ -> scope.futureGuarded(key) { loader() } }
 
     override suspend fun get(key: K, batchLoader: SuspendBatchLoader<K, V>): V? =
         java.getAsync(key, BatchLoaderAdapter(batchLoader, scope)).awaitShared(key)

@@ -73,8 +73,7 @@ public interface SuspendingCache<K : Any, V : Any> : AutoCloseable {
      * @throws NoSuchElementException if the load this call joined was started by a Java caller whose
      *   loader returned `null` (a Kotlin loader cannot)
      * @throws LoadTimeoutException if the load ran longer than the cache's `loadTimeout` (the
-     *   loader is cancelled at twice that time when the cache was made by the [SuspendingCache]
-     *   factory; a wrapped cache's loader runs on until it finishes or the cache closes)
+     *   loader's coroutine is then cancelled)
      * @throws CacheClosedException if the cache is or gets closed
      * @throws CancellationException if the calling coroutine was cancelled
      * @throws Throwable whatever [loader] threw: every waiter of the load gets it, nothing is
@@ -261,7 +260,7 @@ public fun <K : Any, V : Any> SuspendingCache(
     persistence?.let { builder.persistence(it) }
     if (saveOnShutdown) builder.saveOnShutdown(true)
     saveInterval?.let { builder.saveInterval(positiveFinite(it, "saveInterval")) }
-    return DefaultSuspendingCache(builder.build(), dispatcher, loadTimeout?.takeIf { it.isFinite() })
+    return DefaultSuspendingCache(builder.build(), dispatcher)
 }
 
 /**
