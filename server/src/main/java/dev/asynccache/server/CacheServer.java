@@ -301,7 +301,14 @@ public final class CacheServer implements AutoCloseable {
       err.println("async-cache-server: " + e.getMessage());
       return 1;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "async-cache-server-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.stop();
+                  out.println("async-cache server stopped"); // here: the JVM may halt before main resumes
+                },
+                "async-cache-server-shutdown"));
     out.printf(
         "async-cache server listening on %s (max size %d, default TTL %s, value limit %d bytes); "
             + "stop with Ctrl-C or SIGTERM%n",
@@ -310,7 +317,6 @@ public final class CacheServer implements AutoCloseable {
         config.defaultTtl().map(d -> d.toSeconds() + " s").orElse("none"),
         config.maxValueBytes());
     server.awaitStop();
-    out.println("async-cache server stopped");
     return -1;
   }
 }
