@@ -68,7 +68,7 @@ final class LoadTarget implements AutoCloseable {
     return ownServer != null;
   }
 
-  /** Stores {@code value} under each of {@code keys} with keys "prefix0".."prefix(n-1)". */
+  /** Stores {@code value} under the keys {@code prefix0} to {@code prefix(n-1)}. */
   void preload(String prefix, int n, byte[] value) {
     for (int i = 0; i < n; i++) {
       int status = send("PUT", "/cache/" + prefix + i, value);
@@ -76,11 +76,6 @@ final class LoadTarget implements AutoCloseable {
         throw new IllegalStateException("preloading " + prefix + i + " got HTTP " + status);
       }
     }
-  }
-
-  /** Reads a number of the server's {@code /stats}. */
-  double stat(String field) {
-    return stat(statsBody(), field);
   }
 
   /** Reads a number out of a {@code /stats} body. */

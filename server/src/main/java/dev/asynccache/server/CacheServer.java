@@ -103,7 +103,7 @@ public final class CacheServer implements AutoCloseable {
     if (!server.web.isRunning()) { // Helidon logs a bind failure instead of throwing it
       server.cache.close();
       throw new IllegalStateException(
-          "cannot listen on " + config.host() + ":" + config.port() + " (address in use? see the log)");
+          "cannot listen on " + config.host() + ":" + config.port() + " (address in use or not local? see the log)");
     }
     return server;
   }

@@ -405,6 +405,6 @@ class CacheServerTest {
     ServerConfig taken = ServerConfig.builder().port(server.port()).build();
     var e = assertThrows(IllegalStateException.class, () -> CacheServer.start(taken).stop());
     assertEquals(
-        "cannot listen on 127.0.0.1:" + server.port() + " (address in use? see the log)", e.getMessage());
+        "cannot listen on 127.0.0.1:" + server.port() + " (address in use or not local? see the log)", e.getMessage());
   }
 }
