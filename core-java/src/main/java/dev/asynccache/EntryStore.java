@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,13 +38,8 @@ final class EntryStore<K, V> {
   private final TimeSource time;
   private final @Nullable PersistenceBackend<K, V> writeThrough;
 
-  // Guarded by lock: the access order, least recently used first.
-  private @Nullable Node<K, V> head;
-  private @Nullable Node<K, V> tail;
-
-  // Written under lock only, read without it.
-  private volatile long evictions;
-  private volatile long expirations;
+  private final AccessOrder<K, V> order = new AccessOrder<>();
+  private final Consumer<Node<K, V>> recordUse = order::moveToMostRecent;
 
   EntryStore(long maxSize, TimeSource time, @Nullable PersistenceBackend<K, V> writeThrough) {
     this.maxSize = maxSize;
@@ -157,7 +153,7 @@ final class EntryStore<K, V> {
         return false;
       }
       unlink(node);
-      return !node.isExpiredAt(time.nanoTime());
+      return node.expiresAt == Node.NO_EXPIRY || !node.isExpiredAt(time.nanoTime());
     } finally {
       lock.unlock();
     }
@@ -171,14 +167,7 @@ final class EntryStore<K, V> {
       }
       drainReadBuffer();
       map.clear();
-      for (Node<K, V> n = head; n != null; ) {
-        Node<K, V> next = n.next;
-        n.prev = null;
-        n.next = null;
-        n = next;
-      }
-      head = null;
-      tail = null;
+      order.clear();
       expiryQueue.clear();
     } finally {
       lock.unlock();
@@ -201,11 +190,11 @@ final class EntryStore<K, V> {
   }
 
   long evictions() {
-    return evictions;
+    return order.evictions;
   }
 
   long expirations() {
-    return expirations;
+    return order.expirations;
   }
 
   /** Returns the live entries, most recently used first, with wall-clock expiry. */
@@ -215,7 +204,7 @@ final class EntryStore<K, V> {
       drainReadBuffer();
       long now = time.nanoTime();
       List<PersistedEntry<K, V>> entries = new ArrayList<>(map.size());
-      for (Node<K, V> n = tail; n != null; n = n.prev) {
+      for (Node<K, V> n = order.mostRecent(); n != null; n = n.prev) {
         if (!n.isExpiredAt(now)) {
           entries.add(new PersistedEntry<>(n.key, n.value, toEpochMillis(n.expiresAt, now)));
         }
@@ -293,7 +282,7 @@ final class EntryStore<K, V> {
     try {
       if (map.remove(node.key, node)) {
         unlink(node);
-        expirations = expirations + 1;
+        order.countExpiration();
         removeFromBackend(node.key);
       }
     } finally {
@@ -302,7 +291,8 @@ final class EntryStore<K, V> {
   }
 
   private void drainIfUncontended() {
-    if (lock.tryLock()) {
+    // A plain read first: while another thread drains, readers neither queue nor bounce the lock.
+    if (!lock.isLocked() && lock.tryLock()) {
       try {
         drainReadBuffer();
         if (expiryQueue.size() > 0) {
@@ -315,7 +305,7 @@ final class EntryStore<K, V> {
   }
 
   private void drainReadBuffer() {
-    readBuffer.drainTo(this::moveToTail);
+    readBuffer.drainTo(recordUse);
   }
 
   private void expireUpTo(long now, int limit) {
@@ -326,20 +316,20 @@ final class EntryStore<K, V> {
       }
       map.remove(first.key, first);
       unlink(first);
-      expirations = expirations + 1;
+      order.countExpiration();
       removeFromBackend(first.key);
     }
   }
 
   private void makeRoomForOne() {
     while (map.size() >= maxSize) {
-      Node<K, V> victim = head;
+      Node<K, V> victim = order.leastRecent();
       if (victim == null) {
         return;
       }
       map.remove(victim.key, victim);
       unlink(victim);
-      evictions = evictions + 1;
+      order.countEviction();
       removeFromBackend(victim.key);
     }
   }
@@ -356,63 +346,15 @@ final class EntryStore<K, V> {
   }
 
   private void link(Node<K, V> node) {
-    node.prev = tail;
-    node.next = null;
-    if (tail == null) {
-      head = node;
-    } else {
-      tail.next = node;
-    }
-    tail = node;
+    order.addMostRecent(node);
     if (node.expiresAt != Node.NO_EXPIRY) {
       expiryQueue.add(node);
     }
   }
 
-  private boolean isLinked(Node<K, V> node) {
-    return node.prev != null || node == head;
-  }
-
   private void unlink(Node<K, V> node) {
-    if (!isLinked(node)) {
-      return;
+    if (order.remove(node)) {
+      expiryQueue.remove(node);
     }
-    Node<K, V> p = node.prev;
-    Node<K, V> n = node.next;
-    if (p == null) {
-      head = n;
-    } else {
-      p.next = n;
-    }
-    if (n == null) {
-      tail = p;
-    } else {
-      n.prev = p;
-    }
-    node.prev = null;
-    node.next = null;
-    expiryQueue.remove(node);
-  }
-
-  private void moveToTail(Node<K, V> node) {
-    if (node == tail || !isLinked(node)) {
-      return;
-    }
-    Node<K, V> p = node.prev;
-    Node<K, V> n = node.next;
-    if (p == null) {
-      head = n;
-    } else {
-      p.next = n;
-    }
-    if (n != null) {
-      n.prev = p;
-    }
-    node.prev = tail;
-    node.next = null;
-    if (tail != null) {
-      tail.next = node;
-    }
-    tail = node;
   }
 }
