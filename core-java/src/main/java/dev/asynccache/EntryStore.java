@@ -33,6 +33,7 @@ final class EntryStore<K, V> {
   private final ReentrantLock lock = new ReentrantLock();
   private final ReadBuffer<Node<K, V>> readBuffer = new ReadBuffer<>();
   private final LongAdder droppedReads = new LongAdder();
+  private final LongAdder inPlaceWrites = new LongAdder();
   private final ExpiryQueue<K, V> expiryQueue = new ExpiryQueue<>();
   private final long maxSize;
   private final TimeSource time;
@@ -60,6 +61,12 @@ final class EntryStore<K, V> {
       removeExpired(node);
       return null;
     }
+    recordUse(node);
+    return node;
+  }
+
+  /** Buffers a use of {@code node} for the LRU order; counts it as a read (a hit). */
+  private void recordUse(Node<K, V> node) {
     int recorded = readBuffer.offer(node);
     if (recorded != ReadBuffer.RECORDED) {
       if (recorded >= ReadBuffer.DROPPED_FULL) {
@@ -69,16 +76,16 @@ final class EntryStore<K, V> {
         drainIfUncontended();
       }
     }
-    return node;
   }
 
   /**
    * Returns how many reads {@link #getLive} answered with a live node: the reads recorded in the
-   * buffer plus those it dropped. This is the cache's hit count, kept without a counter of its own
+   * buffer plus those it dropped, less the in-place writes (recorded as uses too). This is the
+   * cache's hit count, kept without a counter of its own
    * so that a hit costs one atomic operation, not two.
    */
   long liveReads() {
-    return readBuffer.recordedCount() + droppedReads.sum();
+    return readBuffer.recordedCount() + droppedReads.sum() - inPlaceWrites.sum();
   }
 
   /** Returns the node of {@code key} if live, without recording a read. */
@@ -101,6 +108,18 @@ final class EntryStore<K, V> {
    *     memory is then unchanged
    */
   boolean put(K key, V value, long ttlNanos, @Nullable InFlightLoad<K, V> load, boolean echo) {
+    if (ttlNanos < 0 && load == null && writeThrough == null) {
+      // An update that keeps "never expires" changes no structure: write the value in place, and
+      // record the write as a use, without the lock. (A concurrent eviction or replacement of the
+      // node linearizes after this write.)
+      Node<K, V> current = map.get(key);
+      if (current != null && current.expiresAt == Node.NO_EXPIRY) {
+        current.value = value;
+        inPlaceWrites.increment();
+        recordUse(current);
+        return true;
+      }
+    }
     lock.lock();
     try {
       if (load != null && load.isInvalidated()) {

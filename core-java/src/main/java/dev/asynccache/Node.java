@@ -3,8 +3,9 @@ package dev.asynccache;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One cache entry. Key, value and expiry never change (a write replaces the node), so a reader
- * that found the node in the map sees a consistent entry. The links and heap index belong to the
+ * One cache entry. Key and expiry never change; the value changes in place only when a write
+ * keeps the entry's "never expires" (a write that changes the expiry replaces the node), so a
+ * reader that found the node in the map sees a consistent entry. The links and heap index belong to the
  * {@link EntryStore} and are touched only under its lock.
  */
 final class Node<K, V> {
@@ -12,7 +13,8 @@ final class Node<K, V> {
   static final long NO_EXPIRY = Long.MAX_VALUE;
 
   final K key;
-  final V value;
+  /** Replaced in place only by a write that keeps the expiry (see EntryStore#put). */
+  volatile V value;
   /** When the entry expires, on the cache's time source, or {@link #NO_EXPIRY}. */
   final long expiresAt;
 

@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  * <p>{@link #offer} is lock-free and allocation-free; {@link #drainTo} must run under one lock.
  */
 final class ReadBuffer<E> {
-  static final int RING_SIZE = 32;
+  static final int RING_SIZE = 256;
   private static final int RING_MASK = RING_SIZE - 1;
 
   // The results of offer(). Every offer is counted exactly once: in a ring's write count when
@@ -35,7 +35,7 @@ final class ReadBuffer<E> {
   static final int DROPPED = 3;
 
   private final Ring<E>[] rings;
-  private final int ringMask;
+  private final int ringShift;
 
   @SuppressWarnings("unchecked")
   ReadBuffer() {
@@ -45,7 +45,7 @@ final class ReadBuffer<E> {
     for (int i = 0; i < stripes; i++) {
       rings[i] = new Ring<>();
     }
-    ringMask = stripes - 1;
+    ringShift = 64 - Integer.numberOfTrailingZeros(stripes);
   }
 
   /**
@@ -54,8 +54,10 @@ final class ReadBuffer<E> {
    * @return {@link #RECORDED}, {@link #RECORDED_FULL}, {@link #DROPPED_FULL} or {@link #DROPPED}
    */
   int offer(E e) {
+    // Fibonacci hashing of the thread id: consecutive ids (threads started together) land on
+    // rings far apart.
     long id = Thread.currentThread().threadId();
-    Ring<E> ring = rings[(int) (id ^ (id >>> 16) ^ (id * 0x9E3779B9L >>> 32)) & ringMask];
+    Ring<E> ring = rings[(int) ((id * 0x9E3779B97F4A7C15L) >>> ringShift)];
     return ring.offer(e);
   }
 
@@ -131,7 +133,9 @@ final class ReadBuffer<E> {
         consumer.accept(e);
         head++;
       }
-      READ_COUNT.setRelease(this, head);
+      if (head != readCount) {
+        READ_COUNT.setRelease(this, head); // no write (and no cache-line steal) for an idle ring
+      }
     }
   }
 }
