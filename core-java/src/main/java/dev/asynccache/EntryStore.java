@@ -69,7 +69,7 @@ final class EntryStore<K, V> {
   private void recordUse(Node<K, V> node) {
     int recorded = readBuffer.offer(node);
     if (recorded != ReadBuffer.RECORDED) {
-      if (recorded >= ReadBuffer.DROPPED_FULL) {
+      if (recorded >= ReadBuffer.DROPPED_DRAIN) {
         droppedReads.increment();
       }
       if (recorded != ReadBuffer.DROPPED) {
