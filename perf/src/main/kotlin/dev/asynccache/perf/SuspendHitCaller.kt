@@ -1,0 +1,101 @@
+package dev.asynccache.perf
+
+import dev.asynccache.AsyncCache
+import dev.asynccache.coroutines.SuspendingCache
+import dev.asynccache.coroutines.asSuspending
+import java.util.function.Function
+import kotlin.coroutines.Continuation
+import kotlin.coroutines.CoroutineContext
+import kotlin.coroutines.EmptyCoroutineContext
+import kotlin.coroutines.intrinsics.COROUTINE_SUSPENDED
+import kotlin.coroutines.intrinsics.startCoroutineUninterceptedOrReturn
+import kotlinx.coroutines.runBlocking
+
+/**
+ * Lets a Java JMH benchmark call [SuspendingCache.get] on a hit (benchmark 7).
+ *
+ * [get] runs the suspend call on the calling thread with no dispatcher and no event loop
+ * ([startCoroutineUninterceptedOrReturn]): what a coroutine that is already running pays when its
+ * `get` hits, plus the start of one small coroutine (one lambda instance and a call), which
+ * [getIfPresentInCoroutine] measures alone. A hit must not suspend; if the call suspends (a miss,
+ * or an adapter that no longer returns synchronously on a hit) it throws [IllegalStateException],
+ * so the benchmark fails instead of timing something else.
+ *
+ * [getRunBlocking] is the other way into a coroutine from plain code, `runBlocking`; it also sets
+ * up and tears down an event loop and a coroutine with a job on every call, so it measures that
+ * setup more than the cache.
+ *
+ * The loader of both `get`s captures the key, as callers write it (`cache.get(id) { find(id) }`),
+ * like the Java `get(key, () -> loader.apply(key))` it is compared with.
+ *
+ * Not thread-safe to close while in use; the calls themselves are as thread-safe as the cache.
+ *
+ * @param K the key type
+ * @param V the value type
+ * @param java the Java cache to read; the suspending view over it is [SuspendingCache] from
+ *   [asSuspending], so both APIs read the very same entries
+ * @param loader called with the key on a miss (a hit benchmark's loader throws)
+ */
+public class SuspendHitCaller<K : Any, V : Any>(
+    java: AsyncCache<K, V>,
+    private val loader: Function<in K, out V>,
+) : AutoCloseable {
+
+    private val cache: SuspendingCache<K, V> = java.asSuspending()
+
+    /** One instance for the caller's lifetime: only the started coroutine is new on each call. */
+    private val suspendGet: suspend K.() -> V = { cache.get(this) { loader.apply(this) } }
+
+    private val suspendGetIfPresent: suspend K.() -> V? = { cache.getIfPresent(this) }
+
+    /**
+     * `suspend get(key) { loader(key) }` from plain code, without a dispatcher hop.
+     *
+     * @return the cached value
+     * @throws IllegalStateException if the call suspended, i.e. [key] was not a hit
+     */
+    public fun get(key: K): V = startOnHit(suspendGet, key)
+
+    /**
+     * The bridge alone: a coroutine started as in [get] whose body is the non-suspending
+     * `getIfPresent`. Its cost minus `getIfPresent`'s is what [get] pays for being called from
+     * a plain Java benchmark method rather than from a running coroutine.
+     *
+     * @return the cached value, or `null`
+     */
+    public fun getIfPresentInCoroutine(key: K): V? = startOnHit(suspendGetIfPresent, key)
+
+    /**
+     * `runBlocking { get(key) { loader(key) } }`: the suspend get inside a new event loop and a new
+     * blocking coroutine on every call.
+     *
+     * @return the value
+     */
+    public fun getRunBlocking(key: K): V = runBlocking { cache.get(key) { loader.apply(key) } }
+
+    /** Closes the suspending view and the Java cache under it. */
+    override fun close() {
+        cache.close()
+    }
+
+    private fun <T> startOnHit(block: suspend K.() -> T, key: K): T {
+        @Suppress("UNCHECKED_CAST")
+        val outcome = block.startCoroutineUninterceptedOrReturn(key, NeverResumed as Continuation<T>)
+        check(outcome !== COROUTINE_SUSPENDED) {
+            "the suspend call for key $key suspended: it was not a hit, so a hit benchmark would time something else"
+        }
+        @Suppress("UNCHECKED_CAST")
+        return outcome as T
+    }
+
+    /**
+     * The completion of the started coroutines. A call that completes synchronously returns its
+     * result directly and never resumes it; one that suspended has already failed [startOnHit], and
+     * its late result is dropped.
+     */
+    private object NeverResumed : Continuation<Any?> {
+        override val context: CoroutineContext get() = EmptyCoroutineContext
+
+        override fun resumeWith(result: Result<Any?>) {}
+    }
+}
