@@ -1,5 +1,6 @@
 package dev.asynccache.perf.report;
 
+import dev.asynccache.perf.CacheType;
 import dev.asynccache.perf.Contender;
 import dev.asynccache.perf.Family;
 import java.io.IOException;
@@ -24,6 +25,8 @@ import org.jspecify.annotations.Nullable;
  * Writes {@code RESULTS.md} from JMH's JSON output: the setup (JDK, JMH settings, machine), the
  * issue's targets with what was measured, and one table per benchmark with async-cache's score,
  * Caffeine's, {@code ConcurrentHashMap}'s, the ratios and the error bars.
+ * For benchmark 7, which compares two APIs of async-cache rather than contenders, a table of
+ * the methods' scores and one of their ratios ({@link MethodComparison}).
  *
  * <p>Usage: {@code java -cp perf/target/benchmarks.jar dev.asynccache.perf.report.ResultsReport
  * <jmh.json> <RESULTS.md>}. Exit status 2 on bad arguments, 1 if the JSON cannot be read.
@@ -93,7 +96,17 @@ public final class ResultsReport {
         table(md, section, mine);
       }
     }
-    List<JmhResult> unknown = results.stream().filter(r -> Section.of(r).isEmpty()).toList();
+    for (MethodComparison comparison : MethodComparison.ALL) {
+      List<JmhResult> mine =
+          results.stream().filter(r -> MethodComparison.of(r).orElse(null) == comparison).toList();
+      if (!mine.isEmpty()) {
+        methodTables(md, comparison, mine);
+      }
+    }
+    List<JmhResult> unknown =
+        results.stream()
+            .filter(r -> Section.of(r).isEmpty() && MethodComparison.of(r).isEmpty())
+            .toList();
     if (!unknown.isEmpty()) {
       md.append("## Other results\n\n| benchmark | params | score | unit |\n|---|---|---|---|\n");
       for (JmhResult r : unknown) {
@@ -336,6 +349,78 @@ public final class ResultsReport {
       md.append(" |\n");
     }
     md.append('\n');
+  }
+
+  // ----- method comparisons -----
+
+  /** A table of scores (one column per method) and a table of ratios, one row per param set. */
+  private static void methodTables(StringBuilder md, MethodComparison comparison, List<JmhResult> mine) {
+    Map<String, Map<String, Metric>> rows = new LinkedHashMap<>();
+    for (JmhResult r : mine) {
+      rows.computeIfAbsent(paramsLabel(r), l -> new LinkedHashMap<>()).put(r.methodName(), r.primary());
+    }
+    JmhResult first = mine.get(0);
+    String unit = first.primary().unit();
+    md.append("## ").append(comparison.title()).append("\n\n");
+    md.append(comparison.description())
+        .append(" Unit: ")
+        .append(unit)
+        .append(", lower is better; ")
+        .append(first.threads())
+        .append(first.threads() == 1 ? " JMH thread" : " JMH threads")
+        .append(".\n\n| row |");
+    comparison.columns().forEach(c -> md.append(' ').append(c.label()).append(" |"));
+    md.append("\n|---|");
+    comparison.columns().forEach(c -> md.append("---:|"));
+    md.append('\n');
+    rows.forEach(
+        (label, scores) -> {
+          md.append("| ").append(label);
+          for (MethodComparison.Column c : comparison.columns()) {
+            Metric m = scores.get(c.method());
+            md.append(" | ").append(m == null ? "—" : withError(m));
+          }
+          md.append(" |\n");
+        });
+    md.append("\nRatios (in brackets the range the error bars allow; in parentheses the difference in ")
+        .append(unit)
+        .append("):\n\n| row |");
+    comparison.ratios().forEach(r -> md.append(' ').append(r.label()).append(" |"));
+    md.append("\n|---|");
+    comparison.ratios().forEach(r -> md.append("---:|"));
+    md.append('\n');
+    rows.forEach(
+        (label, scores) -> {
+          md.append("| ").append(label);
+          for (MethodComparison.Ratio r : comparison.ratios()) {
+            Metric m = scores.get(r.method());
+            Metric base = scores.get(r.baseline());
+            md.append(" | ").append(ratio(m, base));
+            if (m != null && base != null) {
+              double diff = m.score() - base.score();
+              md.append(" (").append(diff >= 0 ? "+" : "").append(fmt(diff)).append(')');
+            }
+          }
+          md.append(" |\n");
+        });
+    md.append('\n');
+  }
+
+  /** The params of a result as a row label; a {@code cacheType} shows as its variant ("no TTL"). */
+  private static String paramsLabel(JmhResult r) {
+    List<String> parts = new ArrayList<>();
+    @Nullable String variant = null;
+    for (Map.Entry<String, String> p : r.params().entrySet()) {
+      if (p.getKey().equals("cacheType")) {
+        variant = CacheType.valueOf(p.getValue()).variant();
+      } else {
+        parts.add(p.getKey() + "=" + p.getValue());
+      }
+    }
+    if (variant != null) {
+      parts.add(variant);
+    }
+    return parts.isEmpty() ? "—" : String.join(", ", parts);
   }
 
   // ----- formatting -----

@@ -1,6 +1,7 @@
 package dev.asynccache.perf.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,6 +87,31 @@ class ResultsReportTest {
   }
 
   @Test
+  void suspendTable_hasEveryCallAsAColumn_andRatiosWithTheDifference() throws IOException {
+    String report =
+        render(
+            suspendHit("javaGetIfPresent", "ZIPF", 18.0, 1.0),
+            suspendHit("javaGet", "ZIPF", 20.0, 1.0),
+            suspendHit("javaGetAsyncJoin", "ZIPF", 21.0, 1.0),
+            suspendHit("suspendGet", "ZIPF", 25.0, 2.0),
+            suspendHit("suspendBridgeGetIfPresent", "ZIPF", 22.0, 1.0),
+            suspendHit("suspendGetRunBlocking", "ZIPF", 130.0, 10.0),
+            suspendHit("suspendGet", "UNIFORM", 30.0, 3.0));
+    assertTrue(report.contains("## 7. Kotlin suspend get on a hit against the Java get, 1 thread"), report);
+    assertTrue(
+        report.contains(
+            "| distribution=ZIPF, no TTL | 18.0 ± 1.00 | 20.0 ± 1.00 | 21.0 ± 1.00 | 25.0 ± 2.00 | 22.0 ± 1.00 | 130 ± 10.0 |"),
+        report);
+    assertTrue(
+        report.contains(
+            "| distribution=ZIPF, no TTL | 1.25 [1.10–1.42] (+5.00) | 1.39 [1.21–1.59] (+7.00) | 1.22 [1.11–1.35] (+4.00) | 6.50 [5.71–7.37] (+110) |"),
+        report);
+    assertTrue(report.contains("| distribution=UNIFORM, no TTL | — | — | — | 30.0 ± 3.00 | — | — |"), report);
+    assertTrue(report.contains("| distribution=UNIFORM, no TTL | — | — | — | — |"), report);
+    assertFalse(report.contains("## Other results"), report);
+  }
+
+  @Test
   void readAll_rejectsWhatIsNotJmhJson() throws IOException {
     Path bad = dir.resolve("bad.json");
     Files.writeString(bad, "{\"benchmark\": 1}");
@@ -121,6 +147,12 @@ class ResultsReportTest {
   private static String hit(String type, double score, double error) {
     return entry(P + "HitLatencyBenchmark.getIfPresent", "avgt", 1,
         "{\"cacheType\":\"" + type + "\",\"distribution\":\"ZIPF\"}",
+        metric(score, error, "ns/op", List.of(score, score)), "{}");
+  }
+
+  private static String suspendHit(String method, String distribution, double score, double error) {
+    return entry(P + "SuspendHitBenchmark." + method, "avgt", 1,
+        "{\"cacheType\":\"ASYNC_CACHE\",\"distribution\":\"" + distribution + "\"}",
         metric(score, error, "ns/op", List.of(score, score)), "{}");
   }
 
