@@ -14,9 +14,11 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An HTTP/1.1 cache server over one {@code AsyncCache<String, byte[]>}, on Helidon SE's WebServer
@@ -41,12 +43,22 @@ import java.util.function.Supplier;
  * 503, requests in flight finish (up to {@link ServerConfig#shutdownGrace()}), then the listener
  * and the cache are closed. {@link #main(String[])} runs it from the command line and stops it on
  * SIGTERM or Ctrl-C. All methods are thread-safe.
+ *
+ * <p>With a {@link ServerConfig#persistencePath() persistence path}, the Chronicle snapshot there
+ * is restored before the listener accepts a request (none yet: an empty start), saved every
+ * {@link ServerConfig#saveInterval() save interval} if one is given, and saved once more by
+ * {@link #stop()} after the requests in flight have finished. A snapshot that exists but cannot
+ * be read stops the start (as Redis refuses to start on a corrupt RDB file), leaving the file as
+ * it is.
  */
 public final class CacheServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(CacheServer.class.getName());
 
   private final ServerConfig config;
   private final AsyncCache<String, byte[]> cache;
+  private final Optional<SnapshotPersistence> persistence;
+  private long restoredEntries;
+  private volatile @Nullable String saveReport;
   private final RequestGate gate = new RequestGate();
   private final CacheRoutes routes;
   private final WebServer web;
@@ -58,6 +70,7 @@ public final class CacheServer implements AutoCloseable {
     this.config = config;
     var builder = AsyncCache.builder().maxSize(config.maxSize()).timeSource(clock);
     config.defaultTtl().ifPresent(builder::defaultTtl);
+    this.persistence = SnapshotPersistence.attach(config, builder);
     this.cache = builder.build();
     this.routes = new CacheRoutes(cache, config.maxValueBytes(), config.maxKeyBytes());
     this.web =
@@ -76,6 +89,8 @@ public final class CacheServer implements AutoCloseable {
    * @return the running server
    * @throws NullPointerException if {@code config} is null
    * @throws IllegalStateException if the address cannot be bound
+   * @throws dev.asynccache.persistence.PersistenceException if the persistence path is in use by
+   *     another server, or holds a snapshot that cannot be read (the file is left as it is)
    */
   public static CacheServer start(ServerConfig config) {
     return start(config, TimeSource.system());
@@ -89,12 +104,18 @@ public final class CacheServer implements AutoCloseable {
    * @return the running server
    * @throws NullPointerException if an argument is null
    * @throws IllegalStateException if the address cannot be bound
+   * @throws dev.asynccache.persistence.PersistenceException if the persistence path is in use by
+   *     another server, or holds a snapshot that cannot be read (the file is left as it is)
    */
   public static CacheServer start(ServerConfig config, TimeSource clock) {
     Objects.requireNonNull(config, "config must not be null");
     Objects.requireNonNull(clock, "clock must not be null");
     CacheServer server = new CacheServer(config, clock);
     try {
+      // Restore before the listener exists: no request sees a half-restored cache.
+      if (server.persistence.isPresent()) {
+        server.restoredEntries = server.persistence.get().restore(server.cache);
+      }
       server.web.start();
     } catch (RuntimeException e) {
       server.cache.close();
@@ -105,6 +126,7 @@ public final class CacheServer implements AutoCloseable {
       throw new IllegalStateException(
           "cannot listen on " + config.host() + ":" + config.port() + " (address in use or not local? see the log)");
     }
+    server.persistence.ifPresent(p -> p.startPeriodicSaves(server.cache));
     return server;
   }
 
@@ -178,6 +200,16 @@ public final class CacheServer implements AutoCloseable {
   }
 
   /**
+   * Returns how many entries were restored from the snapshot at start (0 without persistence or
+   * without a snapshot yet).
+   *
+   * @return the restored entry count
+   */
+  public long restoredEntries() {
+    return restoredEntries;
+  }
+
+  /**
    * Tells whether the server still accepts requests (false once {@link #stop()} has begun).
    *
    * @return {@code true} while running
@@ -188,8 +220,9 @@ public final class CacheServer implements AutoCloseable {
 
   /**
    * Stops gracefully: new requests get 503, requests in flight may finish for up to the shutdown
-   * grace, then the listener and the cache are closed. Returns when all of that is done; calling it
-   * again (from any thread) waits for the first stop.
+   * grace, then the listener is closed, the snapshot saved (with a persistence path; a failed save
+   * is logged and keeps the previous snapshot) and the cache closed. Returns when all of that is
+   * done; calling it again (from any thread) waits for the first stop.
    */
   public void stop() {
     if (!stopping.compareAndSet(false, true)) {
@@ -210,7 +243,9 @@ public final class CacheServer implements AutoCloseable {
             gate.inFlight(), config.shutdownGrace());
       }
       web.stop();
-      // Persistence (not wired yet): the cache's saveOnShutdown snapshot is written by close().
+      // After the drain: the snapshot holds every write that was answered. Saved here, not by the
+      // core's saveOnShutdown hook, which runs beside this one and could save mid-drain.
+      persistence.ifPresent(p -> saveReport = p.stopAndSave(cache));
       cache.close();
     } finally {
       stopped.countDown();
@@ -301,12 +336,20 @@ public final class CacheServer implements AutoCloseable {
       err.println("async-cache-server: " + e.getMessage());
       return 1;
     }
+    server.persistence.ifPresent(
+        p -> out.printf("async-cache server: restored %d entries from %s%s%n", server.restoredEntries, p.file(),
+            config.saveInterval().map(i -> "; saving it every " + i.toSeconds() + " s and at stop").orElse("; saving it at stop")));
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   server.stop();
-                  out.println("async-cache server stopped"); // here: the JVM may halt before main resumes
+                  // printed here: the JVM may halt before main resumes, and JUL may be reset by now
+                  if (server.saveReport != null) {
+                    out.println("async-cache server: " + server.saveReport);
+                  }
+                  out.println("async-cache server stopped");
+                  out.flush();
                 },
                 "async-cache-server-shutdown"));
     out.printf(

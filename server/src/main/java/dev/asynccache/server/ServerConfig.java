@@ -1,5 +1,7 @@
 package dev.asynccache.server;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -28,6 +30,10 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@code --max-key-bytes}</td><td>{@code ASYNC_CACHE_MAX_KEY_BYTES}</td><td>250</td></tr>
  *   <tr><td>{@code --shutdown-grace}</td><td>{@code ASYNC_CACHE_SHUTDOWN_GRACE}</td><td>10
  *       seconds</td></tr>
+ *   <tr><td>{@code --persistence-path}</td><td>{@code ASYNC_CACHE_PERSISTENCE_PATH}</td><td>none:
+ *       no snapshot (a file: restored at start, saved at stop)</td></tr>
+ *   <tr><td>{@code --save-interval}</td><td>{@code ASYNC_CACHE_SAVE_INTERVAL}</td><td>none
+ *       (seconds; 0 = none): periodic snapshots, needs a persistence path</td></tr>
  * </table>
  *
  * <p>Instances are immutable and thread-safe.
@@ -39,6 +45,10 @@ import org.jspecify.annotations.Nullable;
  * @param maxValueBytes the largest value a {@code PUT} may store
  * @param maxKeyBytes the longest key, in UTF-8 bytes
  * @param shutdownGrace how long a graceful stop waits for requests in flight
+ * @param persistencePath the Chronicle snapshot file restored at start and saved at stop; empty:
+ *     no persistence
+ * @param saveInterval the period of extra snapshots while running; empty: only at stop. Set only
+ *     together with {@code persistencePath} (checked by {@link Builder#build()} and {@link #parse})
  */
 public record ServerConfig(
     String host,
@@ -47,7 +57,9 @@ public record ServerConfig(
     Optional<Duration> defaultTtl,
     int maxValueBytes,
     int maxKeyBytes,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    Optional<Path> persistencePath,
+    Optional<Duration> saveInterval) {
 
   /** The default bind address: loopback only. */
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -80,6 +92,8 @@ public record ServerConfig(
     Objects.requireNonNull(host, "host must not be null");
     Objects.requireNonNull(defaultTtl, "defaultTtl must not be null");
     Objects.requireNonNull(shutdownGrace, "shutdownGrace must not be null");
+    Objects.requireNonNull(persistencePath, "persistencePath must not be null");
+    Objects.requireNonNull(saveInterval, "saveInterval must not be null");
     if (host.isBlank()) {
       throw new IllegalArgumentException("bind address must not be blank");
     }
@@ -104,6 +118,16 @@ public record ServerConfig(
     }
     if (shutdownGrace.isNegative()) {
       throw new IllegalArgumentException("shutdown grace must not be negative, was " + shutdownGrace);
+    }
+    saveInterval.ifPresent(
+        interval -> {
+          if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("save interval must be positive, was " + interval);
+          }
+        });
+    if (saveInterval.isPresent() && persistencePath.isEmpty()) {
+      throw new IllegalArgumentException(
+          "a save interval needs a persistence path (--persistence-path / ASYNC_CACHE_PERSISTENCE_PATH)");
     }
   }
 
@@ -140,6 +164,8 @@ public record ServerConfig(
     b.maxValueBytes = maxValueBytes;
     b.maxKeyBytes = maxKeyBytes;
     b.shutdownGrace = shutdownGrace;
+    b.persistencePath = persistencePath.orElse(null);
+    b.saveInterval = saveInterval.orElse(null);
     return b;
   }
 
@@ -279,6 +305,30 @@ public record ServerConfig(
       void set(Builder b, String v) {
         b.shutdownGrace(Duration.ofSeconds(parseCount(v)));
       }
+    },
+    PERSISTENCE_PATH(
+        "--persistence-path", "FILE", "ASYNC_CACHE_PERSISTENCE_PATH",
+        "snapshot file: restored at start, saved at stop (default: none)") {
+      @Override
+      void set(Builder b, String v) {
+        if (v.isBlank()) {
+          throw new IllegalArgumentException("must not be empty");
+        }
+        try {
+          b.persistencePath(Path.of(v));
+        } catch (InvalidPathException e) {
+          throw new IllegalArgumentException("not a valid path: " + e.getReason());
+        }
+      }
+    },
+    SAVE_INTERVAL(
+        "--save-interval", "SECONDS", "ASYNC_CACHE_SAVE_INTERVAL",
+        "also snapshot every N seconds (default 0: only at stop)") {
+      @Override
+      void set(Builder b, String v) {
+        long seconds = parseCount(v);
+        b.saveInterval(seconds == 0 ? null : Duration.ofSeconds(seconds));
+      }
     };
 
     final String flag;
@@ -299,7 +349,7 @@ public record ServerConfig(
     void apply(Builder b, String value, String source) {
       try {
         set(b, value);
-        b.build(); // range checks now, so that an error names this option
+        b.checkRanges(); // range checks now, so that an error names this option
       } catch (IllegalArgumentException | ArithmeticException e) {
         throw new IllegalArgumentException(
             source + ": invalid value \"" + value + "\": " + e.getMessage(), e);
@@ -337,6 +387,8 @@ public record ServerConfig(
     private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
     private int maxKeyBytes = DEFAULT_MAX_KEY_BYTES;
     private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+    private @Nullable Path persistencePath;
+    private @Nullable Duration saveInterval;
 
     private Builder() {}
 
@@ -419,10 +471,35 @@ public record ServerConfig(
     }
 
     /**
+     * Sets the Chronicle snapshot file (default: none, nothing persisted). The server restores it
+     * before accepting requests and saves it when it stops; a missing file is a first start.
+     *
+     * @param file the snapshot file, or {@code null} for none
+     * @return this builder
+     */
+    public Builder persistencePath(@Nullable Path file) {
+      this.persistencePath = file;
+      return this;
+    }
+
+    /**
+     * Sets the period of extra snapshots while the server runs (default: none, only at stop).
+     * Needs a {@link #persistencePath(Path) persistence path}.
+     *
+     * @param interval positive, or {@code null} for none
+     * @return this builder
+     */
+    public Builder saveInterval(@Nullable Duration interval) {
+      this.saveInterval = interval;
+      return this;
+    }
+
+    /**
      * Builds the settings.
      *
      * @return the settings
-     * @throws IllegalArgumentException if a value is out of range
+     * @throws IllegalArgumentException if a value is out of range, or a save interval is set
+     *     without a persistence path
      */
     public ServerConfig build() {
       return new ServerConfig(
@@ -432,7 +509,29 @@ public record ServerConfig(
           Optional.ofNullable(defaultTtl),
           maxValueBytes,
           maxKeyBytes,
-          shutdownGrace);
+          shutdownGrace,
+          Optional.ofNullable(persistencePath),
+          Optional.ofNullable(saveInterval));
+    }
+
+    /**
+     * Checks each value's range, but not the combination of options (a flag may still supply the
+     * persistence path a save interval needs).
+     */
+    void checkRanges() {
+      new ServerConfig(
+          host,
+          port,
+          maxSize,
+          Optional.ofNullable(defaultTtl),
+          maxValueBytes,
+          maxKeyBytes,
+          shutdownGrace,
+          Optional.ofNullable(persistencePath),
+          Optional.empty());
+      if (saveInterval != null && (saveInterval.isNegative() || saveInterval.isZero())) {
+        throw new IllegalArgumentException("save interval must be positive, was " + saveInterval);
+      }
     }
   }
 }

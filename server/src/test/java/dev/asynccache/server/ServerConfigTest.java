@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -24,6 +25,42 @@ class ServerConfigTest {
     assertEquals(1 << 20, c.maxValueBytes());
     assertEquals(250, c.maxKeyBytes());
     assertEquals(Duration.ofSeconds(10), c.shutdownGrace());
+    assertEquals(Optional.empty(), c.persistencePath(), "no persistence unless asked");
+    assertEquals(Optional.empty(), c.saveInterval());
+  }
+
+  @Test
+  void persistence_fromEnvironment_flagWins_andSaveIntervalNeedsAPath() {
+    Map<String, String> env =
+        Map.of("ASYNC_CACHE_PERSISTENCE_PATH", "/var/lib/cache.snap", "ASYNC_CACHE_SAVE_INTERVAL", "30");
+    ServerConfig fromEnv = ServerConfig.parse(new String[0], env);
+    assertEquals(Optional.of(Path.of("/var/lib/cache.snap")), fromEnv.persistencePath());
+    assertEquals(Optional.of(Duration.ofSeconds(30)), fromEnv.saveInterval());
+
+    ServerConfig flagged =
+        ServerConfig.parse(new String[] {"--persistence-path", "other.snap", "--save-interval", "0"}, env);
+    assertEquals(Optional.of(Path.of("other.snap")), flagged.persistencePath());
+    assertEquals(Optional.empty(), flagged.saveInterval(), "--save-interval 0 means only at stop");
+
+    // The interval may come before the path that makes it valid...
+    ServerConfig ordered =
+        ServerConfig.parse(new String[] {"--save-interval", "5", "--persistence-path", "x.snap"}, NO_ENV);
+    assertEquals(Optional.of(Duration.ofSeconds(5)), ordered.saveInterval());
+    // ...but not come alone.
+    assertMessage(
+        "a save interval needs a persistence path (--persistence-path / ASYNC_CACHE_PERSISTENCE_PATH)",
+        "--save-interval", "5");
+    assertMessage("--save-interval: invalid value \"-5\": must be a non-negative integer", "--save-interval", "-5");
+    assertMessage("--persistence-path: invalid value \"\": must not be empty", "--persistence-path=");
+    assertMessage("--persistence-path: invalid value \"a\u0000b\": not a valid path: Nul character not allowed",
+        "--persistence-path", "a\u0000b");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> ServerConfig.builder().saveInterval(Duration.ofSeconds(1)).build(),
+        "interval without a path");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> ServerConfig.builder().persistencePath(Path.of("x")).saveInterval(Duration.ZERO).build());
   }
 
   @Test
@@ -32,11 +69,14 @@ class ServerConfigTest {
         ServerConfig.parse(
             new String[] {
               "--bind", "0.0.0.0", "--port=9001", "--max-size", "42", "--default-ttl=30",
-              "--max-value-bytes", "1024", "--max-key-bytes=16", "--shutdown-grace", "3"
+              "--max-value-bytes", "1024", "--max-key-bytes=16", "--shutdown-grace", "3",
+              "--persistence-path", "data/cache.snap", "--save-interval=60"
             },
             NO_ENV);
     assertEquals(
-        new ServerConfig("0.0.0.0", 9001, 42, Optional.of(Duration.ofSeconds(30)), 1024, 16, Duration.ofSeconds(3)),
+        new ServerConfig(
+            "0.0.0.0", 9001, 42, Optional.of(Duration.ofSeconds(30)), 1024, 16, Duration.ofSeconds(3),
+            Optional.of(Path.of("data/cache.snap")), Optional.of(Duration.ofSeconds(60))),
         c);
   }
 
@@ -87,7 +127,8 @@ class ServerConfigTest {
     for (String s :
         new String[] {
           "--bind", "ASYNC_CACHE_BIND", "--port", "ASYNC_CACHE_PORT", "--max-size", "--default-ttl",
-          "--max-value-bytes", "--max-key-bytes", "--shutdown-grace", "/metrics"
+          "--max-value-bytes", "--max-key-bytes", "--shutdown-grace", "--persistence-path",
+          "ASYNC_CACHE_PERSISTENCE_PATH", "--save-interval", "ASYNC_CACHE_SAVE_INTERVAL", "/metrics"
         }) {
       assertTrue(usage.contains(s), s);
     }
