@@ -8,16 +8,15 @@ import kotlin.coroutines.Continuation
 import kotlin.coroutines.CoroutineContext
 import kotlin.coroutines.EmptyCoroutineContext
 import kotlin.coroutines.intrinsics.COROUTINE_SUSPENDED
-import kotlin.coroutines.intrinsics.startCoroutineUninterceptedOrReturn
 import kotlinx.coroutines.runBlocking
 
 /**
  * Lets a Java JMH benchmark call [SuspendingCache.get] on a hit (benchmark 7).
  *
- * [get] runs the suspend call on the calling thread with no dispatcher and no event loop
- * ([startCoroutineUninterceptedOrReturn]): what a coroutine that is already running pays when its
- * `get` hits, plus the start of one small coroutine (one lambda instance and a call), which
- * [getIfPresentInCoroutine] measures alone. A hit must not suspend; if the call suspends (a miss,
+ * [get] makes the suspend call on the calling thread with no dispatcher and no event loop, the
+ * way a running coroutine calls it: the suspend function is invoked with a completion and returns
+ * its result at once. That is what a coroutine pays when its `get` hits, plus one interface call
+ * and one tail call of the bridge, which [getIfPresentInCoroutine] measures alone. A hit must not suspend; if the call suspends (a miss,
  * or an adapter that no longer returns synchronously on a hit) it throws [IllegalStateException],
  * so the benchmark fails instead of timing something else.
  *
@@ -43,10 +42,27 @@ public class SuspendHitCaller<K : Any, V : Any>(
 
     private val cache: SuspendingCache<K, V> = java.asSuspending()
 
-    /** One instance for the caller's lifetime: only the started coroutine is new on each call. */
-    private val suspendGet: suspend K.() -> V = { cache.get(this) { loader.apply(this) } }
+    /*
+     * Each call goes the way compiled Kotlin calls a suspend function: the function is invoked
+     * with one more argument, the completion, and returns its result or COROUTINE_SUSPENDED. The
+     * functions are invoked through their JVM form (a suspend function of one parameter is a
+     * Function2 taking the continuation last) rather than started with
+     * startCoroutineUninterceptedOrReturn: for a function reference that intrinsic allocates a
+     * wrapper coroutine per call, and for a suspend lambda a new instance of the lambda, neither of
+     * which a coroutine that calls `get` pays. Both functions only tail-call, so they have no state
+     * machine of their own.
+     */
+    @Suppress("UNCHECKED_CAST")
+    private val suspendGet = (::callGet as suspend (K) -> V) as Function2<K, Continuation<V>, Any?>
 
-    private val suspendGetIfPresent: suspend K.() -> V? = { cache.getIfPresent(this) }
+    @Suppress("UNCHECKED_CAST")
+    private val suspendGetIfPresent =
+        (::callGetIfPresent as suspend (K) -> V?) as Function2<K, Continuation<V?>, Any?>
+
+    private suspend fun callGet(key: K): V = cache.get(key) { loader.apply(key) }
+
+    @Suppress("RedundantSuspendModifier") // the point: a suspend call that never suspends
+    private suspend fun callGetIfPresent(key: K): V? = cache.getIfPresent(key)
 
     /**
      * `suspend get(key) { loader(key) }` from plain code, without a dispatcher hop.
@@ -57,7 +73,7 @@ public class SuspendHitCaller<K : Any, V : Any>(
     public fun get(key: K): V = startOnHit(suspendGet, key)
 
     /**
-     * The bridge alone: a coroutine started as in [get] whose body is the non-suspending
+     * The bridge alone: a suspend function called as in [get] whose body is the non-suspending
      * `getIfPresent`. Its cost minus `getIfPresent`'s is what [get] pays for being called from
      * a plain Java benchmark method rather than from a running coroutine.
      *
@@ -78,9 +94,9 @@ public class SuspendHitCaller<K : Any, V : Any>(
         cache.close()
     }
 
-    private fun <T> startOnHit(block: suspend K.() -> T, key: K): T {
+    private fun <T> startOnHit(function: Function2<K, Continuation<T>, Any?>, key: K): T {
         @Suppress("UNCHECKED_CAST")
-        val outcome = block.startCoroutineUninterceptedOrReturn(key, NeverResumed as Continuation<T>)
+        val outcome = function.invoke(key, NeverResumed as Continuation<T>)
         check(outcome !== COROUTINE_SUSPENDED) {
             "the suspend call for key $key suspended: it was not a hit, so a hit benchmark would time something else"
         }
@@ -89,9 +105,9 @@ public class SuspendHitCaller<K : Any, V : Any>(
     }
 
     /**
-     * The completion of the started coroutines. A call that completes synchronously returns its
-     * result directly and never resumes it; one that suspended has already failed [startOnHit], and
-     * its late result is dropped.
+     * The completion passed to the calls. A call that completes synchronously returns its result
+     * directly and never resumes it; one that suspended has already failed [startOnHit], and its
+     * late result is dropped.
      */
     private object NeverResumed : Continuation<Any?> {
         override val context: CoroutineContext get() = EmptyCoroutineContext
