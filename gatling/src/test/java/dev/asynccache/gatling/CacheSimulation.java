@@ -53,6 +53,9 @@ abstract class CacheSimulation extends Simulation {
   final HttpProtocolBuilder protocol =
       http.baseUrl(target.url())
           .disableWarmUp() // Gatling's default warm-up request goes to an outside host
+          .shareConnections() // one pool for all users: measured users reuse the warm-up's connections
+          .disableCaching() // no HTTP cache bookkeeping per response (the server sends no cache headers)
+          .disableFollowRedirect()
           .acceptHeader("*/*")
           .contentTypeHeader("application/octet-stream");
   private final String scenario;
