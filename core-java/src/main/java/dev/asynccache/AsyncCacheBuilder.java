@@ -175,7 +175,8 @@ public final class AsyncCacheBuilder {
 
   /**
    * Saves a snapshot to the persistence backend when the cache is closed and when the JVM shuts
-   * down (default {@code false}).
+   * down (default {@code false}). Automatic saves are skipped while the cache has not changed
+   * since it was built, so that a cache not yet restored never replaces a snapshot with nothing.
    *
    * @param enabled whether to save on shutdown
    * @return this builder
@@ -188,7 +189,8 @@ public final class AsyncCacheBuilder {
   }
 
   /**
-   * Saves a snapshot to the persistence backend every {@code interval} (default: never).
+   * Saves a snapshot to the persistence backend every {@code interval} (default: never), once the
+   * cache has changed since it was built (see {@link #saveOnShutdown(boolean)}).
    *
    * @param interval positive
    * @return this builder

@@ -48,6 +48,8 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   private final ReentrantLock saveLock = new ReentrantLock();
   private final ReentrantLock closeLock = new ReentrantLock();
   private volatile boolean closed;
+  /** Whether the contents changed since the cache was built (restores do not count). */
+  private volatile boolean changed;
 
   @SuppressWarnings("unchecked")
   DefaultAsyncCache(AsyncCacheBuilder b) {
@@ -67,10 +69,10 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     this.saveOnShutdown = b.saveOnShutdownOrDefault();
     Duration interval = b.saveInterval();
     if (interval != null) {
-      threads.scheduleAtFixedRate(() -> threads.start(this::saveQuietly), interval);
+      threads.scheduleAtFixedRate(() -> threads.start(this::autoSave), interval);
     }
     if (saveOnShutdown) {
-      Thread hook = new Thread(this::saveQuietly, name + "-shutdown-save");
+      Thread hook = new Thread(this::autoSave, name + "-shutdown-save");
       Runtime.getRuntime().addShutdownHook(hook);
       this.shutdownHook = hook;
     } else {
@@ -427,6 +429,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   }
 
   private void publish(InFlightLoad<K, V> load, V value, long ttlNanos, boolean echo) {
+    markChanged();
     try {
       store.put(load.key, value, ttlNanos, load, echo);
     } catch (RuntimeException e) {
@@ -587,6 +590,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     Objects.requireNonNull(value, "value must not be null");
     Objects.requireNonNull(ttl, "ttl must not be null");
     checkOpen();
+    markChanged();
     invalidateLoad(key);
     store.put(key, value, ttl.toNanos(defaultTtlNanos), null, true);
   }
@@ -595,6 +599,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   public boolean delete(K key) {
     requireKey(key);
     checkOpen();
+    markChanged();
     invalidateLoad(key);
     return store.remove(key);
   }
@@ -602,6 +607,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   @Override
   public void clear() {
     checkOpen();
+    markChanged();
     for (InFlightLoad<K, V> load : inFlight.values()) {
       load.invalidate();
       inFlight.remove(load.key, load);
@@ -703,6 +709,23 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     }
   }
 
+  /**
+   * A save the cache makes by itself (periodic, on close or JVM shutdown). It is skipped while the
+   * cache has not changed since it was built: a cache built at start and not yet restored (or not
+   * yet used) must not replace a good snapshot with an empty one.
+   */
+  private void autoSave() {
+    if (changed) {
+      saveQuietly();
+    }
+  }
+
+  private void markChanged() {
+    if (!changed) {
+      changed = true;
+    }
+  }
+
   private void saveQuietly() {
     try {
       long n = save();
@@ -758,7 +781,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     if (backend != null) {
       try {
         if (saveOnShutdown) {
-          saveQuietly();
+          autoSave();
         }
       } finally {
         backend.close();

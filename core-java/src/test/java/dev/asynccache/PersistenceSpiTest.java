@@ -120,6 +120,18 @@ class PersistenceSpiTest {
   }
 
   @Test
+  void automaticSavesNeverReplaceASnapshotWithAnUnchangedCache() {
+    RecordingBackend backend = new RecordingBackend(false);
+    backend.snapshot.add(new PersistedEntry<>("saved", "1", PersistedEntry.NEVER));
+    AsyncCache<String, String> cache =
+        AsyncCache.builder().persistence(backend).saveOnShutdown(true).build();
+    cache.getIfPresent("x"); // reads are not changes
+    cache.close();
+    assertEquals(1, backend.snapshot.size(), "the snapshot on disk is kept");
+    assertEquals("saved", backend.snapshot.get(0).key());
+  }
+
+  @Test
   void periodicSave() {
     RecordingBackend backend = new RecordingBackend(false);
     try (AsyncCache<String, String> cache =
