@@ -16,9 +16,9 @@ import kotlinx.coroutines.runBlocking
  * [get] makes the suspend call on the calling thread with no dispatcher and no event loop, the
  * way a running coroutine calls it: the suspend function is invoked with a completion and returns
  * its result at once. That is what a coroutine pays when its `get` hits, plus one interface call
- * and one tail call of the bridge, which [getIfPresentInCoroutine] measures alone. A hit must not suspend; if the call suspends (a miss,
- * or an adapter that no longer returns synchronously on a hit) it throws [IllegalStateException],
- * so the benchmark fails instead of timing something else.
+ * and one tail call of the bridge, which [getIfPresentInCoroutine] measures alone. A hit must not
+ * suspend; if the call suspends (a miss, or an adapter that no longer returns synchronously on a
+ * hit) it throws [IllegalStateException], so the benchmark fails instead of timing something else.
  *
  * [getRunBlocking] is the other way into a coroutine from plain code, `runBlocking`; it also sets
  * up and tears down an event loop and a coroutine with a job on every call, so it measures that
@@ -27,7 +27,7 @@ import kotlinx.coroutines.runBlocking
  * The loader of both `get`s captures the key, as callers write it (`cache.get(id) { find(id) }`),
  * like the Java `get(key, () -> loader.apply(key))` it is compared with.
  *
- * Not thread-safe to close while in use; the calls themselves are as thread-safe as the cache.
+ * The calls are as thread-safe as the cache; close it only when no call is running.
  *
  * @param K the key type
  * @param V the value type
