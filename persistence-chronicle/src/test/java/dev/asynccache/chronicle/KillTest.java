@@ -117,6 +117,10 @@ class KillTest {
         PersistedEntry<String, String> e = backend.get("k" + i);
         if (deleted.contains(i)) {
           assertNull(e, "k" + i + " was deleted before the kill");
+        } else if (i % 10 == 4 && acked.contains(i + 5)) {
+          // The child deletes k(i) right after acknowledging k(i+5): the kill may have landed
+          // between that delete and its acknowledgement, so either state is right.
+          assertTrue(e == null || e.value().equals("value-" + i), "k" + i + " is " + e);
         } else {
           assertEquals("value-" + i, e == null ? null : e.value(), "acknowledged write k" + i);
         }
