@@ -60,9 +60,9 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     this.loadTimeoutNanos = b.loadTimeoutNanos();
     this.backend = (PersistenceBackend<K, V>) b.persistence();
     this.writeThrough = backend != null && backend.isWriteThrough();
-    this.store = new EntryStore<>(maxSize, time, writeThrough ? backend : null);
     this.threads = new CacheThreads(name);
     this.loadExecutor = task -> threads.start(task);
+    this.store = new EntryStore<>(maxSize, time, writeThrough ? backend : null, loadExecutor);
     this.batches =
         new BatchDispatcher<K, V>(
             b.maxBatchSizeOrDefault(), b.batchWindowNanos(), threads, this::runBatch);

@@ -4,7 +4,10 @@ import dev.asynccache.persistence.PersistedEntry;
 import dev.asynccache.persistence.PersistenceBackend;
 import java.util.ArrayList;
 import java.util.List;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -39,10 +42,31 @@ final class EntryStore<K, V> {
   private final TimeSource time;
   private final @Nullable PersistenceBackend<K, V> writeThrough;
 
+  private static final VarHandle DRAIN_SCHEDULED;
+
+  static {
+    try {
+      DRAIN_SCHEDULED =
+          MethodHandles.lookup().findVarHandle(EntryStore.class, "drainScheduled", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final AccessOrder<K, V> order = new AccessOrder<>();
+  /** Runs background drains (the cache's virtual threads). */
+  private final Executor maintenance;
+  private final Runnable backgroundDrain = this::drainInBackground;
+  /** Whether a background drain is pending; read on every read that finds its ring full. */
+  private volatile boolean drainScheduled;
   private final Consumer<Node<K, V>> recordUse = order::moveToMostRecent;
 
-  EntryStore(long maxSize, TimeSource time, @Nullable PersistenceBackend<K, V> writeThrough) {
+  EntryStore(
+      long maxSize,
+      TimeSource time,
+      @Nullable PersistenceBackend<K, V> writeThrough,
+      Executor maintenance) {
+    this.maintenance = maintenance;
     this.maxSize = maxSize;
     this.time = time;
     this.writeThrough = writeThrough;
@@ -68,13 +92,16 @@ final class EntryStore<K, V> {
   /** Buffers a use of {@code node} for the LRU order; counts it as a read (a hit). */
   private void recordUse(Node<K, V> node) {
     int recorded = readBuffer.offer(node);
-    if (recorded != ReadBuffer.RECORDED) {
-      if (recorded >= ReadBuffer.DROPPED_DRAIN) {
-        droppedReads.increment();
-      }
-      if (recorded != ReadBuffer.DROPPED) {
-        drainIfUncontended();
-      }
+    if (recorded == ReadBuffer.RECORDED) {
+      return;
+    }
+    if (recorded >= ReadBuffer.DROPPED_DRAIN) {
+      droppedReads.increment();
+    }
+    if (recorded == ReadBuffer.RECORDED_DRAIN || recorded == ReadBuffer.DROPPED_DRAIN) {
+      drainIfUncontended();
+    } else if (recorded != ReadBuffer.DROPPED) {
+      scheduleDrain();
     }
   }
 
@@ -306,6 +333,34 @@ final class EntryStore<K, V> {
       }
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Has the read buffer drained on a cache thread, unless that is already pending. */
+  private void scheduleDrain() {
+    if (drainScheduled || !DRAIN_SCHEDULED.compareAndSet(this, false, true)) {
+      return;
+    }
+    try {
+      maintenance.execute(backgroundDrain);
+    } catch (RuntimeException closedOrRejected) {
+      drainScheduled = false;
+    }
+  }
+
+  private void drainInBackground() {
+    try {
+      lock.lock();
+      try {
+        drainReadBuffer();
+        if (expiryQueue.size() > 0) {
+          expireUpTo(time.nanoTime(), EXPIRE_BATCH);
+        }
+      } finally {
+        lock.unlock();
+      }
+    } finally {
+      drainScheduled = false;
     }
   }
 

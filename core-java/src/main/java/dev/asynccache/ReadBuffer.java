@@ -2,6 +2,7 @@ package dev.asynccache;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 
@@ -16,15 +17,8 @@ import java.util.function.Consumer;
  * <p>{@link #offer} is lock-free and allocation-free; {@link #drainTo} must run under one lock.
  */
 final class ReadBuffer<E> {
-  static final int RING_SIZE = 256;
+  static final int RING_SIZE = 32;
   private static final int RING_MASK = RING_SIZE - 1;
-
-  /**
-   * Under concurrent reads, a full ring is drained only once in this many reads that found it
-   * full (the reads in between are dropped): recency is then sampled, as in other high-performance
-   * caches, instead of every reader paying for reordering shared nodes on every ring-full.
-   */
-  static final int CONTENDED_DRAIN_INTERVAL = 1024;
 
   // The results of offer(). Every offer is counted exactly once: in a ring's write count when
   // recorded, by the caller otherwise; the sum is the number of reads (the cache's hit count).
@@ -32,17 +26,23 @@ final class ReadBuffer<E> {
   /** Recorded. */
   static final int RECORDED = 0;
 
-  /** Recorded, and the caller should drain the buffer now. */
+  /** Recorded; one thread uses the cache and its ring is full: drain now, on this thread. */
   static final int RECORDED_DRAIN = 1;
 
-  /** Not recorded (the ring is full), and the caller should drain the buffer now. */
-  static final int DROPPED_DRAIN = 2;
+  /** Recorded; several threads read and this ring is full: have the buffer drained in the background. */
+  static final int RECORDED_SCHEDULE = 2;
 
-  /** Not recorded: the ring is full and waits, or another thread took the slot. */
-  static final int DROPPED = 3;
+  /** Not recorded (the ring is full); one thread uses the cache: drain now, on this thread. */
+  static final int DROPPED_DRAIN = 3;
+
+  /** Not recorded (the ring is full); several threads read: have it drained in the background. */
+  static final int DROPPED_SCHEDULE = 4;
+
+  /** Not recorded: another thread took the slot. */
+  static final int DROPPED = 5;
 
   private final Ring<E>[] rings;
-  private final int ringShift;
+  private final int ringMask;
 
   @SuppressWarnings("unchecked")
   ReadBuffer() {
@@ -52,34 +52,39 @@ final class ReadBuffer<E> {
     for (int i = 0; i < stripes; i++) {
       rings[i] = new Ring<>();
     }
-    ringShift = 64 - Integer.numberOfTrailingZeros(stripes);
+    ringMask = stripes - 1;
   }
 
   /**
    * Records a read of {@code e}.
    *
    * <p>When the thread's ring fills up and no other ring holds events (one thread uses the
-   * cache), the caller is told to drain at once, so a single thread never loses an event and its
-   * LRU order is exact. When other rings are busy too, a full ring is drained only once per
-   * {@link #CONTENDED_DRAIN_INTERVAL} reads that find it full.
+   * cache), the caller is told to drain at once on its own thread, so a single thread never loses
+   * an event and its LRU order is exact. When other rings are busy too, the caller is told to have
+   * the buffer drained in the background, as high-performance caches do: readers never reorder
+   * shared nodes themselves, reads that find the ring full meanwhile are dropped, and how often
+   * the drain runs adapts to the CPU time left over by the readers.
    *
-   * @return {@link #RECORDED}, {@link #RECORDED_DRAIN}, {@link #DROPPED_DRAIN} or {@link #DROPPED}
+   * @return one of the constants above
    */
   int offer(E e) {
-    // Fibonacci hashing of the thread id: consecutive ids (threads started together) land on
-    // rings far apart.
-    long id = Thread.currentThread().threadId();
-    Ring<E> ring = rings[(int) ((id * 0x9E3779B97F4A7C15L) >>> ringShift)];
+    // Threads started together have consecutive ids: the low bits put them on different rings.
+    Ring<E> ring = rings[(int) Thread.currentThread().threadId() & ringMask];
     int result = ring.offer(e);
+    if (result == Ring.OK) {
+      return RECORDED;
+    }
     if (result == Ring.FULL_NOW) {
-      return othersIdle(ring) ? RECORDED_DRAIN : RECORDED;
+      return othersIdle(ring) ? RECORDED_DRAIN : RECORDED_SCHEDULE;
     }
     if (result == Ring.WAS_FULL) {
-      return (++ring.fullReads & (CONTENDED_DRAIN_INTERVAL - 1)) == 0 || othersIdle(ring)
+      // Looking at the other rings reads lines other threads write: do it once in 16 such reads
+      // (a thread-local draw, no shared write), else ask for the background drain.
+      return (ThreadLocalRandom.current().nextInt() & 15) == 0 && othersIdle(ring)
           ? DROPPED_DRAIN
-          : DROPPED;
+          : DROPPED_SCHEDULE;
     }
-    return result == Ring.OK ? RECORDED : DROPPED;
+    return DROPPED;
   }
 
   private boolean othersIdle(Ring<E> mine) {
@@ -116,8 +121,6 @@ final class ReadBuffer<E> {
   abstract static class Counters extends PadBefore {
     volatile long readCount;
     volatile long writeCount;
-    /** Reads that found the ring full (racy: a sampling clock, not a statistic). */
-    int fullReads;
   }
 
   /** One ring. */
