@@ -25,10 +25,11 @@ import org.jspecify.annotations.Nullable;
  *       own key, directly or through other loads, gets a {@link RecursiveLoadException} at once.
  *   <li><b>Writes win over loads.</b> A {@code set}, {@code delete} or {@code clear} made while a
  *       key is loading keeps the load's result out of the cache (its waiters still receive it).
- *   <li><b>Size.</b> Once a write returns, {@link #size()} is at most {@code maxSize}; the entry
- *       evicted is the least recently used (reads count as use; they are recorded through lossy
- *       striped buffers, so under heavy concurrency the order is approximate, and exact when one
- *       thread uses the cache).
+ *   <li><b>Size.</b> {@link #size()} never exceeds {@code maxSize} (the victim is evicted before
+ *       a new entry goes in); the entry evicted is the least recently used (reads count as use;
+ *       they are recorded through lossy striped buffers: exact when one thread uses the cache;
+ *       when several threads read, the buffers are drained on a cache thread and the order is
+ *       approximate).
  *   <li><b>Expiry.</b> An expired entry is never returned. Expired entries are removed when read,
  *       during writes and periodically during reads; {@link #cleanUp()} removes them all now.
  * </ul>
