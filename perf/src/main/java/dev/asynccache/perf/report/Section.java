@@ -144,6 +144,7 @@ public record Section(
       throw new IllegalArgumentException(
           result.benchmark() + " has no secondary metric " + scoreMetric);
     }
-    return m;
+    // A secondary EVENTS counter is summed over the iterations: the score is one iteration's.
+    return new Metric(m.perIteration(), m.error(), m.unit(), m.median(), m.raw());
   }
 }
