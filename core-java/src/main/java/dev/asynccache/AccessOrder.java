@@ -60,25 +60,9 @@ final class AccessOrder<K, V> extends AccessOrderFields<K, V> {
 
   /** Records a use of {@code node}, if it is still in the list. */
   void moveToMostRecent(Node<K, V> node) {
-    if (node == tail || !contains(node)) {
-      return;
+    if (node != tail && remove(node)) {
+      addMostRecent(node);
     }
-    Node<K, V> p = node.prev;
-    Node<K, V> n = node.next;
-    if (p == null) {
-      head = n;
-    } else {
-      p.next = n;
-    }
-    if (n != null) {
-      n.prev = p;
-    }
-    node.prev = tail;
-    node.next = null;
-    if (tail != null) {
-      tail.next = node;
-    }
-    tail = node;
   }
 
   void clear() {

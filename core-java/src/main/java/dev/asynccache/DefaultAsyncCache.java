@@ -86,12 +86,8 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   public @Nullable V getIfPresent(K key) {
     requireKey(key);
     checkOpen();
-    Node<K, V> node = store.getLive(key);
-    if (node != null) {
-      return node.value;
-    }
-    stats.misses.increment();
-    return null;
+    Node<K, V> node = lookup(key);
+    return node == null ? null : node.value;
   }
 
   @Override
@@ -105,11 +101,10 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     Objects.requireNonNull(ttl, "ttl must not be null");
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
-    Node<K, V> node = store.getLive(key);
+    Node<K, V> node = lookup(key);
     if (node != null) {
       return node.value;
     }
-    stats.misses.increment();
     Acquired<K, V> acquired = acquire(key, ttl.toNanos(defaultTtlNanos));
     InFlightLoad<K, V> load = acquired.load;
     if (acquired.mustStart) {
@@ -133,11 +128,10 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     Objects.requireNonNull(ttl, "ttl must not be null");
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
-    Node<K, V> node = store.getLive(key);
+    Node<K, V> node = lookup(key);
     if (node != null) {
       return CompletableFuture.completedFuture(node.value);
     }
-    stats.misses.increment();
     try {
       Acquired<K, V> acquired = acquire(key, ttl.toNanos(defaultTtlNanos));
       if (acquired.mustStart) {
@@ -155,11 +149,10 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     Objects.requireNonNull(ttl, "ttl must not be null");
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
-    Node<K, V> node = store.getLive(key);
+    Node<K, V> node = lookup(key);
     if (node != null) {
       return CompletableFuture.completedFuture(node.value);
     }
-    stats.misses.increment();
     Acquired<K, V> acquired = acquire(key, ttl.toNanos(defaultTtlNanos));
     if (acquired.mustStart) {
       startAsync(acquired.load, loader);
@@ -211,11 +204,10 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     requireKey(key);
     Objects.requireNonNull(batchLoader, "batchLoader must not be null");
     checkOpen();
-    Node<K, V> node = store.getLive(key);
+    Node<K, V> node = lookup(key);
     if (node != null) {
       return node.value;
     }
-    stats.misses.increment();
     Acquired<K, V> acquired = acquire(key, defaultTtlNanos);
     if (acquired.mustStart) {
       batches.enqueue(batchLoader, acquired.load);
@@ -228,11 +220,10 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     requireKey(key);
     Objects.requireNonNull(batchLoader, "batchLoader must not be null");
     checkOpen();
-    Node<K, V> node = store.getLive(key);
+    Node<K, V> node = lookup(key);
     if (node != null) {
       return CompletableFuture.completedFuture(node.value);
     }
-    stats.misses.increment();
     try {
       Acquired<K, V> acquired = acquire(key, defaultTtlNanos);
       if (acquired.mustStart) {
@@ -295,12 +286,11 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     Map<K, InFlightLoad<K, V>> waiting = new LinkedHashMap<>();
     List<InFlightLoad<K, V>> toLoad = new ArrayList<>();
     for (K key : distinct) {
-      Node<K, V> node = store.getLive(key);
+      Node<K, V> node = lookup(key);
       if (node != null) {
-          found.put(key, node.value);
+        found.put(key, node.value);
         continue;
       }
-      stats.misses.increment();
       Acquired<K, V> acquired = acquire(key, defaultTtlNanos);
       if (acquired.mustStart) {
         toLoad.add(acquired.load);
@@ -311,6 +301,15 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
       batches.enqueueAllAndFlush(batchLoader, toLoad);
     }
     return waiting;
+  }
+
+  /** The live node of {@code key}, counting a miss when there is none (the store counts hits). */
+  private @Nullable Node<K, V> lookup(K key) {
+    Node<K, V> node = store.getLive(key);
+    if (node == null) {
+      stats.misses.increment();
+    }
+    return node;
   }
 
   // ----- single-flight -----

@@ -352,10 +352,7 @@ final class EntryStore<K, V> {
     try {
       lock.lock();
       try {
-        drainReadBuffer();
-        if (expiryQueue.size() > 0) {
-          expireUpTo(time.nanoTime(), EXPIRE_BATCH);
-        }
+        maintainAfterReads();
       } finally {
         lock.unlock();
       }
@@ -368,13 +365,18 @@ final class EntryStore<K, V> {
     // A plain read first: while another thread drains, readers neither queue nor bounce the lock.
     if (!lock.isLocked() && lock.tryLock()) {
       try {
-        drainReadBuffer();
-        if (expiryQueue.size() > 0) {
-          expireUpTo(time.nanoTime(), EXPIRE_BATCH);
-        }
+        maintainAfterReads();
       } finally {
         lock.unlock();
       }
+    }
+  }
+
+  /** Under the lock: applies the buffered reads and removes a bounded batch of expired entries. */
+  private void maintainAfterReads() {
+    drainReadBuffer();
+    if (expiryQueue.size() > 0) {
+      expireUpTo(time.nanoTime(), EXPIRE_BATCH);
     }
   }
 
@@ -388,10 +390,7 @@ final class EntryStore<K, V> {
       if (first == null || !first.isExpiredAt(now)) {
         return;
       }
-      map.remove(first.key, first);
-      unlink(first);
-      order.countExpiration();
-      removeFromBackend(first.key);
+      evict(first, true);
     }
   }
 
@@ -401,11 +400,20 @@ final class EntryStore<K, V> {
       if (victim == null) {
         return;
       }
-      map.remove(victim.key, victim);
-      unlink(victim);
-      order.countEviction();
-      removeFromBackend(victim.key);
+      evict(victim, false);
     }
+  }
+
+  /** Under the lock: removes a node the policy chose, from memory and the write-through file. */
+  private void evict(Node<K, V> node, boolean expired) {
+    map.remove(node.key, node);
+    unlink(node);
+    if (expired) {
+      order.countExpiration();
+    } else {
+      order.countEviction();
+    }
+    removeFromBackend(node.key);
   }
 
   private void removeFromBackend(K key) {
