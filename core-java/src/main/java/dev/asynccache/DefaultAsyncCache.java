@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,18 +130,9 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
     Node<K, V> node = lookup(key);
-    if (node != null) {
-      return CompletableFuture.completedFuture(node.value);
-    }
-    try {
-      Acquired<K, V> acquired = acquire(key, ttl.toNanos(defaultTtlNanos));
-      if (acquired.mustStart) {
-        startOnThread(acquired.load, loader);
-      }
-      return acquired.load.future.copy();
-    } catch (RecursiveLoadException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    return node != null
+        ? CompletableFuture.completedFuture(node.value)
+        : missAsync(key, ttl.toNanos(defaultTtlNanos), load -> startOnThread(load, loader));
   }
 
   @Override
@@ -150,14 +142,27 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
     Node<K, V> node = lookup(key);
-    if (node != null) {
-      return CompletableFuture.completedFuture(node.value);
+    return node != null
+        ? CompletableFuture.completedFuture(node.value)
+        : missAsync(key, ttl.toNanos(defaultTtlNanos), load -> startAsync(load, loader));
+  }
+
+  /**
+   * A future-returning miss (the hit was checked by the caller, so that a hit allocates no
+   * {@code start}): joins the key's load, or creates it and hands it to {@code start}. The caller
+   * gets its own copy of the shared future.
+   */
+  private CompletableFuture<@Nullable V> missAsync(
+      K key, long ttlNanos, Consumer<InFlightLoad<K, V>> start) {
+    try {
+      Acquired<K, V> acquired = acquire(key, ttlNanos);
+      if (acquired.mustStart) {
+        start.accept(acquired.load);
+      }
+      return acquired.load.future.copy();
+    } catch (RecursiveLoadException e) {
+      return CompletableFuture.failedFuture(e);
     }
-    Acquired<K, V> acquired = acquire(key, ttl.toNanos(defaultTtlNanos));
-    if (acquired.mustStart) {
-      startAsync(acquired.load, loader);
-    }
-    return acquired.load.future.copy();
   }
 
   private void startAsync(InFlightLoad<K, V> load, AsyncLoader<? extends V> loader) {
@@ -221,19 +226,11 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     Objects.requireNonNull(batchLoader, "batchLoader must not be null");
     checkOpen();
     Node<K, V> node = lookup(key);
-    if (node != null) {
-      return CompletableFuture.completedFuture(node.value);
-    }
-    try {
-      Acquired<K, V> acquired = acquire(key, defaultTtlNanos);
-      if (acquired.mustStart) {
-        batches.enqueue(batchLoader, acquired.load);
-      }
-      return acquired.load.future.copy();
-    } catch (RecursiveLoadException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    return node != null
+        ? CompletableFuture.completedFuture(node.value)
+        : missAsync(key, defaultTtlNanos, load -> batches.enqueue(batchLoader, load));
   }
+
 
   @Override
   public Map<K, V> getAll(Collection<? extends K> keys, BatchLoader<K, ? extends V> batchLoader) {
