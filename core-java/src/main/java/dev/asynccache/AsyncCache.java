@@ -190,6 +190,33 @@ public interface AsyncCache<K, V> extends AutoCloseable {
       Collection<? extends K> keys, BatchLoader<K, ? extends V> batchLoader);
 
   /**
+   * Returns a {@link Batcher} of this cache over {@code batchLoader}: the DataLoader shape, and the
+   * way to batch that cannot go wrong. Create it once (a field, a bean) and call its {@code get}
+   * from every request; the keys missed within one batch window reach {@code batchLoader} together.
+   * The batch loader runs on a virtual thread of the cache.
+   *
+   * <pre>{@code
+   * Batcher<Long, User> users = cache.batcher(ids -> repository.findAll(ids)); // once
+   * User u = users.get(42L);                                                   // per request
+   * }</pre>
+   *
+   * @param batchLoader loads a batch; see {@link BatchLoader} for the contract
+   * @return a thread-safe batcher; batchers never share batches with each other
+   * @throws NullPointerException if {@code batchLoader} is null
+   */
+  Batcher<K, V> batcher(BatchLoader<K, ? extends V> batchLoader);
+
+  /**
+   * As {@link #batcher(BatchLoader)}, for a batch loader that returns a {@link
+   * java.util.concurrent.CompletionStage}: no thread of the cache waits while a batch runs.
+   *
+   * @param batchLoader starts loading a batch; see {@link AsyncBatchLoader} for the contract
+   * @return a thread-safe batcher
+   * @throws NullPointerException if {@code batchLoader} is null
+   */
+  Batcher<K, V> batcher(AsyncBatchLoader<K, ? extends V> batchLoader);
+
+  /**
    * Returns the cached value of {@code key} without loading.
    *
    * @param key the key

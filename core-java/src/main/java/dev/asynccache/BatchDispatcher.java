@@ -7,19 +7,23 @@ import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Collects the missed keys of each {@link BatchLoader} into batches: a batch opens with its first
- * key, closes when its window ends or when it reaches {@code maxBatchSize} keys, and is then
- * handed to a virtual thread that calls the batch loader ({@link Runner}).
+ * Collects the missed keys of each batch source ({@link BatchSource#coalesceKey}) into batches: a
+ * batch opens with its first key, closes when its window ends or when it reaches {@code
+ * maxBatchSize} keys, and is then handed to a virtual thread that calls the batch loader ({@link
+ * Runner}). The loader called is the one of the batch's first key.
  */
 final class BatchDispatcher<K, V> {
 
   /** Runs one closed batch. */
   interface Runner<K, V> {
-    void run(BatchLoader<K, ? extends V> loader, List<InFlightLoad<K, V>> loads);
+    void run(BatchSource<K, V> source, List<InFlightLoad<K, V>> loads);
   }
 
   private final ReentrantLock lock = new ReentrantLock();
-  private final Map<BatchLoader<K, ? extends V>, List<InFlightLoad<K, V>>> open = new HashMap<>();
+  /** The open batch of each coalescing key. */
+  private final Map<Object, OpenBatch<K, V>> open = new HashMap<>();
+
+  private record OpenBatch<K, V>(BatchSource<K, V> source, List<InFlightLoad<K, V>> loads) {}
   private final int maxBatchSize;
   private final long windowNanos;
   private final CacheThreads threads;
@@ -33,31 +37,31 @@ final class BatchDispatcher<K, V> {
   }
 
   /** Adds a load to the open batch of {@code loader}, opening one (and its window) if needed. */
-  void enqueue(BatchLoader<K, ? extends V> loader, InFlightLoad<K, V> load) {
-    List<InFlightLoad<K, V>> full = null;
-    List<InFlightLoad<K, V>> opened = null;
+  void enqueue(BatchSource<K, V> source, InFlightLoad<K, V> load) {
+    OpenBatch<K, V> full = null;
+    OpenBatch<K, V> opened = null;
     lock.lock();
     try {
-      List<InFlightLoad<K, V>> batch = open.get(loader);
+      OpenBatch<K, V> batch = open.get(source.coalesceKey);
       if (batch == null) {
-        batch = new ArrayList<>();
-        open.put(loader, batch);
+        batch = new OpenBatch<>(source, new ArrayList<>());
+        open.put(source.coalesceKey, batch);
         opened = batch;
       }
-      batch.add(load);
+      batch.loads.add(load);
       load.handedOff = true;
-      if (batch.size() >= maxBatchSize) {
-        open.remove(loader);
+      if (batch.loads.size() >= maxBatchSize) {
+        open.remove(source.coalesceKey);
         full = batch;
       }
     } finally {
       lock.unlock();
     }
     if (full != null) {
-      dispatch(loader, full);
+      dispatch(full.source, full.loads);
     } else if (opened != null) {
-      List<InFlightLoad<K, V>> batch = opened;
-      threads.schedule(() -> closeWindow(loader, batch), windowNanos);
+      OpenBatch<K, V> batch = opened;
+      threads.schedule(() -> closeWindow(batch), windowNanos);
     }
   }
 
@@ -66,13 +70,18 @@ final class BatchDispatcher<K, V> {
    * batches of at most {@code maxBatchSize}. The lock is held while adding, so a window cannot
    * close on half of the caller's keys.
    */
-  void enqueueAllAndFlush(BatchLoader<K, ? extends V> loader, List<InFlightLoad<K, V>> loads) {
+  void enqueueAllAndFlush(BatchSource<K, V> source, List<InFlightLoad<K, V>> loads) {
     List<List<InFlightLoad<K, V>>> ready = new ArrayList<>();
+    BatchSource<K, V> loader = source;
     lock.lock();
     try {
-      List<InFlightLoad<K, V>> batch = open.remove(loader);
-      if (batch == null) {
+      OpenBatch<K, V> pending = open.remove(source.coalesceKey);
+      List<InFlightLoad<K, V>> batch;
+      if (pending == null) {
         batch = new ArrayList<>();
+      } else {
+        batch = pending.loads;
+        loader = pending.source;
       }
       for (InFlightLoad<K, V> load : loads) {
         batch.add(load);
@@ -103,22 +112,22 @@ final class BatchDispatcher<K, V> {
     }
   }
 
-  private void closeWindow(BatchLoader<K, ? extends V> loader, List<InFlightLoad<K, V>> batch) {
+  private void closeWindow(OpenBatch<K, V> batch) {
     lock.lock();
     try {
-      if (open.get(loader) != batch) {
+      if (open.get(batch.source.coalesceKey) != batch) {
         return; // already dispatched because it filled up or was flushed
       }
-      open.remove(loader);
+      open.remove(batch.source.coalesceKey);
     } finally {
       lock.unlock();
     }
-    dispatch(loader, batch);
+    dispatch(batch.source, batch.loads);
   }
 
-  private void dispatch(BatchLoader<K, ? extends V> loader, List<InFlightLoad<K, V>> batch) {
+  private void dispatch(BatchSource<K, V> source, List<InFlightLoad<K, V>> batch) {
     try {
-      threads.start(() -> runner.run(loader, batch));
+      threads.start(() -> runner.run(source, batch));
     } catch (CacheClosedException closed) {
       // the cache closed meanwhile: close() fails these loads
     }

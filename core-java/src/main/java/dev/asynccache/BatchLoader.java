@@ -19,9 +19,15 @@ import java.util.Map;
  *   <li>Throwing fails every caller of this batch with that exception; nothing is cached.
  * </ul>
  *
- * <p>Calls are coalesced per batch loader <em>instance</em> (by {@code equals}): keep one instance
- * (a field, a non-capturing lambda) for the calls that should share batches. A lambda that captures
- * a variable is a new instance at every evaluation and would give each call a batch of its own.
+ * <p>How calls share batches: the keys missed through one {@link Batcher} ({@link
+ * AsyncCache#batcher(BatchLoader)}, the recommended form) share its batches. A batch loader passed
+ * with each call ({@link AsyncCache#get(Object, BatchLoader)}) coalesces by where it comes from: a
+ * lambda or method reference by the expression that created it, so that {@code cache.get(id, ids
+ * -> repo.findAll(ids))} or {@code cache.get(id, repo::findAll)} from many concurrent requests
+ * makes one batch although each evaluation is a new instance; an instance of a named class by
+ * {@code equals}. The batch calls the loader of its first key. As with single-flight (where one
+ * caller's loader answers every caller of the key), a batch loader must be able to load any key of
+ * the cache, whatever state its lambda captured.
  *
  * @param <K> the key type
  * @param <V> the value type

@@ -7,7 +7,6 @@ import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -242,11 +241,15 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
    * load's frame, so that a task asking the cache for the key it is loading fails fast.
    */
   private Executor executorFor(InFlightLoad<K, V> load) {
+    return executorFor(List.of(load), load.origin == null ? List.of() : List.of(load.origin));
+  }
+
+  private Executor executorFor(List<InFlightLoad<K, V>> loads, List<LoadFrame> origins) {
     return task -> {
       Objects.requireNonNull(task, "task must not be null");
       threads.start(
           () -> {
-            LoadFrame saved = LoadFrame.enter(List.of(load), load.origin);
+            LoadFrame saved = LoadFrame.enter(loads, origins);
             try {
               task.run();
             } finally {
@@ -262,8 +265,77 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
 
   @Override
   public @Nullable V get(K key, BatchLoader<K, ? extends V> batchLoader) {
-    requireKey(key);
     Objects.requireNonNull(batchLoader, "batchLoader must not be null");
+    return getBatched(key, BatchSource.perCall(batchLoader));
+  }
+
+  @Override
+  public CompletableFuture<@Nullable V> getAsync(K key, BatchLoader<K, ? extends V> batchLoader) {
+    Objects.requireNonNull(batchLoader, "batchLoader must not be null");
+    return getBatchedAsync(key, BatchSource.perCall(batchLoader));
+  }
+
+  @Override
+  public Map<K, V> getAll(Collection<? extends K> keys, BatchLoader<K, ? extends V> batchLoader) {
+    Objects.requireNonNull(batchLoader, "batchLoader must not be null");
+    return getAllBatched(keys, BatchSource.perCall(batchLoader));
+  }
+
+  @Override
+  public CompletableFuture<Map<K, V>> getAllAsync(
+      Collection<? extends K> keys, BatchLoader<K, ? extends V> batchLoader) {
+    Objects.requireNonNull(batchLoader, "batchLoader must not be null");
+    return getAllBatchedAsync(keys, BatchSource.perCall(batchLoader));
+  }
+
+  @Override
+  public Batcher<K, V> batcher(BatchLoader<K, ? extends V> batchLoader) {
+    Objects.requireNonNull(batchLoader, "batchLoader must not be null");
+    return new SourceBatcher(BatchSource.owned(batchLoader, null));
+  }
+
+  @Override
+  public Batcher<K, V> batcher(AsyncBatchLoader<K, ? extends V> batchLoader) {
+    Objects.requireNonNull(batchLoader, "batchLoader must not be null");
+    return new SourceBatcher(BatchSource.owned(null, batchLoader));
+  }
+
+  /** A {@link Batcher}: this cache with one batch source of its own. */
+  private final class SourceBatcher implements Batcher<K, V> {
+    private final BatchSource<K, V> source;
+
+    SourceBatcher(BatchSource<K, V> source) {
+      this.source = source;
+    }
+
+    @Override
+    public @Nullable V get(K key) {
+      return getBatched(key, source);
+    }
+
+    @Override
+    public CompletableFuture<@Nullable V> getAsync(K key) {
+      return getBatchedAsync(key, source);
+    }
+
+    @Override
+    public Map<K, V> getAll(Collection<? extends K> keys) {
+      return getAllBatched(keys, source);
+    }
+
+    @Override
+    public CompletableFuture<Map<K, V>> getAllAsync(Collection<? extends K> keys) {
+      return getAllBatchedAsync(keys, source);
+    }
+
+    @Override
+    public String toString() {
+      return "Batcher{" + source + " over " + DefaultAsyncCache.this + "}";
+    }
+  }
+
+  private @Nullable V getBatched(K key, BatchSource<K, V> source) {
+    requireKey(key);
     checkOpen();
     Node<K, V> node = lookup(key);
     if (node != null) {
@@ -271,27 +343,23 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     }
     Acquired<K, V> acquired = acquire(key, defaultTtlNanos);
     if (acquired.mustStart) {
-      batches.enqueue(batchLoader, acquired.load);
+      batches.enqueue(source, acquired.load);
     }
     return await(acquired.load, !acquired.mustStart);
   }
 
-  @Override
-  public CompletableFuture<@Nullable V> getAsync(K key, BatchLoader<K, ? extends V> batchLoader) {
+  private CompletableFuture<@Nullable V> getBatchedAsync(K key, BatchSource<K, V> source) {
     requireKey(key);
-    Objects.requireNonNull(batchLoader, "batchLoader must not be null");
     checkOpen();
     Node<K, V> node = lookup(key);
     return node != null
         ? CompletableFuture.completedFuture(node.value)
-        : missAsync(key, defaultTtlNanos, load -> batches.enqueue(batchLoader, load));
+        : missAsync(key, defaultTtlNanos, load -> batches.enqueue(source, load));
   }
 
-
-  @Override
-  public Map<K, V> getAll(Collection<? extends K> keys, BatchLoader<K, ? extends V> batchLoader) {
+  private Map<K, V> getAllBatched(Collection<? extends K> keys, BatchSource<K, V> source) {
     Map<K, V> found = new LinkedHashMap<>();
-    Map<K, InFlightLoad<K, V>> waiting = startAll(keys, batchLoader, found);
+    Map<K, InFlightLoad<K, V>> waiting = startAll(keys, source, found);
     for (Map.Entry<K, InFlightLoad<K, V>> e : waiting.entrySet()) {
       V value = await(e.getValue(), true);
       if (value != null) {
@@ -301,13 +369,12 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     return found;
   }
 
-  @Override
-  public CompletableFuture<Map<K, V>> getAllAsync(
-      Collection<? extends K> keys, BatchLoader<K, ? extends V> batchLoader) {
+  private CompletableFuture<Map<K, V>> getAllBatchedAsync(
+      Collection<? extends K> keys, BatchSource<K, V> source) {
     Map<K, V> found = new LinkedHashMap<>();
     Map<K, InFlightLoad<K, V>> waiting;
     try {
-      waiting = startAll(keys, batchLoader, found);
+      waiting = startAll(keys, source, found);
     } catch (RecursiveLoadException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -328,9 +395,8 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
 
   /** Serves the cached keys into {@code found} and starts or joins loads of the others. */
   private Map<K, InFlightLoad<K, V>> startAll(
-      Collection<? extends K> keys, BatchLoader<K, ? extends V> batchLoader, Map<K, V> found) {
+      Collection<? extends K> keys, BatchSource<K, V> source, Map<K, V> found) {
     Objects.requireNonNull(keys, "keys must not be null");
-    Objects.requireNonNull(batchLoader, "batchLoader must not be null");
     Set<K> distinct = new LinkedHashSet<>(keys.size());
     for (K key : keys) {
       distinct.add(requireKey(key));
@@ -351,7 +417,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
       waiting.put(key, acquired.load);
     }
     if (!toLoad.isEmpty()) {
-      batches.enqueueAllAndFlush(batchLoader, toLoad);
+      batches.enqueueAllAndFlush(source, toLoad);
     }
     return waiting;
   }
@@ -626,11 +692,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
 
   // ----- batches -----
 
-  private void runBatch(BatchLoader<K, ? extends V> loader, List<InFlightLoad<K, V>> batch) {
-    runBatchOf(loader, batch);
-  }
-
-  private <W extends V> void runBatchOf(BatchLoader<K, W> loader, List<InFlightLoad<K, V>> batch) {
+  private void runBatch(BatchSource<K, V> source, List<InFlightLoad<K, V>> batch) {
     List<InFlightLoad<K, V>> loads = new ArrayList<>(batch.size());
     // A write during the window can leave an overtaken load and a new one of the same key in one
     // batch: the batch loader gets each key once, and its value answers both.
@@ -643,34 +705,36 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
         if (load.origin != null && !origins.contains(load.origin)) {
           origins.add(load.origin);
         }
-        load.runner = Thread.currentThread();
       }
     }
-    List<K> keys = List.copyOf(distinct);
     if (loads.isEmpty()) {
       return;
     }
+    List<K> keys = List.copyOf(distinct);
     armTimeout(loads);
     stats.batchCalls.increment();
     stats.batchedKeys.add(keys.size());
+    if (source.blocking != null) {
+      runBlockingBatch(source.blocking, keys, loads, origins);
+    } else {
+      startAsyncBatch(Objects.requireNonNull(source.async), keys, loads, origins);
+    }
+  }
+
+  private void runBlockingBatch(
+      BatchLoader<K, ? extends V> loader,
+      List<K> keys,
+      List<InFlightLoad<K, V>> loads,
+      List<LoadFrame> origins) {
+    for (InFlightLoad<K, V> load : loads) {
+      load.runner = Thread.currentThread();
+    }
     LoadFrame saved = LoadFrame.enter(loads, origins);
     long start = time.nanoTime();
     try {
-      Map<K, W> values = loader.load(keys);
+      Map<K, ? extends V> values = loader.load(keys);
       stats.loadTimeNanos.add(time.nanoTime() - start);
-      if (values == null) {
-        BatchLoadException broken =
-            new BatchLoadException(
-                "your batch loader " + loader + " returned null for " + keys.size() + " keys;"
-                    + " it must return a Map (leave out the keys that have no value)");
-        for (InFlightLoad<K, V> load : loads) {
-          settleFailure(load, broken, true);
-        }
-        return;
-      }
-      for (InFlightLoad<K, V> load : loads) {
-        settleSuccess(load, values.get(load.key));
-      }
+      settleBatch(loader, keys, loads, values);
     } catch (Throwable t) {
       stats.loadTimeNanos.add(time.nanoTime() - start);
       for (InFlightLoad<K, V> load : loads) {
@@ -681,6 +745,74 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
         load.runner = null;
       }
       LoadFrame.exit(saved);
+    }
+  }
+
+  /**
+   * Calls an async batch loader on this (cache) thread, which ends when it returns: the stage's
+   * completion settles the loads, on whatever thread completes it.
+   */
+  private void startAsyncBatch(
+      AsyncBatchLoader<K, ? extends V> loader,
+      List<K> keys,
+      List<InFlightLoad<K, V>> loads,
+      List<LoadFrame> origins) {
+    long start = time.nanoTime();
+    LoadFrame saved = LoadFrame.enter(loads, origins);
+    try {
+      CompletionStage<? extends Map<K, ? extends V>> stage = loader.load(keys, executorFor(loads, origins));
+      if (stage == null) {
+        throw new BatchLoadException(
+            "your async batch loader " + loader + " returned null instead of a CompletionStage for "
+                + keys.size() + " keys");
+      }
+      try {
+        CompletableFuture<?> work = stage.toCompletableFuture();
+        for (InFlightLoad<K, V> load : loads) {
+          load.asyncWork = work;
+          if (load.isSettled()) {
+            load.abandonAsyncWork();
+          }
+        }
+      } catch (UnsupportedOperationException notAFuture) {
+        // a stage that cannot be cancelled: its result is ignored once the loads are settled
+      }
+      stage.whenComplete(
+          (values, failure) -> {
+            stats.loadTimeNanos.add(time.nanoTime() - start);
+            if (failure != null) {
+              Throwable cause = unwrapCompletion(failure);
+              for (InFlightLoad<K, V> load : loads) {
+                settleFailure(load, cause, true);
+              }
+            } else {
+              settleBatch(loader, keys, loads, values);
+            }
+          });
+    } catch (Throwable t) {
+      stats.loadTimeNanos.add(time.nanoTime() - start);
+      for (InFlightLoad<K, V> load : loads) {
+        settleFailure(load, t, true);
+      }
+    } finally {
+      LoadFrame.exit(saved);
+    }
+  }
+
+  private void settleBatch(
+      Object loader, List<K> keys, List<InFlightLoad<K, V>> loads, @Nullable Map<K, ? extends V> values) {
+    if (values == null) {
+      BatchLoadException broken =
+          new BatchLoadException(
+              "your batch loader " + loader + " returned null for " + keys.size() + " keys;"
+                  + " it must return a Map (leave out the keys that have no value)");
+      for (InFlightLoad<K, V> load : loads) {
+        settleFailure(load, broken, true);
+      }
+      return;
+    }
+    for (InFlightLoad<K, V> load : loads) {
+      settleSuccess(load, values.get(load.key));
     }
   }
 

@@ -7,7 +7,13 @@ package dev.asynccache;
 public final class RecursiveLoadException extends CacheException {
   private static final long serialVersionUID = 1L;
 
-  RecursiveLoadException(String message) {
+  /**
+   * Creates the exception; public for adapters (such as the Kotlin one) that detect recursion in
+   * loaders the core does not run itself.
+   *
+   * @param message which key, and how it was asked for
+   */
+  public RecursiveLoadException(String message) {
     super(message);
   }
 }
