@@ -63,7 +63,10 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     this.writeThrough = backend != null && backend.isWriteThrough();
     this.threads = new CacheThreads(name);
     this.loadExecutor = task -> threads.start(task);
-    this.store = new EntryStore<>(maxSize, time, writeThrough ? backend : null, loadExecutor);
+    this.store =
+        new EntryStore<>(
+            b.maximumOrDefault(), b.evictionPolicyOrDefault(), (Weigher<K, V>) b.weigher(),
+            time, writeThrough ? backend : null, loadExecutor);
     this.batches =
         new BatchDispatcher<K, V>(
             b.maxBatchSizeOrDefault(), b.batchWindowNanos(), threads, this::runBatch);

@@ -16,14 +16,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bounded map under a cache: a {@link ConcurrentHashMap} for lookups, an access-ordered list
- * for LRU eviction, an {@link ExpiryQueue} for TTLs and a {@link ReadBuffer} for recency.
+ * The bounded map under a cache: a {@link ConcurrentHashMap} for lookups, a {@link Policy} that
+ * chooses what to evict (adaptive W-TinyLFU by default, or exact LRU), an {@link ExpiryQueue} for
+ * TTLs and a {@link ReadBuffer} for recency.
  *
  * <p>Reads are lock-free: a map lookup, an expiry check (the clock is read only for entries that
- * can expire) and a buffered recency record. Every structural change takes one {@link
- * ReentrantLock} (never a monitor, so virtual threads do not pin), first drains the read buffer so
- * that the LRU order is current, and evicts before it inserts: no reader ever sees more than
- * {@code maxSize} entries. A write-through backend sees each change inside the same lock, before memory
+ * can expire) and a buffered recency record; the policy learns of reads (and counts frequencies)
+ * only when the buffer is drained. Every structural change takes one {@link ReentrantLock} (never
+ * a monitor, so virtual threads do not pin), first drains the read buffer so that the policy is
+ * current, and evicts before it publishes: no reader ever sees more than {@code maxSize} entries,
+ * or more than the maximum weight with a weigher. A write-through backend sees each change inside the same lock, before memory
  * does, so that the file and the memory never disagree on the order of writes to a key.
  */
 final class EntryStore<K, V> {
@@ -41,7 +43,9 @@ final class EntryStore<K, V> {
   private final LongAdder droppedReads = new LongAdder();
   private final LongAdder inPlaceWrites = new LongAdder();
   private final ExpiryQueue<K, V> expiryQueue = new ExpiryQueue<>();
-  private final long maxSize;
+  /** The bound: entries, or total weight with a weigher. */
+  private final long maximum;
+  private final @Nullable Weigher<? super K, ? super V> weigher;
   private final TimeSource time;
   private final @Nullable PersistenceBackend<K, V> writeThrough;
 
@@ -56,21 +60,32 @@ final class EntryStore<K, V> {
     }
   }
 
-  private final AccessOrder<K, V> order = new AccessOrder<>();
+  private final Policy<K, V> order;
   /** Runs background drains (the cache's virtual threads). */
   private final Executor maintenance;
   private final Runnable backgroundDrain = this::drainInBackground;
   /** Whether a background drain is pending; read on every read that finds its ring full. */
   private volatile boolean drainScheduled;
-  private final Consumer<Node<K, V>> recordUse = order::moveToMostRecent;
+  private final Consumer<Node<K, V>> recordUse;
 
+  /**
+   * @param maximum the bound: entries without a weigher, total weight with one ({@code
+   *     Long.MAX_VALUE}: unbounded)
+   * @param policy which entries to evict when full
+   * @param weigher the weight of each entry, or {@code null} for a weight of 1
+   */
   EntryStore(
-      long maxSize,
+      long maximum,
+      EvictionPolicy policy,
+      @Nullable Weigher<? super K, ? super V> weigher,
       TimeSource time,
       @Nullable PersistenceBackend<K, V> writeThrough,
       Executor maintenance) {
     this.maintenance = maintenance;
-    this.maxSize = maxSize;
+    this.maximum = maximum;
+    this.weigher = weigher;
+    this.order = Policy.create(policy, maximum, weigher != null);
+    this.recordUse = order::recordAccess;
     this.time = time;
     this.writeThrough = writeThrough;
   }
@@ -133,12 +148,16 @@ final class EntryStore<K, V> {
    * (a write or delete overtook it), nothing is stored. {@code echo} says whether a write-through
    * backend must get the value too ({@code false} for a value just read from that backend).
    *
-   * @return whether the value was stored
+   * @return whether the value was stored (it may have been evicted at once, if the policy
+   *     judged it less valuable than every entry already held)
    * @throws dev.asynccache.persistence.PersistenceException if the write-through backend failed;
    *     memory is then unchanged
+   * @throws IllegalArgumentException if the entry's weight exceeds the maximum weight, or the
+   *     weigher returned a negative weight; nothing changes
    */
   boolean put(K key, V value, long ttlNanos, @Nullable InFlightLoad<K, V> load, boolean echo) {
-    if (ttlNanos < 0 && load == null && writeThrough == null) {
+    int weight = weigh(key, value);
+    if (ttlNanos < 0 && load == null && writeThrough == null && weigher == null) {
       // An update that keeps "never expires" changes no structure: write the value in place, and
       // record the write as a use, without the lock. (A concurrent eviction or replacement of the
       // node linearizes after this write.)
@@ -175,15 +194,27 @@ final class EntryStore<K, V> {
       if (expiryQueue.size() > 0) {
         expireUpTo(now, Integer.MAX_VALUE);
       }
-      if (!map.containsKey(key)) {
-        makeRoomForOne(); // evict first, so that no reader ever sees more than maxSize entries
-      }
-      Node<K, V> node = new Node<>(key, value, expiresAt);
-      Node<K, V> old = map.put(key, node);
+      Node<K, V> node = new Node<>(key, value, expiresAt, weight);
+      Node<K, V> old = map.get(key);
       if (old != null) {
-        unlink(old);
+        expiryQueue.remove(old);
+        order.replace(old, node);
+      } else {
+        order.add(node);
       }
-      link(node);
+      // Evict before publishing, so that no reader ever sees more than the maximum. The policy
+      // may choose the new entry itself: it is then never published, and the old one goes too.
+      evictToFit();
+      if (!order.contains(node)) {
+        if (old != null) {
+          map.remove(key, old);
+        }
+        return true;
+      }
+      map.put(key, node);
+      if (node.expiresAt != Node.NO_EXPIRY) {
+        expiryQueue.add(node);
+      }
       return true;
     } finally {
       lock.unlock();
@@ -202,6 +233,9 @@ final class EntryStore<K, V> {
         return false;
       }
       unlink(node);
+      // The read buffer may still hold the node (a recent read): drain it, so that a removed
+      // value, however large, is not kept reachable until the next write.
+      drainReadBuffer();
       return node.expiresAt == Node.NO_EXPIRY || !node.isExpiredAt(time.nanoTime());
     } finally {
       lock.unlock();
@@ -238,6 +272,16 @@ final class EntryStore<K, V> {
     return map.mappingCount();
   }
 
+  /** The total weight of the entries (their number without a weigher). */
+  long weightedSize() {
+    lock.lock();
+    try {
+      return order.weightedSize();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   long evictions() {
     return order.evictions;
   }
@@ -253,11 +297,11 @@ final class EntryStore<K, V> {
       drainReadBuffer();
       long now = time.nanoTime();
       List<PersistedEntry<K, V>> entries = new ArrayList<>(map.size());
-      for (Node<K, V> n = order.mostRecent(); n != null; n = n.prev) {
+      order.forEachHottestFirst(n -> {
         if (!n.isExpiredAt(now)) {
           entries.add(new PersistedEntry<>(n.key, n.value, toEpochMillis(n.expiresAt, now)));
         }
-      }
+      });
       return entries;
     } finally {
       lock.unlock();
@@ -265,8 +309,9 @@ final class EntryStore<K, V> {
   }
 
   /**
-   * Restores entries given most recently used first: skips expired ones and keys already held,
-   * keeps at most {@code maxSize}; does not echo them to a write-through backend.
+   * Restores entries given most valuable first: skips expired ones and keys already held, and
+   * stops at the first that does not fit in the bound; does not echo them to a write-through
+   * backend.
    *
    * @return the number restored
    */
@@ -275,20 +320,23 @@ final class EntryStore<K, V> {
     try {
       long nowNanos = time.nanoTime();
       long nowMillis = System.currentTimeMillis();
-      List<PersistedEntry<K, V>> keep = new ArrayList<>();
+      List<Node<K, V>> keep = new ArrayList<>();
+      long room = maximum - order.weightedSize();
       for (PersistedEntry<K, V> e : mostRecentFirst) {
-        if (keep.size() + map.size() >= maxSize) {
+        if (e.isExpiredAt(nowMillis) || map.containsKey(e.key())) {
+          continue;
+        }
+        int weight = weigh(e.key(), e.value());
+        if (weight > room) {
           break;
         }
-        if (!e.isExpiredAt(nowMillis) && !map.containsKey(e.key())) {
-          keep.add(e);
-        }
+        room -= weight;
+        keep.add(new Node<>(e.key(), e.value(), toNanos(e, nowNanos, nowMillis), weight));
       }
-      // Insert the least recently used first, so that the most recent end up at the tail.
+      // Insert the least valuable first, so that the most valuable end up most recent.
       for (int i = keep.size() - 1; i >= 0; i--) {
-        PersistedEntry<K, V> e = keep.get(i);
-        Node<K, V> node = new Node<>(e.key(), e.value(), toNanos(e, nowNanos, nowMillis));
-        if (map.putIfAbsent(e.key(), node) == null) {
+        Node<K, V> node = keep.get(i);
+        if (map.putIfAbsent(node.key, node) == null) {
           link(node);
         }
       }
@@ -333,6 +381,7 @@ final class EntryStore<K, V> {
         unlink(node);
         order.countExpiration();
         removeFromBackend(node.key);
+        drainReadBuffer(); // do not keep the expired value reachable from the buffer
       }
     } finally {
       lock.unlock();
@@ -403,14 +452,33 @@ final class EntryStore<K, V> {
     }
   }
 
-  private void makeRoomForOne() {
-    while (map.size() >= maxSize) {
-      Node<K, V> victim = order.leastRecent();
+  /** Under the lock: evicts what the policy chooses until the entries fit in the bound. */
+  private void evictToFit() {
+    while (order.weightedSize() > maximum) {
+      Node<K, V> victim = order.selectVictim();
       if (victim == null) {
         return;
       }
       evict(victim, false);
     }
+  }
+
+  /** The weight of an entry: 1 without a weigher. */
+  private int weigh(K key, V value) {
+    if (weigher == null) {
+      return 1;
+    }
+    int weight = weigher.weigh(key, value);
+    if (weight < 0) {
+      throw new IllegalArgumentException(
+          "the weigher returned a negative weight (" + weight + ") for key " + key);
+    }
+    if (weight > maximum) {
+      throw new IllegalArgumentException(
+          "the entry of key " + key + " weighs " + weight + ", more than maximumWeight "
+              + maximum + ": it can never fit in this cache, so it was refused");
+    }
+    return weight;
   }
 
   /** Under the lock: removes a node the policy chose, from memory and the write-through file. */
@@ -437,14 +505,15 @@ final class EntryStore<K, V> {
   }
 
   private void link(Node<K, V> node) {
-    order.addMostRecent(node);
+    order.add(node);
     if (node.expiresAt != Node.NO_EXPIRY) {
       expiryQueue.add(node);
     }
   }
 
   private void unlink(Node<K, V> node) {
-    if (order.remove(node)) {
+    if (order.contains(node)) {
+      order.remove(node);
       expiryQueue.remove(node);
     }
   }
