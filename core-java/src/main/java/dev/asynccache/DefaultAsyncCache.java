@@ -690,6 +690,11 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     return store.size();
   }
 
+  /** The total weight of the entries (their number without a weigher); for tests. */
+  long weightedSize() {
+    return store.weightedSize();
+  }
+
   // ----- persistence -----
 
   @Override
