@@ -3,15 +3,20 @@ package dev.asynccache;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The eviction policy's state: the access-ordered list (least recently used at the head) and the
- * eviction and expiration counts. Guarded by the store's lock; the counts are also read without it.
+ * One access-ordered queue of a {@link Policy}: a doubly-linked list of nodes, least recently
+ * used at the head, with the total weight of its nodes. Guarded by the store's lock.
  *
- * <p>Padded on both sides (superclasses lay their fields out first): the drain that
- * reorders the list runs often, and its writes must not share a cache line with the fields every
- * hit reads on another core (the store's map, buffer and clock).
+ * <p>Padded on both sides (superclasses lay their fields out first): the drain that reorders the
+ * list runs often, and its writes must not share a cache line with the fields every hit reads on
+ * another core (the store's map, buffer and clock).
  */
 final class AccessOrder<K, V> extends AccessOrderFields<K, V> {
   long q00, q01, q02, q03, q04, q05, q06, q07;
+
+  /** @param id the value of {@link Node#queue} for the nodes of this queue, not {@link Node#NONE} */
+  AccessOrder(byte id) {
+    this.id = id;
+  }
 
   @Nullable Node<K, V> leastRecent() {
     return head;
@@ -21,11 +26,21 @@ final class AccessOrder<K, V> extends AccessOrderFields<K, V> {
     return tail;
   }
 
+  boolean isEmpty() {
+    return head == null;
+  }
+
+  /** The sum of the weights of the nodes in this queue. */
+  long weight() {
+    return weight;
+  }
+
   boolean contains(Node<K, V> node) {
-    return node.prev != null || node == head;
+    return node.queue == id;
   }
 
   void addMostRecent(Node<K, V> node) {
+    node.queue = id;
     node.prev = tail;
     node.next = null;
     if (tail == null) {
@@ -34,13 +49,11 @@ final class AccessOrder<K, V> extends AccessOrderFields<K, V> {
       tail.next = node;
     }
     tail = node;
+    weight += node.weight;
   }
 
-  /** Unlinks {@code node}; returns {@code false} if it was not in the list. */
-  boolean remove(Node<K, V> node) {
-    if (!contains(node)) {
-      return false;
-    }
+  /** Unlinks {@code node}, which must be in this queue. */
+  void remove(Node<K, V> node) {
     Node<K, V> p = node.prev;
     Node<K, V> n = node.next;
     if (p == null) {
@@ -55,12 +68,14 @@ final class AccessOrder<K, V> extends AccessOrderFields<K, V> {
     }
     node.prev = null;
     node.next = null;
-    return true;
+    node.queue = Node.NONE;
+    weight -= node.weight;
   }
 
-  /** Records a use of {@code node}, if it is still in the list. */
+  /** Records a use of {@code node}, which must be in this queue. */
   void moveToMostRecent(Node<K, V> node) {
-    if (node != tail && remove(node)) {
+    if (node != tail) {
+      remove(node);
       addMostRecent(node);
     }
   }
@@ -70,18 +85,12 @@ final class AccessOrder<K, V> extends AccessOrderFields<K, V> {
       Node<K, V> next = n.next;
       n.prev = null;
       n.next = null;
+      n.queue = Node.NONE;
       n = next;
     }
     head = null;
     tail = null;
-  }
-
-  void countEviction() {
-    evictions = evictions + 1;
-  }
-
-  void countExpiration() {
-    expirations = expirations + 1;
+    weight = 0;
   }
 }
 
@@ -94,6 +103,6 @@ abstract class AccessOrderPad {
 abstract class AccessOrderFields<K, V> extends AccessOrderPad {
   @Nullable Node<K, V> head;
   @Nullable Node<K, V> tail;
-  volatile long evictions;
-  volatile long expirations;
+  long weight;
+  byte id;
 }

@@ -3,6 +3,7 @@ package dev.asynccache;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -225,6 +226,33 @@ public interface AsyncCache<K, V> extends AutoCloseable {
    * @throws CacheClosedException if the cache is closed
    */
   @Nullable V getIfPresent(K key);
+
+  /**
+   * Returns a {@link ConcurrentMap} view of this cache: its reads and writes are the cache's, and
+   * every {@link ConcurrentMap} operation keeps the map contract (Guava's testlib suite for {@code
+   * ConcurrentMap} runs against it).
+   *
+   * <ul>
+   *   <li>Writes ({@code put}, {@code putIfAbsent}, {@code replace}, {@code remove}, {@code
+   *       compute}, {@code merge}, an entry's {@code setValue}) use the cache's default time to live
+   *       and are atomic and linearizable with every other write of the cache; like {@link #set},
+   *       they overtake a load of the key in flight ("writes win").
+   *   <li>{@code get} is {@link #getIfPresent} (it counts in the metrics); {@code containsKey},
+   *       {@code containsValue} and iteration do not count.
+   *   <li>{@code computeIfAbsent} is the cache's single-flight {@code get}: concurrent calls for one
+   *       absent key run the function once, and a function that asks for its own key fails with
+   *       {@link RecursiveLoadException}.
+   *   <li>Iterators and the key, value and entry sets are weakly consistent (as {@link
+   *       java.util.concurrent.ConcurrentHashMap}'s), skip expired entries, and support {@code
+   *       remove}; {@code size} may count expired entries not removed yet, as {@link #size} does.
+   *   <li>Nulls are refused: a null key or value throws {@link NullPointerException}.
+   *   <li>An entry may be evicted at any time, as in the cache.
+   * </ul>
+   *
+   * @return the view (the same instance on every call), thread-safe
+   * @throws CacheClosedException from the view's operations once the cache is closed
+   */
+  ConcurrentMap<K, V> asMap();
 
   /**
    * Stores {@code value} under {@code key} with the cache's default TTL, replacing any value and

@@ -11,9 +11,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Each option may be set once ({@link IllegalStateException} otherwise); a bad value fails at
  * once with {@link IllegalArgumentException} naming the option and the value; options that clash
- * fail at {@link #build()}. Defaults: {@code maxSize} 128, no default TTL, {@code batchWindow} 5
- * ms, {@code maxBatchSize} 100, no {@code loadTimeout}, {@link TimeSource#system()}, no
- * persistence.
+ * fail at {@link #build()}. Defaults: {@code maxSize} 128, the {@link EvictionPolicy#ADAPTIVE}
+ * eviction policy, no default TTL, {@code batchWindow} 5 ms, {@code maxBatchSize} 100, no {@code
+ * loadTimeout}, {@link TimeSource#system()}, no persistence.
  *
  * <p>A builder is not thread-safe; the caches it builds are.
  *
@@ -31,6 +31,9 @@ public final class AsyncCacheBuilder {
   static final long UNBOUNDED = Long.MAX_VALUE;
 
   private long maxSize = -1;
+  private long maximumWeight = -1;
+  private @Nullable Weigher<?, ?> weigher;
+  private @Nullable EvictionPolicy evictionPolicy;
   private @Nullable Duration defaultTtl;
   private @Nullable Duration batchWindow;
   private int maxBatchSize = -1;
@@ -43,7 +46,9 @@ public final class AsyncCacheBuilder {
   AsyncCacheBuilder() {}
 
   /**
-   * Bounds the cache to {@code maxSize} entries; the least recently used are evicted beyond it.
+   * Bounds the cache to {@code maxSize} entries; beyond it, the {@linkplain
+   * #evictionPolicy(EvictionPolicy) eviction policy} chooses which entries to evict. Once a write
+   * returns, the cache holds at most {@code maxSize} entries.
    *
    * @param maxSize the bound, at least 1 (default 128)
    * @return this builder
@@ -56,6 +61,65 @@ public final class AsyncCacheBuilder {
       throw new IllegalArgumentException("maxSize must be at least 1, was " + maxSize);
     }
     this.maxSize = maxSize;
+    return this;
+  }
+
+  /**
+   * Bounds the cache by the total weight of its entries instead of their number, for instance
+   * by the bytes their values take: the cache's answer to a memory limit. Needs a {@link
+   * #weigher(Weigher)}; cannot be combined with {@link #maxSize(long)} or {@link #unbounded()}.
+   *
+   * <p>Once a write returns, the total weight of the entries is at most {@code maximumWeight}: the
+   * write evicts (by the {@linkplain #evictionPolicy(EvictionPolicy) eviction policy}) before it
+   * publishes. An entry heavier than {@code maximumWeight} on its own is refused: {@code set}
+   * throws {@link IllegalArgumentException} and leaves the cache unchanged, and a loaded value
+   * that heavy is returned to its callers but not cached.
+   *
+   * @param maximumWeight the bound, at least 1
+   * @return this builder
+   * @throws IllegalArgumentException if {@code maximumWeight < 1}
+   * @throws IllegalStateException if it was already set
+   */
+  public AsyncCacheBuilder maximumWeight(long maximumWeight) {
+    requireUnset(this.maximumWeight == -1, "maximumWeight");
+    if (maximumWeight < 1) {
+      throw new IllegalArgumentException("maximumWeight must be at least 1, was " + maximumWeight);
+    }
+    this.maximumWeight = maximumWeight;
+    return this;
+  }
+
+  /**
+   * Sets how much each entry weighs, for a cache bounded by {@link #maximumWeight(long)} (which
+   * it needs). Its key and value types must match the cache's. Writes that do not change the
+   * entry's structure are no longer done in place: each write takes the cache's lock, so that the
+   * bound holds for the new weight.
+   *
+   * @param weigher the weigher; see {@link Weigher} for its contract
+   * @return this builder
+   * @throws NullPointerException if {@code weigher} is null
+   * @throws IllegalStateException if it was already set
+   */
+  public AsyncCacheBuilder weigher(Weigher<?, ?> weigher) {
+    requireUnset(this.weigher == null, "weigher");
+    this.weigher = Objects.requireNonNull(weigher, "weigher must not be null");
+    return this;
+  }
+
+  /**
+   * Chooses which entries a full cache evicts (default {@link EvictionPolicy#ADAPTIVE}, which
+   * keeps the entries likely to be asked for again and resists scans). {@link EvictionPolicy#LRU}
+   * gives the exact least-recently-used order. Needs a bound: cannot be combined with {@link
+   * #unbounded()}.
+   *
+   * @param policy the policy
+   * @return this builder
+   * @throws NullPointerException if {@code policy} is null
+   * @throws IllegalStateException if it was already set
+   */
+  public AsyncCacheBuilder evictionPolicy(EvictionPolicy policy) {
+    requireUnset(evictionPolicy == null, "evictionPolicy");
+    this.evictionPolicy = Objects.requireNonNull(policy, "evictionPolicy must not be null");
     return this;
   }
 
@@ -211,9 +275,27 @@ public final class AsyncCacheBuilder {
    * @param <V> the value type
    * @return a new cache
    * @throws IllegalStateException if {@code saveOnShutdown} or {@code saveInterval} is set without
-   *     a persistence backend
+   *     a persistence backend; if {@code maximumWeight} and {@code weigher} are not set together;
+   *     if {@code maximumWeight} is combined with {@code maxSize} or {@code unbounded}; if an
+   *     {@code evictionPolicy} is set on an unbounded cache
    */
   public <K, V> AsyncCache<K, V> build() {
+    if (maximumWeight != -1 && maxSize != -1) {
+      throw new IllegalStateException(
+          (maxSize == UNBOUNDED ? "unbounded" : "maxSize") + " and maximumWeight cannot be"
+              + " combined: bound the cache either by entry count or by total weight");
+    }
+    if (maximumWeight != -1 && weigher == null) {
+      throw new IllegalStateException("maximumWeight needs a weigher: call weigher(...)");
+    }
+    if (weigher != null && maximumWeight == -1) {
+      throw new IllegalStateException(
+          "weigher needs maximumWeight: call maximumWeight(...) (maxSize counts entries, not weight)");
+    }
+    if (evictionPolicy != null && maxSize == UNBOUNDED) {
+      throw new IllegalStateException(
+          "evictionPolicy needs a bound: an unbounded cache never evicts");
+    }
     if (persistence == null && (Boolean.TRUE.equals(saveOnShutdown) || saveInterval != null)) {
       throw new IllegalStateException(
           "saveOnShutdown and saveInterval need a persistence backend: call persistence(...)");
@@ -221,8 +303,25 @@ public final class AsyncCacheBuilder {
     return new DefaultAsyncCache<>(this);
   }
 
+  /** The bound on the entry count ({@link #UNBOUNDED} when the cache is bounded by weight). */
   long maxSizeOrDefault() {
+    if (maximumWeight != -1) {
+      return UNBOUNDED;
+    }
     return maxSize == -1 ? DEFAULT_MAX_SIZE : maxSize;
+  }
+
+  /** The bound the policy enforces: the maximum weight if set, else the maximum size. */
+  long maximumOrDefault() {
+    return maximumWeight != -1 ? maximumWeight : maxSizeOrDefault();
+  }
+
+  @Nullable Weigher<?, ?> weigher() {
+    return weigher;
+  }
+
+  EvictionPolicy evictionPolicyOrDefault() {
+    return evictionPolicy == null ? EvictionPolicy.ADAPTIVE : evictionPolicy;
   }
 
   /** The default TTL in nanoseconds, or -1 for none. */
@@ -282,6 +381,9 @@ public final class AsyncCacheBuilder {
     } else if (maxSize != -1) {
       s.add("maxSize=" + maxSize);
     }
+    if (maximumWeight != -1) s.add("maximumWeight=" + maximumWeight);
+    if (weigher != null) s.add("weigher=" + weigher);
+    if (evictionPolicy != null) s.add("evictionPolicy=" + evictionPolicy);
     if (defaultTtl != null) s.add("defaultTtl=" + defaultTtl);
     if (batchWindow != null) s.add("batchWindow=" + batchWindow);
     if (maxBatchSize != -1) s.add("maxBatchSize=" + maxBatchSize);

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -72,7 +73,9 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     this.threads = new CacheThreads(name);
     this.loadExecutor = task -> threads.start(task);
     this.store =
-        new EntryStore<>(maxSize, time, writeThrough ? backend : null, loadExecutor, this::overtake);
+        new EntryStore<>(
+            b.maximumOrDefault(), b.evictionPolicyOrDefault(), (Weigher<K, V>) b.weigher(),
+            time, writeThrough ? backend : null, loadExecutor, this::overtake);
     this.batches =
         new BatchDispatcher<K, V>(
             b.maxBatchSizeOrDefault(), b.batchWindowNanos(), threads, this::runBatch);
@@ -141,8 +144,15 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   private void failOrphans(Throwable error) {
     Thread self = Thread.currentThread();
     for (InFlightLoad<K, V> load : inFlight.values()) {
-      if (load.registrant == self && !load.handedOff && !load.future.isDone()) {
-        settleFailure(load, error, true);
+      // runner == null: never started, or its runner's frame is gone (a running ancestor load,
+      // whose runner is this thread, is settled by its own frame).
+      if (load.registrant == self && !load.handedOff && load.runner == null && !load.future.isDone()) {
+        // Completed directly (a claim could be cut short by the same error, and nobody else
+        // would ever complete an orphan); the bookkeeping after it may fail without harm.
+        load.future.completeExceptionally(error);
+        if (load.trySettle()) {
+          inFlight.remove(load.key, load);
+        }
       }
     }
   }
@@ -466,9 +476,9 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
       VarHandle.fullFence();
       Node<K, V> node = store.peekLive(key);
       if (node != null) {
+        load.future.complete(node.value); // first, so that nothing can leave it unanswered
         if (load.trySettle()) {
           inFlight.remove(key, load);
-          load.future.complete(node.value);
         }
         return new Acquired<>(load, false);
       }
@@ -491,13 +501,16 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   /** Runs {@code loader} for {@code load} on the calling thread and settles the load. */
   private void runLoad(InFlightLoad<K, V> load, Loader<? extends V> loader, boolean inline) {
     Thread self = Thread.currentThread();
-    load.runner = self;
-    if (!inline) {
-      armTimeout(List.of(load));
-    }
-    LoadFrame saved = LoadFrame.enter(List.of(load), load.origin);
-    long start = time.nanoTime();
+    LoadFrame saved = LoadFrame.current();
+    Throwable failure = null;
+    long start = 0;
     try {
+      load.runner = self;
+      if (!inline) {
+        armTimeout(List.of(load));
+      }
+      LoadFrame.enter(List.of(load), load.origin);
+      start = time.nanoTime();
       if (writeThrough && tryLoadFromBackend(load)) {
         return;
       }
@@ -505,6 +518,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
       stats.loadTimeNanos.add(time.nanoTime() - start);
       settleSuccess(load, value);
     } catch (Throwable t) {
+      failure = t;
       stats.loadTimeNanos.add(time.nanoTime() - start);
       if (inline && !load.isSettled() && interruptCaused(t)) {
         self.interrupt(); // the loader may have cleared it: the caller leaves with its interrupt
@@ -525,8 +539,16 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
         failOrphans(t);
       }
     } finally {
-      load.runner = null;
-      LoadFrame.exit(saved);
+      try {
+        // A stack overflow can strike again while settling (between the claim and the
+        // completion): here, with the settle's frames unwound, the future is completed for sure.
+        if (failure instanceof VirtualMachineError && !load.future.isDone()) {
+          load.future.completeExceptionally(failure);
+        }
+      } finally {
+        load.runner = null;
+        LoadFrame.exit(saved);
+      }
     }
   }
 
@@ -582,7 +604,6 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   private void finish(
       InFlightLoad<K, V> load, @Nullable V value, @Nullable Throwable failure, boolean count) {
     try {
-      inFlight.remove(load.key, load);
       if (failure == null) {
         stats.loadSuccesses.increment();
       } else if (count) {
@@ -595,6 +616,9 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
         load.future.completeExceptionally(failure);
       }
     }
+    // After the completion (the part that must happen): a caller that sees the load done before
+    // it leaves the map does not join it (see acquire).
+    inFlight.remove(load.key, load);
     // Pairs with overtakeLoad: one of the two sees the other's write and drops the entry.
     if (load.isInvalidated()) {
       overtaken.remove(load);
@@ -605,6 +629,9 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     markChanged();
     try {
       store.put(load.key, value, ttlNanos, load, echo);
+    } catch (IllegalArgumentException tooHeavy) {
+      // Heavier than maximumWeight on its own: returned to the callers, never cached.
+      LOG.debug("loaded value of key {} was not cached: {}", load.key, tooHeavy.getMessage());
     } catch (RuntimeException e) {
       LOG.warn("loaded value of key {} was not cached: the write-through backend failed", load.key, e);
     }
@@ -881,6 +908,29 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     }
   }
 
+  // ----- the map view -----
+
+  private volatile @Nullable CacheMapView<K, V> mapView;
+
+  @Override
+  public ConcurrentMap<K, V> asMap() {
+    CacheMapView<K, V> view = mapView;
+    if (view == null) {
+      view = new CacheMapView<>(this, store);
+      mapView = view;
+    }
+    return view;
+  }
+
+  /** A conditional write of the map view, with the cache's default time to live. */
+  EntryStore.Swap<V> update(
+      K key, EntryStore.Condition condition, @Nullable Object expected, @Nullable V replacement) {
+    requireKey(key);
+    checkOpen();
+    markChanged();
+    return store.update(key, condition, expected, replacement, defaultTtlNanos);
+  }
+
   // ----- warmup, maintenance, metrics -----
 
   @Override
@@ -950,6 +1000,11 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   @Override
   public long size() {
     return store.size();
+  }
+
+  /** The total weight of the entries (their number without a weigher); for tests. */
+  long weightedSize() {
+    return store.weightedSize();
   }
 
   // ----- persistence -----

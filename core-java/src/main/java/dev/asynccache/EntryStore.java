@@ -16,14 +16,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bounded map under a cache: a {@link ConcurrentHashMap} for lookups, an access-ordered list
- * for LRU eviction, an {@link ExpiryQueue} for TTLs and a {@link ReadBuffer} for recency.
+ * The bounded map under a cache: a {@link ConcurrentHashMap} for lookups, a {@link Policy} that
+ * chooses what to evict (adaptive W-TinyLFU by default, or exact LRU), an {@link ExpiryQueue} for
+ * TTLs and a {@link ReadBuffer} for recency.
  *
  * <p>Reads are lock-free: a map lookup, an expiry check (the clock is read only for entries that
- * can expire) and a buffered recency record. Every structural change takes one {@link
- * ReentrantLock} (never a monitor, so virtual threads do not pin), first drains the read buffer so
- * that the LRU order is current, and evicts before it inserts: no reader ever sees more than
- * {@code maxSize} entries. A write-through backend sees each change inside the same lock, before memory
+ * can expire) and a buffered recency record; the policy learns of reads (and counts frequencies)
+ * only when the buffer is drained. Every structural change takes one {@link ReentrantLock} (never
+ * a monitor, so virtual threads do not pin), first drains the read buffer so that the policy is
+ * current, and evicts before it publishes: no reader ever sees more than {@code maxSize} entries,
+ * or more than the maximum weight with a weigher. A write-through backend sees each change inside the same lock, before memory
  * does, so that the file and the memory never disagree on the order of writes to a key.
  */
 final class EntryStore<K, V> {
@@ -41,7 +43,9 @@ final class EntryStore<K, V> {
   private final LongAdder droppedReads = new LongAdder();
   private final LongAdder inPlaceWrites = new LongAdder();
   private final ExpiryQueue<K, V> expiryQueue = new ExpiryQueue<>();
-  private final long maxSize;
+  /** The bound: entries, or total weight with a weigher. */
+  private final long maximum;
+  private final @Nullable Weigher<? super K, ? super V> weigher;
   private final TimeSource time;
   private final @Nullable PersistenceBackend<K, V> writeThrough;
 
@@ -56,28 +60,39 @@ final class EntryStore<K, V> {
     }
   }
 
-  private final AccessOrder<K, V> order = new AccessOrder<>();
+  private final Policy<K, V> order;
   /** Runs background drains (the cache's virtual threads). */
   private final Executor maintenance;
   private final Runnable backgroundDrain = this::drainInBackground;
   /** Whether a background drain is pending; read on every read that finds its ring full. */
   private volatile boolean drainScheduled;
-  private final Consumer<Node<K, V>> recordUse = order::moveToMostRecent;
+  private final Consumer<Node<K, V>> recordUse;
   /**
    * Told of every write of a key by the cache's user ({@code null}: every key), after the map
    * changed and before the lock is released: the cache overtakes the key's in-flight load there.
    */
   private final Consumer<@Nullable K> onWrite;
 
+  /**
+   * @param maximum the bound: entries without a weigher, total weight with one ({@code
+   *     Long.MAX_VALUE}: unbounded)
+   * @param policy which entries to evict when full
+   * @param weigher the weight of each entry, or {@code null} for a weight of 1
+   */
   EntryStore(
-      long maxSize,
+      long maximum,
+      EvictionPolicy policy,
+      @Nullable Weigher<? super K, ? super V> weigher,
       TimeSource time,
       @Nullable PersistenceBackend<K, V> writeThrough,
       Executor maintenance,
       Consumer<@Nullable K> onWrite) {
     this.onWrite = onWrite;
     this.maintenance = maintenance;
-    this.maxSize = maxSize;
+    this.maximum = maximum;
+    this.weigher = weigher;
+    this.order = Policy.create(policy, maximum, weigher != null);
+    this.recordUse = order::recordAccess;
     this.time = time;
     this.writeThrough = writeThrough;
   }
@@ -140,22 +155,30 @@ final class EntryStore<K, V> {
    * (a write or delete overtook it), nothing is stored. {@code echo} says whether a write-through
    * backend must get the value too ({@code false} for a value just read from that backend).
    *
-   * @return whether the value was stored
+   * @return whether the value was stored (it may have been evicted at once, if the policy
+   *     judged it less valuable than every entry already held)
    * @throws dev.asynccache.persistence.PersistenceException if the write-through backend failed;
    *     memory is then unchanged
+   * @throws IllegalArgumentException if the entry's weight exceeds the maximum weight, or the
+   *     weigher returned a negative weight; nothing changes
    */
   boolean put(K key, V value, long ttlNanos, @Nullable InFlightLoad<K, V> load, boolean echo) {
-    if (ttlNanos < 0 && load == null && writeThrough == null) {
+    int weight = weigh(key, value);
+    if (ttlNanos < 0 && load == null && writeThrough == null && weigher == null) {
       // An update that keeps "never expires" changes no structure: write the value in place, and
       // record the write as a use, without the lock. (A concurrent eviction or replacement of the
       // node linearizes after this write.)
       Node<K, V> current = map.get(key);
-      if (current != null && current.expiresAt == Node.NO_EXPIRY) {
+      if (current != null && current.expiresAt == Node.NO_EXPIRY && !current.retired) {
         current.value = value;
-        inPlaceWrites.increment();
-        recordUse(current);
-        onWrite.accept(key);
-        return true;
+        // Pairs with update(): retired is written before that method's last read of the value,
+        // so either it sees this write or this read sees it retired (then: redo under the lock).
+        if (!current.retired) {
+          inPlaceWrites.increment();
+          recordUse(current);
+          onWrite.accept(key);
+          return true;
+        }
       }
     }
     lock.lock();
@@ -173,6 +196,7 @@ final class EntryStore<K, V> {
         }
         Node<K, V> old = map.remove(key);
         if (old != null) {
+          old.retired = true;
           unlink(old);
         }
         if (load == null) {
@@ -186,15 +210,33 @@ final class EntryStore<K, V> {
       if (expiryQueue.size() > 0) {
         expireUpTo(now, Integer.MAX_VALUE);
       }
-      if (!map.containsKey(key)) {
-        makeRoomForOne(); // evict first, so that no reader ever sees more than maxSize entries
-      }
-      Node<K, V> node = new Node<>(key, value, expiresAt);
-      Node<K, V> old = map.put(key, node);
+      Node<K, V> node = new Node<>(key, value, expiresAt, weight);
+      Node<K, V> old = map.get(key);
       if (old != null) {
-        unlink(old);
+        expiryQueue.remove(old);
+        order.replace(old, node);
+      } else {
+        order.add(node);
       }
-      link(node);
+      // Evict before publishing, so that no reader ever sees more than the maximum. The policy
+      // may choose the new entry itself: it is then never published, and the old one goes too.
+      evictToFit();
+      if (old != null) {
+        old.retired = true;
+      }
+      if (!order.contains(node)) {
+        if (old != null) {
+          map.remove(key, old);
+        }
+        if (load == null) {
+          onWrite.accept(key);
+        }
+        return true;
+      }
+      map.put(key, node);
+      if (node.expiresAt != Node.NO_EXPIRY) {
+        expiryQueue.add(node);
+      }
       if (load == null) {
         onWrite.accept(key);
       }
@@ -202,6 +244,75 @@ final class EntryStore<K, V> {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** When a conditional write ({@link #update}) applies. */
+  enum Condition {
+    ALWAYS,
+    IF_ABSENT,
+    IF_PRESENT,
+    IF_EQUALS
+  }
+
+  /** What a conditional write found (the live value before it) and whether it applied. */
+  record Swap<V>(@Nullable V previous, boolean applied) {}
+
+  /**
+   * Atomically: reads the live value of {@code key}, and if {@code condition} holds for it (and
+   * {@code expected}), writes {@code replacement} with {@code ttlNanos} or, when {@code
+   * replacement} is {@code null}, removes the key. Linearizable with every other write, the
+   * lock-free in-place ones included (see {@link Node#retired}).
+   *
+   * @throws dev.asynccache.persistence.PersistenceException if the write-through backend failed;
+   *     memory is then unchanged
+   * @throws IllegalArgumentException if the replacement's weight exceeds the maximum weight
+   */
+  Swap<V> update(
+      K key, Condition condition, @Nullable Object expected, @Nullable V replacement, long ttlNanos) {
+    if (replacement != null) {
+      weigh(key, replacement); // refuse an entry heavier than the bound before anything changes
+    }
+    lock.lock();
+    try {
+      Node<K, V> current = map.get(key);
+      boolean live = current != null && !current.isExpiredAt(time.nanoTime());
+      V previous = live ? current.value : null;
+      if (!holds(condition, previous, expected)) {
+        return new Swap<>(previous, false);
+      }
+      if (live) {
+        current.retired = true;
+        V last = current.value; // no in-place write can land unseen after this read
+        if (last != previous) {
+          previous = last;
+          if (!holds(condition, previous, expected)) {
+            return new Swap<>(previous, false); // (the retired node is replaced by the next write)
+          }
+        }
+      }
+      if (replacement == null) {
+        remove(key);
+      } else {
+        put(key, replacement, ttlNanos, null, true);
+      }
+      return new Swap<>(previous, true);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static boolean holds(Condition condition, @Nullable Object previous, @Nullable Object expected) {
+    return switch (condition) {
+      case ALWAYS -> true;
+      case IF_ABSENT -> previous == null;
+      case IF_PRESENT -> previous != null;
+      case IF_EQUALS -> previous != null && previous.equals(expected);
+    };
+  }
+
+  /** The nodes in the map, live or expired, in no order; weakly consistent. */
+  java.util.Iterator<Node<K, V>> nodes() {
+    return map.values().iterator();
   }
 
   /** Removes {@code key}; returns whether a live entry was removed. */
@@ -216,7 +327,11 @@ final class EntryStore<K, V> {
       if (node == null) {
         return false;
       }
+      node.retired = true;
       unlink(node);
+      // The read buffer may still hold the node (a recent read): drain it, so that a removed
+      // value, however large, is not kept reachable until the next write.
+      drainReadBuffer();
       return node.expiresAt == Node.NO_EXPIRY || !node.isExpiredAt(time.nanoTime());
     } finally {
       lock.unlock();
@@ -230,6 +345,9 @@ final class EntryStore<K, V> {
         writeThrough.removeAll();
       }
       drainReadBuffer();
+      for (Node<K, V> node : map.values()) {
+        node.retired = true;
+      }
       map.clear();
       order.clear();
       expiryQueue.clear();
@@ -254,6 +372,16 @@ final class EntryStore<K, V> {
     return map.mappingCount();
   }
 
+  /** The total weight of the entries (their number without a weigher). */
+  long weightedSize() {
+    lock.lock();
+    try {
+      return order.weightedSize();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   long evictions() {
     return order.evictions;
   }
@@ -269,11 +397,11 @@ final class EntryStore<K, V> {
       drainReadBuffer();
       long now = time.nanoTime();
       List<PersistedEntry<K, V>> entries = new ArrayList<>(map.size());
-      for (Node<K, V> n = order.mostRecent(); n != null; n = n.prev) {
+      order.forEachHottestFirst(n -> {
         if (!n.isExpiredAt(now)) {
           entries.add(new PersistedEntry<>(n.key, n.value, toEpochMillis(n.expiresAt, now)));
         }
-      }
+      });
       return entries;
     } finally {
       lock.unlock();
@@ -281,8 +409,9 @@ final class EntryStore<K, V> {
   }
 
   /**
-   * Restores entries given most recently used first: skips expired ones and keys already held,
-   * keeps at most {@code maxSize}; does not echo them to a write-through backend.
+   * Restores entries given most valuable first: skips expired ones and keys already held, and
+   * stops at the first that does not fit in the bound; does not echo them to a write-through
+   * backend.
    *
    * @return the number restored
    */
@@ -291,20 +420,23 @@ final class EntryStore<K, V> {
     try {
       long nowNanos = time.nanoTime();
       long nowMillis = System.currentTimeMillis();
-      List<PersistedEntry<K, V>> keep = new ArrayList<>();
+      List<Node<K, V>> keep = new ArrayList<>();
+      long room = maximum - order.weightedSize();
       for (PersistedEntry<K, V> e : mostRecentFirst) {
-        if (keep.size() + map.size() >= maxSize) {
+        if (e.isExpiredAt(nowMillis) || map.containsKey(e.key())) {
+          continue;
+        }
+        int weight = weigh(e.key(), e.value());
+        if (weight > room) {
           break;
         }
-        if (!e.isExpiredAt(nowMillis) && !map.containsKey(e.key())) {
-          keep.add(e);
-        }
+        room -= weight;
+        keep.add(new Node<>(e.key(), e.value(), toNanos(e, nowNanos, nowMillis), weight));
       }
-      // Insert the least recently used first, so that the most recent end up at the tail.
+      // Insert the least valuable first, so that the most valuable end up most recent.
       for (int i = keep.size() - 1; i >= 0; i--) {
-        PersistedEntry<K, V> e = keep.get(i);
-        Node<K, V> node = new Node<>(e.key(), e.value(), toNanos(e, nowNanos, nowMillis));
-        if (map.putIfAbsent(e.key(), node) == null) {
+        Node<K, V> node = keep.get(i);
+        if (map.putIfAbsent(node.key, node) == null) {
           link(node);
         }
       }
@@ -346,9 +478,11 @@ final class EntryStore<K, V> {
     lock.lock();
     try {
       if (map.remove(node.key, node)) {
+        node.retired = true;
         unlink(node);
         order.countExpiration();
         removeFromBackend(node.key);
+        drainReadBuffer(); // do not keep the expired value reachable from the buffer
       }
     } finally {
       lock.unlock();
@@ -419,9 +553,10 @@ final class EntryStore<K, V> {
     }
   }
 
-  private void makeRoomForOne() {
-    while (map.size() >= maxSize) {
-      Node<K, V> victim = order.leastRecent();
+  /** Under the lock: evicts what the policy chooses until the entries fit in the bound. */
+  private void evictToFit() {
+    while (order.weightedSize() > maximum) {
+      Node<K, V> victim = order.selectVictim();
       if (victim == null) {
         return;
       }
@@ -429,9 +564,28 @@ final class EntryStore<K, V> {
     }
   }
 
+  /** The weight of an entry: 1 without a weigher. */
+  private int weigh(K key, V value) {
+    if (weigher == null) {
+      return 1;
+    }
+    int weight = weigher.weigh(key, value);
+    if (weight < 0) {
+      throw new IllegalArgumentException(
+          "the weigher returned a negative weight (" + weight + ") for key " + key);
+    }
+    if (weight > maximum) {
+      throw new IllegalArgumentException(
+          "the entry of key " + key + " weighs " + weight + ", more than maximumWeight "
+              + maximum + ": it can never fit in this cache, so it was refused");
+    }
+    return weight;
+  }
+
   /** Under the lock: removes a node the policy chose, from memory and the write-through file. */
   private void evict(Node<K, V> node, boolean expired) {
     map.remove(node.key, node);
+    node.retired = true;
     unlink(node);
     if (expired) {
       order.countExpiration();
@@ -453,14 +607,15 @@ final class EntryStore<K, V> {
   }
 
   private void link(Node<K, V> node) {
-    order.addMostRecent(node);
+    order.add(node);
     if (node.expiresAt != Node.NO_EXPIRY) {
       expiryQueue.add(node);
     }
   }
 
   private void unlink(Node<K, V> node) {
-    if (order.remove(node)) {
+    if (order.contains(node)) {
+      order.remove(node);
       expiryQueue.remove(node);
     }
   }

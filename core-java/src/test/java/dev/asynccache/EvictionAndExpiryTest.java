@@ -21,7 +21,8 @@ class EvictionAndExpiryTest {
 
   @Test
   void evictsTheLeastRecentlyUsed() {
-    try (AsyncCache<Integer, String> cache = AsyncCache.builder().maxSize(3).build()) {
+    try (AsyncCache<Integer, String> cache =
+        AsyncCache.builder().maxSize(3).evictionPolicy(EvictionPolicy.LRU).build()) {
       cache.set(1, "a");
       cache.set(2, "b");
       cache.set(3, "c");
@@ -41,7 +42,8 @@ class EvictionAndExpiryTest {
   void singleThreadedVictimIsExactlyTheLeastRecentlyUsed(org.junit.jupiter.api.RepetitionInfo info) {
     Random random = new Random(info.getCurrentRepetition());
     int max = 50;
-    try (AsyncCache<Integer, Integer> cache = AsyncCache.builder().maxSize(max).build()) {
+    try (AsyncCache<Integer, Integer> cache =
+        AsyncCache.builder().maxSize(max).evictionPolicy(EvictionPolicy.LRU).build()) {
       java.util.LinkedHashMap<Integer, Integer> model = new java.util.LinkedHashMap<>(16, 0.75f, true);
       for (int step = 0; step < 20_000; step++) {
         int key = random.nextInt(120);
@@ -64,7 +66,8 @@ class EvictionAndExpiryTest {
 
   @Test
   void loadsCountAsWritesAndHitsAsUse() {
-    try (AsyncCache<Integer, Integer> cache = AsyncCache.builder().maxSize(2).build()) {
+    try (AsyncCache<Integer, Integer> cache =
+        AsyncCache.builder().maxSize(2).evictionPolicy(EvictionPolicy.LRU).build()) {
       cache.get(1, () -> 1);
       cache.get(2, () -> 2);
       cache.get(1, () -> -1); // hit: 1 becomes most recent

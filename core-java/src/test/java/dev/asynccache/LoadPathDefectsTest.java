@@ -200,32 +200,38 @@ class LoadPathDefectsTest {
     }
   }
 
-  /** A memoized recursion deep enough to overflow the stack: afterwards no key of it hangs. */
+  /**
+   * A memoized recursion deep enough to overflow the stack: neither the recursion nor any key of it
+   * hangs afterwards. Several stack sizes, so that the overflow strikes at different points of the
+   * load path (in the loader, while registering, while settling).
+   */
   @Test
   void aStackOverflowInNestedLoadsPoisonsNoKey() throws Exception {
-    try (AsyncCache<Integer, Integer> cache = AsyncCache.builder().maxSize(1_000_000).build()) {
-      int depth = 200_000;
-      AtomicReference<Throwable> outcome = new AtomicReference<>();
-      Thread t = new Thread(null, () -> {
-        try {
-          deep(cache, depth);
-        } catch (Throwable e) {
-          outcome.set(e);
+    for (int stackKb : new int[] {192, 256, 320, 384, 448, 512, 640, 768}) {
+      try (AsyncCache<Integer, Integer> cache = AsyncCache.builder().maxSize(1_000_000).build()) {
+        int depth = 200_000;
+        AtomicReference<Throwable> outcome = new AtomicReference<>();
+        Thread t = new Thread(null, () -> {
+          try {
+            deep(cache, depth);
+          } catch (Throwable e) {
+            outcome.set(e);
+          }
+        }, "deep", stackKb * 1024L);
+        t.start();
+        assertTrue(t.join(Duration.ofSeconds(HANG_SECONDS)), "the recursion hangs (stack " + stackKb + " KB)");
+        assertInstanceOf(StackOverflowError.class, outcome.get());
+        List<CompletableFuture<@Nullable Integer>> all = new ArrayList<>();
+        for (int n = 0; n <= depth; n++) {
+          int k = n;
+          all.add(cache.getAsync(k, () -> -k));
         }
-      }, "deep", 512 * 1024);
-      t.start();
-      t.join();
-      assertInstanceOf(StackOverflowError.class, outcome.get());
-      List<CompletableFuture<@Nullable Integer>> all = new ArrayList<>();
-      for (int n = 0; n <= depth; n++) {
-        int k = n;
-        all.add(cache.getAsync(k, () -> -k));
-      }
-      try {
-        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(HANG_SECONDS, TimeUnit.SECONDS);
-      } catch (TimeoutException e) {
-        long hung = all.stream().filter(f -> !f.isDone()).count();
-        fail(hung + " keys hang after the overflow");
+        try {
+          CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(HANG_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+          long hung = all.stream().filter(f -> !f.isDone()).count();
+          fail(hung + " keys hang after the overflow (stack " + stackKb + " KB)");
+        }
       }
     }
   }

@@ -299,7 +299,9 @@ public final class Memoizer {
       throw new IllegalArgumentException(
           "skipLeadingArgs(" + skip + ") is more than the " + arity + " argument(s) of the function");
     }
-    AsyncCacheBuilder builder = AsyncCache.builder().maxSize(maxSize);
+    // The seed's AsyncLRU contract: the most recently used results stay (exact LRU).
+    AsyncCacheBuilder builder =
+        AsyncCache.builder().maxSize(maxSize).evictionPolicy(dev.asynccache.EvictionPolicy.LRU);
     if (timeToLive != null) {
       builder.defaultTtl(timeToLive);
     }

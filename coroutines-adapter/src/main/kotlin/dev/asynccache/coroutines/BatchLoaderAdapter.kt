@@ -16,10 +16,14 @@ import kotlinx.coroutines.CoroutineScope
 internal class BatchLoaderAdapter<K : Any, V : Any>(
     private val handle: SuspendBatchLoader<K, V>,
     private val scope: CoroutineScope,
+    /** The Java cache, the identity the recursion check uses. */
+    private val cache: Any,
 ) : BatchLoader<K, V> {
 
     override fun load(keys: List<K>): Map<K, V> {
-        val result = scope.futureGuarded("a batch of ${keys.size} keys of $handle") { handle.load(keys) }
+        val result = scope.futureGuarded("a batch of ${keys.size} keys of $handle", LoadChain(cache, keys, null)) {
+            handle.load(keys)
+        }
         try {
             return result.get()
         } catch (e: InterruptedException) {

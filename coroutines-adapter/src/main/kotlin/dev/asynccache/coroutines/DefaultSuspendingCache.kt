@@ -17,6 +17,7 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runInterruptible
 
@@ -33,7 +34,9 @@ internal class DefaultSuspendingCache<K : Any, V : Any>(
     private val scope = CoroutineScope(SupervisorJob() + dispatcher + CoroutineName("async-cache-loader"))
 
     override suspend fun get(key: K, ttl: Duration?, loader: suspend () -> V): V {
-        val value = java.getAsync(key, ttl.toTtl(), loaderFor(key, loader)).awaitShared(key)
+        val chain = currentCoroutineContext()[LoadChain]
+        chain?.refuseRecursion(java, key)
+        val value = java.getAsync(key, ttl.toTtl(), loaderFor(key, chain, loader)).awaitShared(key)
         return value ?: throw NoSuchElementException(
             "the load of key $key that this call joined was started by a Java caller whose loader returned null",
         )
@@ -43,18 +46,24 @@ internal class DefaultSuspendingCache<K : Any, V : Any>(
      * Adapts a suspend loader: the core calls it once per miss, on the missing caller's thread; it
      * starts the loader as a child of [scope] and returns at once.
      */
-    private fun loaderFor(key: K, loader: suspend () -> V): AsyncLoader<V> =
+    private fun loaderFor(key: K, chain: LoadChain?, loader: suspend () -> V): AsyncLoader<V> =
         // The core cancels this future when the load times out or the cache closes, which
-        // cancels the loader's coroutine.
-        AsyncLoader { _ -> scope.futureGuarded(key) { loader() } }
+        // cancels the loader's coroutine. The loader's coroutine carries the chain of loads it
+        // belongs to, for the recursion check above.
+        AsyncLoader { _ -> scope.futureGuarded(key, LoadChain(java, listOf(key), chain)) { loader() } }
 
-    override suspend fun get(key: K, batchLoader: SuspendBatchLoader<K, V>): V? =
-        java.getAsync(key, BatchLoaderAdapter(batchLoader, scope)).awaitShared(key)
+    override suspend fun get(key: K, batchLoader: SuspendBatchLoader<K, V>): V? {
+        currentCoroutineContext()[LoadChain]?.refuseRecursion(java, key)
+        return java.getAsync(key, BatchLoaderAdapter(batchLoader, scope, java)).awaitShared(key)
+    }
 
-    override suspend fun getAll(keys: Collection<K>, batchLoader: SuspendBatchLoader<K, V>): Map<K, V> =
+    override suspend fun getAll(keys: Collection<K>, batchLoader: SuspendBatchLoader<K, V>): Map<K, V> {
+        val chain = currentCoroutineContext()[LoadChain]
+        if (chain != null) keys.forEach { chain.refuseRecursion(java, it) }
         // getAllAsync returns a future derived from the shared loads: cancelling it (as await()
         // does when this caller is cancelled) detaches this caller only.
-        java.getAllAsync(keys, BatchLoaderAdapter(batchLoader, scope)).awaitShared(keys)
+        return java.getAllAsync(keys, BatchLoaderAdapter(batchLoader, scope, java)).awaitShared(keys)
+    }
 
     override fun getIfPresent(key: K): V? = java.getIfPresent(key)
 
@@ -72,11 +81,12 @@ internal class DefaultSuspendingCache<K : Any, V : Any>(
         val loaded = ConcurrentHashMap.newKeySet<K>()
         val missing = ConcurrentHashMap.newKeySet<K>()
         val failed = ConcurrentHashMap<K, Throwable>()
+        val chain = currentCoroutineContext()[LoadChain]
         coroutineScope {
             for ((key, loader) in loaders) {
                 launch {
                     try {
-                        val value = java.getAsync(key, Ttl.cacheDefault(), loaderFor(key, loader)).awaitShared(key)
+                        val value = java.getAsync(key, Ttl.cacheDefault(), loaderFor(key, chain, loader)).awaitShared(key)
                         if (value == null) missing.add(key) else loaded.add(key)
                     } catch (e: CancellationException) {
                         throw e // this warmup was cancelled: awaitCopy never lets a load's CE through

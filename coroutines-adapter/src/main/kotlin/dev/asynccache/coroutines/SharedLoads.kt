@@ -9,6 +9,8 @@ import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.future.await
 import kotlinx.coroutines.future.future
+import kotlin.coroutines.CoroutineContext
+import kotlin.coroutines.EmptyCoroutineContext
 
 /*
  * The two crossings between a shared load and coroutines, in one place:
@@ -52,8 +54,12 @@ internal suspend fun <T> CompletableFuture<T>.awaitShared(what: Any): T {
  * cancellation. The scope itself is cancelled only when the cache closes, after the core has
  * settled every load.
  */
-internal fun <T> CoroutineScope.futureGuarded(what: Any, block: suspend () -> T): CompletableFuture<T> =
-    future {
+internal fun <T> CoroutineScope.futureGuarded(
+    what: Any,
+    context: CoroutineContext = EmptyCoroutineContext,
+    block: suspend () -> T,
+): CompletableFuture<T> =
+    future(context) {
         try {
             block()
         } catch (e: CancellationException) {

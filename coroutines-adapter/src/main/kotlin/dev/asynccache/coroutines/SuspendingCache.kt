@@ -36,9 +36,11 @@ import kotlinx.coroutines.Dispatchers
  * - **No call blocks a thread**: a miss suspends until the load settles; a hit returns without
  *   suspending.
  *
- * A loader that asks the cache for its own key (directly or through other loads) waits for itself
- * forever: unlike the Java `get`, the suspending `get` cannot detect it, since the loader runs on a
- * dispatcher thread rather than the caller's.
+ * A loader that asks the cache for its own key (directly or through other suspend loads) fails at
+ * once with [dev.asynccache.RecursiveLoadException] instead of waiting for itself: each loader's
+ * coroutine carries a context element naming the loads it belongs to. (A batch function's chain
+ * starts at its own batch: a cycle that passes through a batch and back into a caller's loader is
+ * not seen.)
  *
  * ## Keys, values, nulls
  *

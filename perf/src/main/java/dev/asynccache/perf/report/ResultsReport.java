@@ -70,6 +70,8 @@ public final class ResultsReport {
       if (parent != null) {
         Files.createDirectories(parent);
       }
+      // The trace replay's section (dev.asynccache.perf.trace.TraceReplay) survives a regeneration.
+      text = dev.asynccache.perf.trace.ResultsSection.carryOver(out, text);
       Files.writeString(out, text);
       System.out.println("wrote " + out + " from " + results.size() + " JMH results in " + in);
     } catch (IOException | RuntimeException e) {
