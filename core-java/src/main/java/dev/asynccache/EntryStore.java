@@ -67,6 +67,11 @@ final class EntryStore<K, V> {
   /** Whether a background drain is pending; read on every read that finds its ring full. */
   private volatile boolean drainScheduled;
   private final Consumer<Node<K, V>> recordUse;
+  /**
+   * Told of every write of a key by the cache's user ({@code null}: every key), after the map
+   * changed and before the lock is released: the cache overtakes the key's in-flight load there.
+   */
+  private final Consumer<@Nullable K> onWrite;
 
   /**
    * @param maximum the bound: entries without a weigher, total weight with one ({@code
@@ -80,7 +85,9 @@ final class EntryStore<K, V> {
       @Nullable Weigher<? super K, ? super V> weigher,
       TimeSource time,
       @Nullable PersistenceBackend<K, V> writeThrough,
-      Executor maintenance) {
+      Executor maintenance,
+      Consumer<@Nullable K> onWrite) {
+    this.onWrite = onWrite;
     this.maintenance = maintenance;
     this.maximum = maximum;
     this.weigher = weigher;
@@ -166,6 +173,7 @@ final class EntryStore<K, V> {
         current.value = value;
         inPlaceWrites.increment();
         recordUse(current);
+        onWrite.accept(key);
         return true;
       }
     }
@@ -185,6 +193,9 @@ final class EntryStore<K, V> {
         Node<K, V> old = map.remove(key);
         if (old != null) {
           unlink(old);
+        }
+        if (load == null) {
+          onWrite.accept(key);
         }
         return false;
       }
@@ -209,11 +220,14 @@ final class EntryStore<K, V> {
         if (old != null) {
           map.remove(key, old);
         }
-        return true;
+      } else {
+        map.put(key, node);
+        if (node.expiresAt != Node.NO_EXPIRY) {
+          expiryQueue.add(node);
+        }
       }
-      map.put(key, node);
-      if (node.expiresAt != Node.NO_EXPIRY) {
-        expiryQueue.add(node);
+      if (load == null) {
+        onWrite.accept(key);
       }
       return true;
     } finally {
@@ -229,6 +243,7 @@ final class EntryStore<K, V> {
         writeThrough.remove(key);
       }
       Node<K, V> node = map.remove(key);
+      onWrite.accept(key);
       if (node == null) {
         return false;
       }
@@ -252,6 +267,7 @@ final class EntryStore<K, V> {
       map.clear();
       order.clear();
       expiryQueue.clear();
+      onWrite.accept(null);
     } finally {
       lock.unlock();
     }
