@@ -228,14 +228,11 @@ final class EntryStore<K, V> {
         if (old != null) {
           map.remove(key, old);
         }
-        if (load == null) {
-          onWrite.accept(key);
+      } else {
+        map.put(key, node);
+        if (node.expiresAt != Node.NO_EXPIRY) {
+          expiryQueue.add(node);
         }
-        return true;
-      }
-      map.put(key, node);
-      if (node.expiresAt != Node.NO_EXPIRY) {
-        expiryQueue.add(node);
       }
       if (load == null) {
         onWrite.accept(key);

@@ -163,18 +163,23 @@ final class ReadBuffer<E> {
     void drainTo(Consumer<E> consumer) {
       long head = readCount;
       long tail = (long) WRITE_COUNT.getAcquire(this);
-      while (head != tail) {
-        int index = (int) (head & RING_MASK);
-        E e = slots.getAcquire(index);
-        if (e == null) {
-          break; // the writer claimed the slot but has not stored into it yet
+      try {
+        while (head != tail) {
+          int index = (int) (head & RING_MASK);
+          E e = slots.getAcquire(index);
+          if (e == null) {
+            break; // the writer claimed the slot but has not stored into it yet
+          }
+          slots.setRelease(index, null);
+          head++;
+          consumer.accept(e);
         }
-        slots.setRelease(index, null);
-        consumer.accept(e);
-        head++;
-      }
-      if (head != readCount) {
-        READ_COUNT.setRelease(this, head); // no write (and no cache-line steal) for an idle ring
+      } finally {
+        // Even if the consumer threw (a StackOverflowError in deeply nested loads): a slot already
+        // emptied must not stay below the read count, or the ring would stop draining for good.
+        if (head != readCount) {
+          READ_COUNT.setRelease(this, head); // no write (and no cache-line steal) for an idle ring
+        }
       }
     }
   }
