@@ -1,5 +1,6 @@
 package dev.asynccache.chronicle;
 
+import dev.asynccache.persistence.PersistenceException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -22,6 +23,45 @@ final class ChronicleFiles {
       "!net.openhft.chronicle.map.VanillaChronicleMap".getBytes(StandardCharsets.US_ASCII);
 
   private ChronicleFiles() {}
+
+  /**
+   * Chronicle classes whose initialisers register Chronicle's JVM shutdown hook. The JVM refuses
+   * new hooks once it is shutting down, so a first use of Chronicle from a shutdown hook (a cache
+   * that saves only on shutdown, on a first start) would fail with ExceptionInInitializerError.
+   */
+  private static final String[] CLASSES_WITH_SHUTDOWN_HOOKS = {
+    "net.openhft.chronicle.core.io.BackgroundResourceReleaser",
+    "net.openhft.chronicle.hash.impl.ChronicleHashCloseOnExitHook",
+  };
+
+  private static volatile boolean initialised;
+
+  /**
+   * Initialises, once per JVM, the Chronicle classes that must not be initialised during JVM
+   * shutdown. Called when a backend is constructed.
+   *
+   * @throws PersistenceException if Chronicle cannot start in this JVM (missing JVM flags)
+   */
+  static void initialiseChronicle(Path file) {
+    if (initialised) {
+      return;
+    }
+    synchronized (ChronicleFiles.class) {
+      if (initialised) {
+        return;
+      }
+      try {
+        for (String name : CLASSES_WITH_SHUTDOWN_HOOKS) {
+          Class.forName(name, true, ChronicleFiles.class.getClassLoader());
+        }
+      } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+        throw new PersistenceException(
+            "cannot use " + file + ": Chronicle Map cannot start in this JVM (are the JVM flags of"
+                + " the README set?): " + e, e);
+      }
+      initialised = true;
+    }
+  }
 
   /** A builder for a map of byte arrays, closed by us rather than by Chronicle's exit hook. */
   static ChronicleMapBuilder<byte[], byte[]> builder(

@@ -52,6 +52,8 @@ final class SnapshotBackend<K, V> implements PersistenceBackend<K, V> {
     this.loadingTmp = this.file.resolveSibling(this.file.getFileName() + ".loading.tmp");
     this.keyCodec = keyCodec;
     this.valueCodec = valueCodec;
+    // Now, not in the first save: that save may run in a JVM shutdown hook (saveOnShutdown).
+    ChronicleFiles.initialiseChronicle(this.file);
     this.owner = OwnerLock.acquire(this.file, "snapshot");
   }
 
@@ -73,8 +75,24 @@ final class SnapshotBackend<K, V> implements PersistenceBackend<K, V> {
     } catch (IOException e) {
       throw new PersistenceException(
           "could not save snapshot " + file + ": " + e + "; the previous snapshot is kept", e);
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Error e) {
+      // A codec's Error, or Chronicle's class initialisation failing (ExceptionInInitializerError,
+      // NoClassDefFoundError): reported as a failed save, so that the cache logs it and goes on.
+      deleteQuietly(savingTmp);
+      throw new PersistenceException(
+          "could not save snapshot " + file + ": " + e + "; the previous snapshot is kept", e);
     } finally {
       saveLock.unlock();
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      LOG.warn("could not delete the temporary file {}", p, e);
     }
   }
 

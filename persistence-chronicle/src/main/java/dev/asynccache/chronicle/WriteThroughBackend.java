@@ -275,6 +275,17 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
   @Override
   public long save(Iterable<PersistedEntry<K, V>> entries) {
     checkOpen();
+    try {
+      return saveEntries(entries);
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Error e) {
+      // e.g. a codec's Error: reported as a failed save, which the cache logs and survives
+      throw new PersistenceException("could not save to write-through file " + file + ": " + e, e);
+    }
+  }
+
+  private long saveEntries(Iterable<PersistedEntry<K, V>> entries) {
     List<PersistedEntry<K, V>> list = new ArrayList<>();
     entries.forEach(list::add);
     long top = order.addAndGet(list.size());
