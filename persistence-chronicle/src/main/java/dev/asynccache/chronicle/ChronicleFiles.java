@@ -124,6 +124,13 @@ final class ChronicleFiles {
     return h.chunkSize * h.maxChunksPerEntry - 32;
   }
 
+  /** Forces a file's content to disk. */
+  static void forceFile(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+  }
+
   /** Fsyncs a directory so that a rename inside it is durable (best effort off Linux). */
   static void forceDirectory(Path dir) {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -18,6 +19,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import net.openhft.chronicle.hash.ChecksumEntry;
+import net.openhft.chronicle.hash.ChronicleHashCorruption;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 import org.jspecify.annotations.Nullable;
@@ -103,8 +106,16 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
 
   private ChronicleMap<byte[], byte[]> open() {
     try {
-      if (!Files.exists(file) || Files.size(file) == 0) {
-        return builder().createPersistedTo(file.toFile());
+      if (!Files.exists(file)) {
+        return createNew();
+      }
+      if (Files.size(file) == 0) {
+        // We never leave an empty file (a new file is renamed into place complete), so an empty
+        // one is damage (or someone else's), not a first start: never overwrite it.
+        throw new PersistenceException(
+            "write-through file " + file + " is empty (0 bytes): a missing file is a first start,"
+                + " an empty one is damage; move it aside or delete it to start empty. It was left"
+                + " untouched");
       }
       if (!ChronicleFiles.looksLikeChronicleMap(file)) {
         throw new PersistenceException(
@@ -112,23 +123,176 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
                 + " header is corrupt); it was left untouched");
       }
       if (owner.previousClosedCleanly()) {
-        return builder().createPersistedTo(file.toFile());
+        ChronicleMap<byte[], byte[]> m = builder().createPersistedTo(file.toFile());
+        try {
+          verifyChecksums(m);
+        } catch (RuntimeException e) {
+          m.close();
+          throw e;
+        }
+        return m;
       }
-      // The last owner died without closing (or the lock file is new): Chronicle's segment locks
-      // and counters in the file may be stale. First an ordinary open, which checks the header
-      // checksum and that the file is not truncated (recovery would silently extend it), then a
-      // recovery, safe because the lock file gives this process exclusive access.
-      if (ChronicleFiles.headerComplete(file)) {
-        builder().createPersistedTo(file.toFile()).close();
-      }
-      LOG.warn("write-through file {} was not closed cleanly (crash or kill); recovering it", file);
-      return builder().recoverPersistedTo(file.toFile(), false);
+      return recoverOnACopy();
     } catch (PersistenceException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
       throw new PersistenceException(
           "cannot open write-through file " + file + ": " + e.getMessage()
               + " (truncated or corrupt?); it was left untouched", e);
+    }
+  }
+
+  /**
+   * Creates the file complete beside its place and renames it there, so that a process killed
+   * while creating it never leaves a partial (or empty) file under the real name.
+   */
+  private ChronicleMap<byte[], byte[]> createNew() throws IOException {
+    Path creating = file.resolveSibling(file.getFileName() + ".creating.tmp");
+    Files.deleteIfExists(creating); // our own leftover: only the lock holder writes it
+    try {
+      builder().createPersistedTo(creating.toFile()).close();
+      ChronicleFiles.forceFile(creating);
+      Files.move(creating, file, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(creating);
+    }
+    ChronicleFiles.forceDirectory(file.getParent());
+    return builder().createPersistedTo(file.toFile());
+  }
+
+  /**
+   * Checks every entry's checksum (the file was closed cleanly, so no segment lock is held).
+   *
+   * @throws PersistenceException naming the file if one does not match
+   */
+  private void verifyChecksums(ChronicleMap<byte[], byte[]> m) {
+    long[] bad = {0};
+    int[] firstBadSegment = {-1};
+    for (int i = 0; i < m.segments(); i++) {
+      int segment = i;
+      try (var c = m.segmentContext(i)) {
+        c.forEachSegmentEntry(
+            e -> {
+              if (!((ChecksumEntry) e).checkSum()) {
+                if (bad[0]++ == 0) {
+                  firstBadSegment[0] = segment;
+                }
+              }
+            });
+      }
+    }
+    if (bad[0] > 0) {
+      throw new PersistenceException(
+          "write-through file " + file + " is corrupt: the checksum does not match the content of "
+              + bad[0] + " entr" + (bad[0] == 1 ? "y" : "ies") + " (first in segment "
+              + firstBadSegment[0] + "); it was left untouched");
+    }
+  }
+
+  /**
+   * The last owner died without closing (kill -9, crash, or the lock file is new): Chronicle's
+   * segment locks and counters in the file may be stale, and Chronicle's recovery rewrites the
+   * file, dropping every entry it finds damaged. So the recovery runs on a private copy: if it had
+   * to drop an entry that no write was changing when the owner died (a corrupt file, not a cut
+   * write), the open fails and the file stays as it was; otherwise the recovered copy replaces
+   * the file atomically.
+   */
+  private ChronicleMap<byte[], byte[]> recoverOnACopy() throws IOException {
+    Path copy = file.resolveSibling(file.getFileName() + ".recovering.tmp");
+    Files.deleteIfExists(copy); // our own leftover: only the lock holder writes it
+    try {
+      Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
+      // An ordinary open first, which checks the header checksum and that the file is not
+      // truncated (recovery would silently extend a truncated file with zeros).
+      if (ChronicleFiles.headerComplete(copy)) {
+        builder().createPersistedTo(copy.toFile()).close();
+      }
+      LOG.warn("write-through file {} was not closed cleanly (crash or kill); recovering it", file);
+      RecoveryReport report = new RecoveryReport();
+      builder().recoverPersistedTo(copy.toFile(), false, report::add).close();
+      String problem = report.dataLoss();
+      if (problem != null) {
+        throw new PersistenceException(
+            "write-through file " + file + " is corrupt: recovery would drop entries that no write"
+                + " was changing when its owner died (" + problem + "); it was left untouched");
+      }
+      if (!report.repairs.isEmpty()) {
+        LOG.warn("write-through file {}: recovery repaired {}", file, report.repairs);
+      }
+      ChronicleFiles.forceFile(copy);
+      Files.move(copy, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      ChronicleFiles.forceDirectory(file.getParent());
+    } finally {
+      Files.deleteIfExists(copy);
+    }
+    return builder().createPersistedTo(file.toFile());
+  }
+
+  /**
+   * What Chronicle's recovery reported, sorted into repairs of bookkeeping (stale locks, counters)
+   * and losses of entries. A kill can cut one write per segment whose lock it held; Chronicle
+   * reports such a lock before that segment's entries, so a lost entry in a segment that was
+   * locked is a cut write (never acknowledged), anywhere else it is corruption.
+   */
+  private static final class RecoveryReport {
+    /** Messages of entries recovery drops (Chronicle's wording, by prefix). */
+    private static final List<String> ENTRY_LOSS = List.of(
+        "Too many entries", "Entry pos is out of range", "Exception while reading entry",
+        "Wrong key size", "Segment index from the entry key", "HashLookup searchKey",
+        "Wrong value size", "Checksum doesn't match", "Overlapping entry",
+        "Expected segment index", "Entries with duplicate keys", "entries with duplicate key");
+    /** Messages of damage to the file's structure, never caused by a cut write. */
+    private static final List<String> STRUCTURE = List.of(
+        "allocated extra tier bulks counter corrupted", "data store size",
+        "segment headers offset");
+
+    private final Set<Integer> lockedSegments = new HashSet<>();
+    private final List<String> losses = new ArrayList<>();
+    private final List<Integer> lossSegments = new ArrayList<>();
+    private final List<String> structure = new ArrayList<>();
+    final List<String> repairs = new ArrayList<>();
+
+    void add(ChronicleHashCorruption c) {
+      // Chronicle reuses the event object: copy what we keep.
+      String message = String.valueOf(c.message());
+      int segment = c.segmentIndex();
+      if (message.startsWith("lock of segment")) {
+        lockedSegments.add(segment);
+        repairs.add(message);
+      } else if (ENTRY_LOSS.stream().anyMatch(message::startsWith)) {
+        losses.add(message);
+        lossSegments.add(segment);
+      } else if (STRUCTURE.stream().anyMatch(message::startsWith)) {
+        structure.add(message);
+      } else {
+        repairs.add(message);
+      }
+    }
+
+    /** The first loss that no cut write explains, or null. */
+    @Nullable String dataLoss() {
+      if (!structure.isEmpty()) {
+        return structure.get(0);
+      }
+      for (int i = 0; i < losses.size(); i++) {
+        int segment = lossSegments.get(i);
+        boolean cutWrite =
+            segment >= 0 ? lockedSegments.contains(segment) : !lockedSegments.isEmpty();
+        if (!cutWrite) {
+          return firstWords(losses.get(i)) + (segment >= 0 ? " in segment " + segment : "")
+              + (losses.size() > 1 ? ", " + losses.size() + " entries in all" : "");
+        }
+      }
+      return null;
+    }
+
+    /** Chronicle's message without the stored key and value it quotes. */
+    private static String firstWords(String message) {
+      if (message.startsWith("Checksum doesn't match")) {
+        return "the checksum does not match an entry's content";
+      }
+      int comma = message.indexOf(',');
+      return "Chronicle: " + (comma > 0 ? message.substring(0, comma) : message);
     }
   }
 

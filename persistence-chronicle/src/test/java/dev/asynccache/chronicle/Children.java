@@ -27,6 +27,8 @@ public final class Children {
       case "save-loop" -> saveLoop(out, file, Integer.parseInt(args[2]));
       case "write-through" -> writeThrough(out, file, Integer.parseInt(args[2]));
       case "hold-lock" -> holdLock(out, file);
+      case "write-through-then-wait" ->
+          writeThroughThenWait(out, file, Integer.parseInt(args[2]));
       case "analytics" -> analytics(out, file);
       case "save-on-shutdown" -> saveOnShutdown(out, file, Integer.parseInt(args[2]), args[3]);
       case "save-on-shutdown-codec-error" -> saveOnShutdownCodecError(out, file);
@@ -148,6 +150,27 @@ public final class Children {
             .build();
     cache.set("k", "v");
     out.println("set 1");
+  }
+
+  /**
+   * Writes {@code n} entries ({@code k<i>} to {@code value-<i>.}) through a write-through backend,
+   * then waits, holding the file, until killed: the test kills it between writes, when no segment
+   * lock is held, so that the file takes the crash-recovery path with nothing cut mid-write.
+   */
+  private static void writeThroughThenWait(PrintStream out, Path file, int n) throws Exception {
+    PersistenceBackend<String, String> backend =
+        ChronicleBackends.writeThrough(file, Codecs.string(), Codecs.string())
+            .maxEntries(n)
+            .averageKeyBytes(8)
+            .averageValueBytes(16)
+            .open();
+    for (int i = 0; i < n; i++) {
+      backend.put(new PersistedEntry<>("k" + i, "value-" + i + ".", PersistedEntry.NEVER));
+    }
+    out.println("written " + n);
+    while (System.in.read() >= 0) {
+      // wait to be killed
+    }
   }
 
   private static void holdLock(PrintStream out, Path file) throws Exception {

@@ -208,4 +208,57 @@ class CorruptFileTest {
     Files.write(file, Arrays.copyOf(all, all.length - SnapshotTrailer.BYTES));
     assertOpenFails(file, "not an async-cache write-through file");
   }
+
+  /** Where {@code text} is stored in {@code bytes}; fails unless it is there exactly once. */
+  private static int onlyIndexOf(byte[] bytes, String text) {
+    byte[] t = text.getBytes(StandardCharsets.US_ASCII);
+    int found = -1;
+    for (int i = 0; i + t.length <= bytes.length; i++) {
+      if (Arrays.equals(bytes, i, i + t.length, t, 0, t.length)) {
+        assertEquals(-1, found, text + " is stored more than once");
+        found = i;
+      }
+    }
+    assertTrue(found >= 0, text + " is not in the file");
+    return found;
+  }
+
+  /** Flips one bit inside the stored value {@code value-500.}: it still decodes, to a wrong value. */
+  private static void flipAByteOfValue500(Path file) throws IOException {
+    byte[] all = Files.readAllBytes(file);
+    all[onlyIndexOf(all, "value-500.") + 7] ^= 0x40; // "value-500." -> "value-5p0."
+    Files.write(file, all);
+  }
+
+  @Test
+  void writeThrough_flippedByteInAValue_afterCleanClose() throws IOException {
+    Path file = dir.resolve("flip-clean.map");
+    try (var b = openWriteThrough(file)) {
+      for (int i = 0; i < 1_000; i++) {
+        b.put(new PersistedEntry<>("k" + i, "value-" + i + ".", PersistedEntry.NEVER));
+      }
+    }
+    flipAByteOfValue500(file);
+    assertOpenFails(file, "checksum does not match");
+  }
+
+  /** The owner is killed (SIGKILL), so the next open takes the recovery path. */
+  @Test
+  void writeThrough_flippedByteInAValue_afterKill() throws Exception {
+    Path file = dir.resolve("flip-killed.map");
+    try (ChildJvm child = ChildJvm.start(dir, "write-through-then-wait", file.toString(), "1000")) {
+      child.await("written 1000");
+      child.kill();
+    }
+    assertTrue(Files.readString(dir.resolve("flip-killed.map.lock")).contains("state=open"));
+    flipAByteOfValue500(file);
+    assertOpenFails(file, "checksum does not match");
+  }
+
+  @Test
+  void writeThrough_emptyFile() throws IOException {
+    Path file = dir.resolve("empty.map");
+    Files.write(file, new byte[0]);
+    assertOpenFails(file, "empty");
+  }
 }
