@@ -216,6 +216,11 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
             "write-through file " + file + " is corrupt: recovery would drop entries that no write"
                 + " was changing when its owner died (" + problem + "); it was left untouched");
       }
+      if (!report.losses.isEmpty()) {
+        LOG.warn("write-through file {}: dropped {} entr{} that a write was changing when the owner"
+            + " died (that write was never acknowledged; the entry's previous value goes with it)", file, report.losses.size(),
+            report.losses.size() == 1 ? "y" : "ies");
+      }
       if (!report.repairs.isEmpty()) {
         LOG.warn("write-through file {}: recovery repaired {}", file, report.repairs);
       }
@@ -247,7 +252,7 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
         "segment headers offset");
 
     private final Set<Integer> lockedSegments = new HashSet<>();
-    private final List<String> losses = new ArrayList<>();
+    final List<String> losses = new ArrayList<>();
     private final List<Integer> lossSegments = new ArrayList<>();
     private final List<String> structure = new ArrayList<>();
     final List<String> repairs = new ArrayList<>();

@@ -19,6 +19,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import net.openhft.chronicle.bytes.BytesStore;
+import net.openhft.chronicle.hash.Data;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -260,5 +265,43 @@ class CorruptFileTest {
     Path file = dir.resolve("empty.map");
     Files.write(file, new byte[0]);
     assertOpenFails(file, "empty");
+  }
+
+  /**
+   * The state a kill leaves when it lands inside a write: the segment's write lock is held in the
+   * file and the entry's bytes changed but not its checksum (Chronicle writes it at unlock). Made
+   * here by copying the file while this test holds that lock mid-write. That entry was never
+   * acknowledged, so the open drops it and succeeds; every other entry is kept.
+   */
+  @Test
+  void writeThrough_writeCutByAKill_isDropped_notRefused() throws IOException {
+    Path original = dir.resolve("cut-original.map");
+    try (var b = openWriteThrough(original)) {
+      for (int i = 0; i < 1_000; i++) {
+        b.put(new PersistedEntry<>("k" + i, "value-" + i + ".", PersistedEntry.NEVER));
+      }
+    }
+    Path crashed = dir.resolve("cut.map"); // no lock file: the open takes the recovery path
+    byte[] key = ("\u0001k500").getBytes(StandardCharsets.UTF_8); // the backend's tag + key
+    try (ChronicleMap<byte[], byte[]> m =
+        ChronicleMapBuilder.of(byte[].class, byte[].class).createPersistedTo(original.toFile())) {
+      try (ExternalMapQueryContext<byte[], byte[], ?> c = m.queryContext(key)) {
+        c.writeLock().lock();
+        Data<byte[]> value = java.util.Objects.requireNonNull(c.entry()).value();
+        BytesStore<?, ?> bytes = (BytesStore<?, ?>) value.bytes();
+        long at = value.offset() + EntryRecord.HEADER_BYTES + 7;
+        bytes.writeByte(at, (byte) (bytes.readByte(at) ^ 0x40)); // a write in progress
+        Files.copy(original, crashed);
+      }
+    }
+    try (var b = openWriteThrough(crashed)) {
+      assertEquals(null, b.get("k500"), "the cut write is dropped");
+      for (int i = 0; i < 1_000; i++) {
+        if (i != 500) {
+          assertEquals("value-" + i + ".", b.get("k" + i).value());
+        }
+      }
+      assertEquals(999, b.load(e -> {}));
+    }
   }
 }
