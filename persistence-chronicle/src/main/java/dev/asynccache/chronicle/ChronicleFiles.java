@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import net.openhft.chronicle.map.ChronicleMap;
@@ -122,6 +123,31 @@ final class ChronicleFiles {
     var h = (net.openhft.chronicle.hash.impl.VanillaChronicleHash<?, ?, ?, ?>) map;
     // Chronicle adds size prefixes, alignment and a checksum to each entry: keep 32 bytes for them.
     return h.chunkSize * h.maxChunksPerEntry - 32;
+  }
+
+  /**
+   * The real path of {@code file}: absolute, with every symbolic link resolved, in its directory
+   * and in the file name itself, even when the link's target does not exist yet. Locks, temporary
+   * files and renames use it, so that a link to a file is the same file (it shares the lock) and
+   * a save through a link replaces the target, not the link.
+   *
+   * @throws PersistenceException if the directory does not exist or links loop
+   */
+  static Path realPath(Path file) {
+    Path p = file.toAbsolutePath();
+    try {
+      for (int hops = 0; hops < 40; hops++) {
+        Path parent = p.getParent() == null ? p.getRoot() : p.getParent().toRealPath();
+        p = parent.resolve(p.getFileName());
+        if (!Files.isSymbolicLink(p)) {
+          return p;
+        }
+        p = parent.resolve(Files.readSymbolicLink(p));
+      }
+    } catch (IOException e) {
+      throw new PersistenceException("cannot use " + file + ": cannot resolve its real path: " + e, e);
+    }
+    throw new PersistenceException("cannot use " + file + ": too many levels of symbolic links");
   }
 
   /** Forces a file's content to disk. */

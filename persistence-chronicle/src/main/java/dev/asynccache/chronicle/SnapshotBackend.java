@@ -47,7 +47,8 @@ final class SnapshotBackend<K, V> implements PersistenceBackend<K, V> {
   private volatile boolean targetFoundCorrupt;
 
   SnapshotBackend(Path file, Codec<K> keyCodec, Codec<V> valueCodec) {
-    this.file = file.toAbsolutePath().normalize();
+    // The real path: a symbolic link to a file shares its lock, and saves replace the target.
+    this.file = ChronicleFiles.realPath(file);
     this.savingTmp = this.file.resolveSibling(this.file.getFileName() + ".saving.tmp");
     this.loadingTmp = this.file.resolveSibling(this.file.getFileName() + ".loading.tmp");
     this.keyCodec = keyCodec;

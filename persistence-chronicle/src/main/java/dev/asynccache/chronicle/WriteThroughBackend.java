@@ -65,7 +65,8 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
       long maxEntries,
       int averageKeyBytes,
       int averageValueBytes) {
-    this.file = file.toAbsolutePath().normalize();
+    // The real path: a symbolic link to a file shares its lock, and saves replace the target.
+    this.file = ChronicleFiles.realPath(file);
     this.keyCodec = keyCodec;
     this.valueCodec = valueCodec;
     this.maxEntries = maxEntries;
