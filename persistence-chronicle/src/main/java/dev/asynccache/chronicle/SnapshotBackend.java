@@ -311,7 +311,6 @@ final class SnapshotBackend<K, V> implements PersistenceBackend<K, V> {
   }
 
   private List<Ranked<K, V>> readCopy(SnapshotTrailer trailer) throws IOException {
-    List<Ranked<K, V>> out = new ArrayList<>((int) Math.min(trailer.entryCount(), 1 << 24));
     ChronicleMap<byte[], byte[]> map;
     try {
       map = ChronicleFiles.builder("async-cache snapshot", 1, 8, 32).createPersistedTo(loadingTmp.toFile());
@@ -320,19 +319,31 @@ final class SnapshotBackend<K, V> implements PersistenceBackend<K, V> {
       throw new PersistenceException(
           "snapshot " + file + " passed its checksum but Chronicle Map cannot open it: " + e, e);
     }
+    List<Ranked<K, V>> out;
     try (map) {
+      // The trailer's count is not covered by the checksum; the map's own count is (it is in the
+      // checked data). Compare them before sizing anything from either.
+      long size = map.longSize();
+      if (size != trailer.entryCount() || size > Integer.MAX_VALUE - 8) {
+        throw countMismatch(trailer, size);
+      }
+      out = new ArrayList<>((int) size);
       long index = 0;
       for (Map.Entry<byte[], byte[]> e : map.entrySet()) {
         out.add(decode(e.getKey(), e.getValue(), index++));
       }
     }
     if (out.size() != trailer.entryCount()) {
-      targetFoundCorrupt = true;
-      throw new PersistenceException(
-          "snapshot " + file + " is corrupt: its trailer counts " + trailer.entryCount()
-              + " entries, the map holds " + out.size());
+      throw countMismatch(trailer, out.size());
     }
     return out;
+  }
+
+  private PersistenceException countMismatch(SnapshotTrailer trailer, long held) {
+    targetFoundCorrupt = true;
+    return new PersistenceException(
+        "snapshot " + file + " is corrupt: its trailer counts " + trailer.entryCount()
+            + " entries, the map holds " + held);
   }
 
   private Ranked<K, V> decode(byte[] keyBytes, byte[] recordBytes, long index) {

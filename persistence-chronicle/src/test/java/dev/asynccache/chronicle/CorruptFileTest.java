@@ -95,6 +95,34 @@ class CorruptFileTest {
     assertLoadFails(file, "checksum does not match");
   }
 
+  /**
+   * A flipped bit in the trailer's entry count (which the data checksum does not cover): refused
+   * from the checked data, without first allocating room for the entries the trailer claims.
+   */
+  @Test
+  void snapshotWithAFlippedByteInTheTrailersEntryCount() throws IOException {
+    Path file = savedSnapshot(1_000);
+    byte[] all = Files.readAllBytes(file);
+    all[all.length - SnapshotTrailer.BYTES + 8 + 4] ^= 0x01; // entry count 1,000 -> 2^24 + 1,000
+    Files.write(file, all);
+    var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    try (var b = ChronicleBackends.snapshot(file, Codecs.string(), Codecs.string())) {
+      b.load(e -> {}); // a first load of a valid-looking file, so that one-time costs are paid
+    } catch (PersistenceException expected) {
+      // the same file: it fails, as below
+    }
+    try (var b = ChronicleBackends.snapshot(file, Codecs.string(), Codecs.string())) {
+      long before = threads.getCurrentThreadAllocatedBytes();
+      PersistenceException e = assertThrows(PersistenceException.class, () -> b.load(x -> {}));
+      long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+      assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+      assertTrue(e.getMessage().contains("16778216 entries"), e.getMessage());
+      // Room for 2^24 references alone is 64 MB; the file holds about 1,000 small entries.
+      assertTrue(allocated < 16_000_000, "the refused load allocated " + allocated + " bytes");
+    }
+    assertLoadFails(file, "16778216 entries");
+  }
+
   @Test
   void foreignFile() throws IOException {
     Path file = dir.resolve("foreign.snap");
