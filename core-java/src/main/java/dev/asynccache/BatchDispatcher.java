@@ -45,6 +45,7 @@ final class BatchDispatcher<K, V> {
         opened = batch;
       }
       batch.add(load);
+      load.handedOff = true;
       if (batch.size() >= maxBatchSize) {
         open.remove(loader);
         full = batch;
@@ -75,6 +76,7 @@ final class BatchDispatcher<K, V> {
       }
       for (InFlightLoad<K, V> load : loads) {
         batch.add(load);
+        load.handedOff = true;
         if (batch.size() >= maxBatchSize) {
           ready.add(batch);
           batch = new ArrayList<>();

@@ -21,6 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -34,6 +36,13 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
 
   private final EntryStore<K, V> store;
   private final ConcurrentHashMap<K, InFlightLoad<K, V>> inFlight = new ConcurrentHashMap<>();
+  /**
+   * Loads that a write overtook: out of {@link #inFlight} (new misses start a new load) but not
+   * yet settled; {@link #close()} answers them too.
+   */
+  private final Set<InFlightLoad<K, V>> overtaken = ConcurrentHashMap.newKeySet();
+  /** The highest hit count reported so far: snapshots never go back. */
+  private final AtomicLong reportedHits = new AtomicLong();
   private final StatsCounters stats = new StatsCounters();
   private final CacheThreads threads;
   private final Executor loadExecutor;
@@ -63,7 +72,8 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     this.writeThrough = backend != null && backend.isWriteThrough();
     this.threads = new CacheThreads(name);
     this.loadExecutor = task -> threads.start(task);
-    this.store = new EntryStore<>(maxSize, time, writeThrough ? backend : null, loadExecutor);
+    this.store =
+        new EntryStore<>(maxSize, time, writeThrough ? backend : null, loadExecutor, this::overtake);
     this.batches =
         new BatchDispatcher<K, V>(
             b.maxBatchSizeOrDefault(), b.batchWindowNanos(), threads, this::runBatch);
@@ -106,16 +116,36 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     if (node != null) {
       return node.value;
     }
-    Acquired<K, V> acquired = acquire(key, ttl.toNanos(defaultTtlNanos));
-    InFlightLoad<K, V> load = acquired.load;
-    if (acquired.mustStart) {
-      if (loadTimeoutNanos < 0) {
-        runLoad(load, loader, true);
-      } else {
-        startOnThread(load, loader);
+    Acquired<K, V> acquired;
+    try {
+      acquired = acquire(key, ttl.toNanos(defaultTtlNanos));
+      if (acquired.mustStart) {
+        if (loadTimeoutNanos < 0) {
+          runLoad(acquired.load, loader, true);
+        } else {
+          startOnThread(acquired.load, loader);
+        }
+      }
+    } catch (VirtualMachineError e) {
+      failOrphans(e);
+      throw e;
+    }
+    return await(acquired.load, !acquired.mustStart);
+  }
+
+  /**
+   * After a {@link VirtualMachineError} (a stack overflow in deeply nested loads, out of memory)
+   * unwound this thread's stack: fails every load this thread registered and did not hand to
+   * another thread, since the code that would have run or settled it is gone. Without this, one
+   * such error would leave a key whose every later {@code get} waits forever.
+   */
+  private void failOrphans(Throwable error) {
+    Thread self = Thread.currentThread();
+    for (InFlightLoad<K, V> load : inFlight.values()) {
+      if (load.registrant == self && !load.handedOff && !load.future.isDone()) {
+        settleFailure(load, error, true);
       }
     }
-    return await(load, !acquired.mustStart);
   }
 
   @Override
@@ -166,13 +196,20 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   }
 
   private void startAsync(InFlightLoad<K, V> load, AsyncLoader<? extends V> loader) {
+    load.handedOff = true;
     long start = time.nanoTime();
     try {
       if (writeThrough && tryLoadFromBackend(load)) {
         return;
       }
       armTimeout(List.of(load));
-      CompletionStage<? extends V> stage = loader.load(loadExecutor);
+      CompletionStage<? extends V> stage;
+      LoadFrame saved = LoadFrame.enter(List.of(load), load.origin);
+      try {
+        stage = loader.load(executorFor(load));
+      } finally {
+        LoadFrame.exit(saved);
+      }
       if (stage == null) {
         throw new NullPointerException(
             "the async loader of key " + load.key + " returned null instead of a CompletionStage");
@@ -198,6 +235,25 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
       stats.loadTimeNanos.add(time.nanoTime() - start);
       settleFailure(load, t, true);
     }
+  }
+
+  /**
+   * The executor an async loader gets: the cache's virtual threads, each task running inside the
+   * load's frame, so that a task asking the cache for the key it is loading fails fast.
+   */
+  private Executor executorFor(InFlightLoad<K, V> load) {
+    return task -> {
+      Objects.requireNonNull(task, "task must not be null");
+      threads.start(
+          () -> {
+            LoadFrame saved = LoadFrame.enter(List.of(load), load.origin);
+            try {
+              task.run();
+            } finally {
+              LoadFrame.exit(saved);
+            }
+          });
+    };
   }
 
   private static Throwable unwrapCompletion(Throwable t) {
@@ -323,6 +379,10 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
               "the loader of key " + key + " asked the cache for that same key (directly or"
                   + " through nested loads); it would wait for itself forever");
         }
+        if (existing.future.isDone()) { // settled, but an Error cut its cleanup short
+          inFlight.remove(key, existing);
+          continue;
+        }
         if (existing.tryJoin()) {
           stats.joinedLoads.increment();
           return new Acquired<>(existing, false);
@@ -334,7 +394,10 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
       if (inFlight.putIfAbsent(key, load) != null) {
         continue;
       }
-      // A load may have published the key between our miss and our registration.
+      // A load may have published the key, or a write written it, between our miss and our
+      // registration. The fence pairs with the one in overtake(): either that write's hook sees
+      // this load, or this read sees that write.
+      VarHandle.fullFence();
       Node<K, V> node = store.peekLive(key);
       if (node != null) {
         if (load.trySettle()) {
@@ -351,6 +414,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   }
 
   private void startOnThread(InFlightLoad<K, V> load, Loader<? extends V> loader) {
+    load.handedOff = true;
     try {
       threads.start(() -> runLoad(load, loader, false));
     } catch (CacheClosedException e) {
@@ -376,15 +440,24 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
       settleSuccess(load, value);
     } catch (Throwable t) {
       stats.loadTimeNanos.add(time.nanoTime() - start);
-      if (inline && !load.isSettled() && interruptCaused(t) && !load.sealIfUnwaited()) {
-        // The caller that ran the loader was interrupted, but others wait: hand the load over
-        // to a thread of the cache, and let this caller leave with its interrupt.
-        startOnThread(load, loader);
-        self.interrupt();
+      if (inline && !load.isSettled() && interruptCaused(t)) {
+        self.interrupt(); // the loader may have cleared it: the caller leaves with its interrupt
+        if (!load.sealIfUnwaited()) {
+          // Others wait: hand the load over to a thread of the cache.
+          startOnThread(load, loader);
+          throw new WaitInterruptedException(
+              "interrupted while loading key " + load.key + "; the load goes on for the other callers");
+        }
+        // Nobody else waits (and nobody can join any more): the load ends here.
+        settleFailure(load, t, true);
         throw new WaitInterruptedException(
-            "interrupted while loading key " + load.key + "; the load goes on for the other callers");
+            "interrupted while loading key " + load.key + "; nobody else waited, the load was dropped",
+            t);
       }
       settleFailure(load, t, true);
+      if (t instanceof VirtualMachineError) {
+        failOrphans(t);
+      }
     } finally {
       load.runner = null;
       LoadFrame.exit(saved);
@@ -402,26 +475,64 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     if (!load.trySettle()) {
       return true;
     }
-    long nowNanos = time.nanoTime();
-    long expiresAt = store.toNanos(entry, nowNanos, nowMillis);
-    long ttl = expiresAt == Node.NO_EXPIRY ? -1 : Math.max(1, expiresAt - nowNanos);
-    publish(load, entry.value(), ttl, false);
-    inFlight.remove(load.key, load);
-    stats.loadSuccesses.increment();
-    load.future.complete(entry.value());
+    Throwable failure = null;
+    try {
+      long nowNanos = time.nanoTime();
+      long expiresAt = store.toNanos(entry, nowNanos, nowMillis);
+      long ttl = expiresAt == Node.NO_EXPIRY ? -1 : Math.max(1, expiresAt - nowNanos);
+      publish(load, entry.value(), ttl, false);
+    } catch (Throwable t) {
+      failure = t;
+    }
+    finish(load, entry.value(), failure, true);
     return true;
   }
 
+  /**
+   * Settles a load with its loaded value: caches it, then answers the waiters. If caching it
+   * throws an {@link Error} (out of memory, stack overflow), the waiters get that error and nothing
+   * is cached: a load completes with its value only once the value is in the cache.
+   */
   private void settleSuccess(InFlightLoad<K, V> load, @Nullable V value) {
     if (!load.trySettle()) {
       return; // timed out or closed meanwhile: its waiters already have their answer
     }
-    if (value != null && !closed) {
-      publish(load, value, load.ttlNanos, true);
+    Throwable failure = null;
+    try {
+      if (value != null && !closed) {
+        publish(load, value, load.ttlNanos, true);
+      }
+    } catch (Throwable t) {
+      failure = t;
     }
-    inFlight.remove(load.key, load);
-    stats.loadSuccesses.increment();
-    load.future.complete(value);
+    finish(load, value, failure, true);
+  }
+
+  /**
+   * After a load was claimed ({@link InFlightLoad#trySettle}): takes it out of the books and
+   * completes its future, on every path: whatever the bookkeeping throws, the future is completed,
+   * so that no waiter and no later caller of the key can hang on it.
+   */
+  private void finish(
+      InFlightLoad<K, V> load, @Nullable V value, @Nullable Throwable failure, boolean count) {
+    try {
+      inFlight.remove(load.key, load);
+      if (failure == null) {
+        stats.loadSuccesses.increment();
+      } else if (count) {
+        stats.loadFailures.increment();
+      }
+    } finally {
+      if (failure == null) {
+        load.future.complete(value);
+      } else {
+        load.future.completeExceptionally(failure);
+      }
+    }
+    // Pairs with overtakeLoad: one of the two sees the other's write and drops the entry.
+    if (load.isInvalidated()) {
+      overtaken.remove(load);
+    }
   }
 
   private void publish(InFlightLoad<K, V> load, V value, long ttlNanos, boolean echo) {
@@ -434,14 +545,9 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   }
 
   private void settleFailure(InFlightLoad<K, V> load, Throwable failure, boolean count) {
-    if (!load.trySettle()) {
-      return;
+    if (load.trySettle()) {
+      finish(load, null, failure, count);
     }
-    inFlight.remove(load.key, load);
-    if (count) {
-      stats.loadFailures.increment();
-    }
-    load.future.completeExceptionally(failure);
   }
 
   private void armTimeout(List<InFlightLoad<K, V>> loads) {
@@ -459,9 +565,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
                           "the load of key " + load.key + " took longer than loadTimeout "
                               + Duration.ofNanos(loadTimeoutNanos) + "; its loader was interrupted");
                   if (load.trySettle()) {
-                    inFlight.remove(load.key, load);
-                    stats.loadFailures.increment();
-                    load.future.completeExceptionally(timeout);
+                    finish(load, null, timeout, true);
                     if (runner != null) {
                       runner.interrupt();
                     }
@@ -528,24 +632,31 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
 
   private <W extends V> void runBatchOf(BatchLoader<K, W> loader, List<InFlightLoad<K, V>> batch) {
     List<InFlightLoad<K, V>> loads = new ArrayList<>(batch.size());
-    List<K> keys = new ArrayList<>(batch.size());
+    // A write during the window can leave an overtaken load and a new one of the same key in one
+    // batch: the batch loader gets each key once, and its value answers both.
+    Set<K> distinct = new LinkedHashSet<>();
+    List<LoadFrame> origins = new ArrayList<>();
     for (InFlightLoad<K, V> load : batch) {
       if (!load.isSettled()) {
         loads.add(load);
-        keys.add(load.key);
+        distinct.add(load.key);
+        if (load.origin != null && !origins.contains(load.origin)) {
+          origins.add(load.origin);
+        }
         load.runner = Thread.currentThread();
       }
     }
+    List<K> keys = List.copyOf(distinct);
     if (loads.isEmpty()) {
       return;
     }
     armTimeout(loads);
     stats.batchCalls.increment();
     stats.batchedKeys.add(keys.size());
-    LoadFrame saved = LoadFrame.enter(loads, null);
+    LoadFrame saved = LoadFrame.enter(loads, origins);
     long start = time.nanoTime();
     try {
-      Map<K, W> values = loader.load(Collections.unmodifiableList(keys));
+      Map<K, W> values = loader.load(keys);
       stats.loadTimeNanos.add(time.nanoTime() - start);
       if (values == null) {
         BatchLoadException broken =
@@ -587,7 +698,6 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     Objects.requireNonNull(ttl, "ttl must not be null");
     checkOpen();
     markChanged();
-    invalidateLoad(key);
     store.put(key, value, ttl.toNanos(defaultTtlNanos), null, true);
   }
 
@@ -596,7 +706,6 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     requireKey(key);
     checkOpen();
     markChanged();
-    invalidateLoad(key);
     return store.remove(key);
   }
 
@@ -604,17 +713,39 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   public void clear() {
     checkOpen();
     markChanged();
-    for (InFlightLoad<K, V> load : inFlight.values()) {
-      load.invalidate();
-      inFlight.remove(load.key, load);
-    }
     store.clear();
   }
 
-  private void invalidateLoad(K key) {
-    InFlightLoad<K, V> load = inFlight.remove(key);
-    if (load != null) {
-      load.invalidate();
+  /**
+   * Called by the store for every write of {@code key} (or of every key, when {@code key} is
+   * {@code null}: a clear), after the map changed and, for writes under the store's lock, before
+   * the lock is released: the loads in flight for it are overtaken, so their values never replace
+   * what was written (they still answer their waiters). A load registered later sees the write
+   * (see the fence in {@link #acquire}).
+   */
+  private void overtake(@Nullable K key) {
+    VarHandle.fullFence();
+    if (inFlight.isEmpty()) {
+      return;
+    }
+    if (key == null) {
+      for (InFlightLoad<K, V> load : inFlight.values()) {
+        overtakeLoad(load);
+      }
+    } else {
+      InFlightLoad<K, V> load = inFlight.get(key);
+      if (load != null) {
+        overtakeLoad(load);
+      }
+    }
+  }
+
+  private void overtakeLoad(InFlightLoad<K, V> load) {
+    overtaken.add(load); // before leaving inFlight, so that close() always finds it
+    load.invalidate();
+    inFlight.remove(load.key, load);
+    if (load.future.isDone()) { // finished meanwhile (see the end of finish)
+      overtaken.remove(load);
     }
   }
 
@@ -667,8 +798,10 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
 
   @Override
   public CacheMetrics metrics() {
+    // The hit count is derived from racy sums; report it monotonically (it never overcounts).
+    long hits = reportedHits.accumulateAndGet(store.liveReads(), Math::max);
     return new CacheMetrics(
-        store.liveReads(),
+        hits,
         stats.misses.sum(),
         stats.loadSuccesses.sum(),
         stats.loadFailures.sum(),
@@ -762,9 +895,13 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
       closeLock.unlock();
     }
     batches.close();
+    // Every unsettled load is answered before the cache's threads are interrupted, so that a
+    // running loader's waiters get CacheClosedException, not the loader's InterruptedException.
     for (InFlightLoad<K, V> load : inFlight.values()) {
-      settleFailure(load, closedWhileLoading(load.key), true);
-      load.abandonAsyncWork();
+      closeLoad(load);
+    }
+    for (InFlightLoad<K, V> load : overtaken) {
+      closeLoad(load);
     }
     threads.close();
     if (shutdownHook != null) {
@@ -783,6 +920,11 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
         backend.close();
       }
     }
+  }
+
+  private void closeLoad(InFlightLoad<K, V> load) {
+    settleFailure(load, closedWhileLoading(load.key), true);
+    load.abandonAsyncWork();
   }
 
   private static CacheClosedException closedWhileLoading(Object key) {

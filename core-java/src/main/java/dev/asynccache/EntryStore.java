@@ -63,12 +63,19 @@ final class EntryStore<K, V> {
   /** Whether a background drain is pending; read on every read that finds its ring full. */
   private volatile boolean drainScheduled;
   private final Consumer<Node<K, V>> recordUse = order::moveToMostRecent;
+  /**
+   * Told of every write of a key by the cache's user ({@code null}: every key), after the map
+   * changed and before the lock is released: the cache overtakes the key's in-flight load there.
+   */
+  private final Consumer<@Nullable K> onWrite;
 
   EntryStore(
       long maxSize,
       TimeSource time,
       @Nullable PersistenceBackend<K, V> writeThrough,
-      Executor maintenance) {
+      Executor maintenance,
+      Consumer<@Nullable K> onWrite) {
+    this.onWrite = onWrite;
     this.maintenance = maintenance;
     this.maxSize = maxSize;
     this.time = time;
@@ -147,6 +154,7 @@ final class EntryStore<K, V> {
         current.value = value;
         inPlaceWrites.increment();
         recordUse(current);
+        onWrite.accept(key);
         return true;
       }
     }
@@ -167,6 +175,9 @@ final class EntryStore<K, V> {
         if (old != null) {
           unlink(old);
         }
+        if (load == null) {
+          onWrite.accept(key);
+        }
         return false;
       }
       if (echo && writeThrough != null) {
@@ -184,6 +195,9 @@ final class EntryStore<K, V> {
         unlink(old);
       }
       link(node);
+      if (load == null) {
+        onWrite.accept(key);
+      }
       return true;
     } finally {
       lock.unlock();
@@ -198,6 +212,7 @@ final class EntryStore<K, V> {
         writeThrough.remove(key);
       }
       Node<K, V> node = map.remove(key);
+      onWrite.accept(key);
       if (node == null) {
         return false;
       }
@@ -218,6 +233,7 @@ final class EntryStore<K, V> {
       map.clear();
       order.clear();
       expiryQueue.clear();
+      onWrite.accept(null);
     } finally {
       lock.unlock();
     }

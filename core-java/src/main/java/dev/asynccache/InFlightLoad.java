@@ -43,6 +43,14 @@ final class InFlightLoad<K, V> {
   private volatile boolean settled;
 
   private volatile boolean invalidated;
+  /** The thread that created (registered) the load. */
+  final Thread registrant = Thread.currentThread();
+  /**
+   * Set once the registrant has handed the load to other threads (a cache thread, a batch, an
+   * async loader's stage); until then only the registrant can run or settle it. Read only by the
+   * registrant.
+   */
+  boolean handedOff;
   volatile @Nullable Thread runner;
   volatile @Nullable Future<?> timeoutTask;
   /** The stage of an {@link AsyncLoader}, cancelled when the load is abandoned. */

@@ -7,7 +7,7 @@ package dev.asynccache;
 public final class WaitInterruptedException extends CacheException {
   private static final long serialVersionUID = 1L;
 
-  WaitInterruptedException(String message, InterruptedException cause) {
+  WaitInterruptedException(String message, Throwable cause) {
     super(message, cause);
   }
 

@@ -219,7 +219,7 @@ class SingleFlightTest {
       awaitTrue("loader running", () -> calls.get() == 1);
       owner.interrupt();
       owner.join();
-      assertInstanceOf(LoadException.class, outcome.get());
+      assertInstanceOf(WaitInterruptedException.class, outcome.get());
       assertInstanceOf(InterruptedException.class, outcome.get().getCause());
       assertEquals(1, calls.get());
       assertEquals(0, cache.size());
