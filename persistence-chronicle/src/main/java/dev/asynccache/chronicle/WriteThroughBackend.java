@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,6 +19,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import net.openhft.chronicle.hash.ChecksumEntry;
@@ -57,6 +62,13 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
   private final AtomicLong order = new AtomicLong();
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
+  private final Durability durability;
+  /** The data file, for fsync (it reports errors; Chronicle's msync does not). */
+  private final FileChannel channel;
+  /** Forces the file to disk periodically ({@link Durability#every}); null otherwise. */
+  private final @Nullable ScheduledExecutorService syncer;
+  /** Set by changes, cleared by the periodic sync. */
+  private volatile boolean dirty;
 
   WriteThroughBackend(
       Path file,
@@ -64,7 +76,9 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
       Codec<V> valueCodec,
       long maxEntries,
       int averageKeyBytes,
-      int averageValueBytes) {
+      int averageValueBytes,
+      Durability durability) {
+    this.durability = durability;
     // The real path: a symbolic link to a file shares its lock, and saves replace the target.
     this.file = ChronicleFiles.realPath(file);
     this.keyCodec = keyCodec;
@@ -74,18 +88,83 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
     this.averageValueBytes = averageValueBytes;
     this.owner = OwnerLock.acquire(this.file, "write-through");
     ChronicleMap<byte[], byte[]> opened = null;
+    FileChannel ch = null;
     try {
       opened = open();
       checkHeaderEntry(opened);
       this.map = opened;
       this.maxEntryBytes = ChronicleFiles.maxEntryBytes(opened);
       scanAndTrim();
-    } catch (RuntimeException e) {
+      ch = FileChannel.open(this.file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    } catch (IOException | RuntimeException e) {
       if (opened != null) {
         opened.close();
       }
       owner.close();
-      throw e;
+      throw e instanceof RuntimeException r
+          ? r
+          : new PersistenceException("cannot open write-through file " + this.file + ": " + e, e);
+    }
+    this.channel = ch;
+    this.syncer = durability.level() == Durability.Level.INTERVAL ? startSyncer() : null;
+  }
+
+  private ScheduledExecutorService startSyncer() {
+    ScheduledExecutorService s =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "async-cache-sync " + file.getFileName());
+              t.setDaemon(true);
+              return t;
+            });
+    long nanos = durability.interval().toNanos();
+    s.scheduleWithFixedDelay(this::periodicSync, nanos, nanos, TimeUnit.NANOSECONDS);
+    return s;
+  }
+
+  private void periodicSync() {
+    if (!dirty) {
+      return;
+    }
+    dirty = false;
+    try {
+      sync();
+    } catch (RuntimeException e) {
+      dirty = true;
+      LOG.warn("write-through file {}: could not force changes to disk (will retry)", file, e);
+    }
+  }
+
+  /**
+   * Forces the file's changes to disk: Chronicle's msync of the mapping (which some platforms
+   * need for mapped pages, and which reports no error), then fsync of the file, which on Linux
+   * also writes every page changed through the mapping and reports errors.
+   *
+   * @throws PersistenceException if the OS reports an error
+   */
+  private void sync() {
+    if (!LINUX) {
+      ChronicleFiles.msync(map);
+    }
+    try {
+      channel.force(false);
+    } catch (IOException e) {
+      throw new PersistenceException(
+          "write-through file " + file + ": could not force changes to disk: " + e, e);
+    }
+  }
+
+  private static final boolean LINUX =
+      System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("linux");
+
+  /** After a change that returned to the cache: what {@link #durability} asks. */
+  private void changed() {
+    switch (durability.level()) {
+      case EVERY_WRITE -> sync();
+      case INTERVAL -> dirty = true;
+      case ON_SAVE -> {
+        // the OS writes it back; save and close force it
+      }
     }
   }
 
@@ -384,6 +463,7 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
         EntryRecord.encode(
             order.incrementAndGet(), entry.expiresAtEpochMillis(), valueCodec.encode(entry.value()));
     store(entry.key(), key, record);
+    changed();
   }
 
   private void store(Object keyForMessage, byte[] key, byte[] record) {
@@ -411,6 +491,7 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
   public void remove(K key) {
     checkOpen();
     map.remove(userKey(key));
+    changed();
   }
 
   @Override
@@ -423,6 +504,7 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
       }
     }
     keys.forEach(map::remove);
+    changed();
   }
 
   @Override
@@ -473,7 +555,7 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
       }
     }
     stale.forEach(map::remove);
-    ChronicleFiles.msync(map);
+    sync();
     return list.size();
   }
 
@@ -548,9 +630,25 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
       return;
     }
     try {
-      ChronicleFiles.msync(map);
-      map.close();
-      owner.markClean();
+      try {
+        if (syncer != null) {
+          syncer.shutdown(); // no sync may run on an unmapped file
+          if (!syncer.awaitTermination(1, TimeUnit.MINUTES)) {
+            throw new IOException("the periodic sync did not stop within a minute");
+          }
+        }
+        sync();
+      } finally {
+        try {
+          channel.close();
+        } finally {
+          map.close();
+        }
+      }
+      owner.markClean(); // only when everything above succeeded
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PersistenceException("interrupted while closing write-through file " + file, e);
     } catch (IOException | RuntimeException e) {
       throw new PersistenceException("could not close write-through file " + file + ": " + e, e);
     } finally {
