@@ -297,9 +297,11 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
                 + " was changing when its owner died (" + problem + "); it was left untouched");
       }
       if (!report.losses.isEmpty()) {
-        LOG.warn("write-through file {}: dropped {} entr{} that a write was changing when the owner"
-            + " died (that write was never acknowledged; the entry's previous value goes with it)", file, report.losses.size(),
-            report.losses.size() == 1 ? "y" : "ies");
+        LOG.warn(
+            "write-through file {}: dropped {} entr{} that a write was changing when the owner"
+                + " died (that write was never acknowledged; the entry's previous value goes with"
+                + " it)",
+            file, report.losses.size(), report.losses.size() == 1 ? "y" : "ies");
       }
       if (!report.repairs.isEmpty()) {
         LOG.warn("write-through file {}: recovery repaired {}", file, report.repairs);
