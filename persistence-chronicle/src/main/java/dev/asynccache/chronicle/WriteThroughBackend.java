@@ -28,6 +28,7 @@ import net.openhft.chronicle.hash.ChecksumEntry;
 import net.openhft.chronicle.hash.ChronicleHashCorruption;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
+import net.openhft.chronicle.map.MapEntry;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -203,14 +204,8 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
                 + " header is corrupt); it was left untouched");
       }
       if (owner.previousClosedCleanly()) {
-        ChronicleMap<byte[], byte[]> m = builder().createPersistedTo(file.toFile());
-        try {
-          verifyChecksums(m);
-        } catch (RuntimeException e) {
-          m.close();
-          throw e;
-        }
-        return m;
+        // Every entry's checksum is verified by the scan that follows (scanAndTrim).
+        return builder().createPersistedTo(file.toFile());
       }
       return recoverOnACopy();
     } catch (PersistenceException e) {
@@ -238,35 +233,6 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
     }
     ChronicleFiles.forceDirectory(file.getParent());
     return builder().createPersistedTo(file.toFile());
-  }
-
-  /**
-   * Checks every entry's checksum (the file was closed cleanly, so no segment lock is held).
-   *
-   * @throws PersistenceException naming the file if one does not match
-   */
-  private void verifyChecksums(ChronicleMap<byte[], byte[]> m) {
-    long[] bad = {0};
-    int[] firstBadSegment = {-1};
-    for (int i = 0; i < m.segments(); i++) {
-      int segment = i;
-      try (var c = m.segmentContext(i)) {
-        c.forEachSegmentEntry(
-            e -> {
-              if (!((ChecksumEntry) e).checkSum()) {
-                if (bad[0]++ == 0) {
-                  firstBadSegment[0] = segment;
-                }
-              }
-            });
-      }
-    }
-    if (bad[0] > 0) {
-      throw new PersistenceException(
-          "write-through file " + file + " is corrupt: the checksum does not match the content of "
-              + bad[0] + " entr" + (bad[0] == 1 ? "y" : "ies") + " (first in segment "
-              + firstBadSegment[0] + "); it was left untouched");
-    }
   }
 
   /**
@@ -416,27 +382,31 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
 
   private record Stored(long order, byte[] key) {}
 
-  /** Finds the highest write number, drops expired entries and keeps at most maxEntries. */
+  /**
+   * One pass over the file: verifies every entry's checksum, finds the highest write number, then
+   * drops expired entries and keeps at most maxEntries. Nothing is changed if a checksum does not
+   * match (after a recovery none can: Chronicle dropped those, and we checked which).
+   *
+   * @throws PersistenceException naming the file if a checksum does not match
+   */
   private void scanAndTrim() {
     long now = System.currentTimeMillis();
-    long maxOrder = 0;
-    List<Stored> live = new ArrayList<>();
-    List<byte[]> expired = new ArrayList<>();
-    for (Map.Entry<byte[], byte[]> e : map.entrySet()) {
-      byte[] k = e.getKey();
-      if (isMeta(k)) {
-        continue;
-      }
-      EntryRecord r = decodeRecord(k, e.getValue());
-      maxOrder = Math.max(maxOrder, r.order());
-      if (r.expiresAtEpochMillis() != PersistedEntry.NEVER && now >= r.expiresAtEpochMillis()) {
-        expired.add(k);
-      } else {
-        live.add(new Stored(r.order(), k));
+    Scan scan = new Scan();
+    for (int i = 0; i < map.segments(); i++) {
+      int segment = i;
+      try (var c = map.segmentContext(i)) {
+        c.forEachSegmentEntry(e -> scan.add(segment, e, now));
       }
     }
-    order.set(maxOrder);
-    expired.forEach(map::remove);
+    if (scan.bad > 0) {
+      throw new PersistenceException(
+          "write-through file " + file + " is corrupt: the checksum does not match the content of "
+              + scan.bad + " entr" + (scan.bad == 1 ? "y" : "ies") + " (first in segment "
+              + scan.firstBadSegment + "); it was left untouched");
+    }
+    order.set(scan.maxOrder);
+    scan.expired.forEach(map::remove);
+    List<Stored> live = scan.live;
     long excess = live.size() - maxEntries;
     if (excess > 0) {
       live.sort(Comparator.comparingLong(Stored::order));
@@ -444,9 +414,42 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
         map.remove(live.get(i).key());
       }
     }
-    if (!expired.isEmpty() || excess > 0) {
+    if (!scan.expired.isEmpty() || excess > 0) {
       LOG.info("write-through file {}: dropped {} expired and {} least recently written entries"
-          + " (keeps at most maxEntries={})", file, expired.size(), Math.max(0, excess), maxEntries);
+          + " (keeps at most maxEntries={})", file, scan.expired.size(), Math.max(0, excess),
+          maxEntries);
+    }
+  }
+
+  /** What {@link #scanAndTrim} gathers. */
+  private final class Scan {
+    long maxOrder;
+    long bad;
+    int firstBadSegment = -1;
+    final List<Stored> live = new ArrayList<>();
+    final List<byte[]> expired = new ArrayList<>();
+
+    void add(int segment, MapEntry<byte[], byte[]> e, long now) {
+      if (!((ChecksumEntry) e).checkSum()) {
+        if (bad++ == 0) {
+          firstBadSegment = segment;
+        }
+        return;
+      }
+      if (bad > 0) {
+        return; // the open fails anyway: only count
+      }
+      byte[] k = e.key().getUsing(null);
+      if (isMeta(k)) {
+        return;
+      }
+      EntryRecord r = decodeRecord(k, e.value().getUsing(null));
+      maxOrder = Math.max(maxOrder, r.order());
+      if (r.expiresAtEpochMillis() != PersistedEntry.NEVER && now >= r.expiresAtEpochMillis()) {
+        expired.add(k);
+      } else {
+        live.add(new Stored(r.order(), k));
+      }
     }
   }
 
