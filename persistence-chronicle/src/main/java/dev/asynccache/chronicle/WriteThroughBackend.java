@@ -283,9 +283,10 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
 
   /**
    * What Chronicle's recovery reported, sorted into repairs of bookkeeping (stale locks, counters)
-   * and losses of entries. A kill can cut one write per segment whose lock it held; Chronicle
-   * reports such a lock before that segment's entries, so a lost entry in a segment that was
-   * locked is a cut write (never acknowledged), anywhere else it is corruption.
+   * and losses of entries. A kill can cut one write per segment whose update or write lock it
+   * held; Chronicle reports such a lock (with its state) before that segment's entries, so a lost
+   * entry in a segment that was locked for writing is a cut write (never acknowledged), anywhere
+   * else it is corruption.
    */
   private static final class RecoveryReport {
     /** Messages of entries recovery drops (Chronicle's wording, by prefix). */
@@ -310,7 +311,10 @@ final class WriteThroughBackend<K, V> implements PersistenceBackend<K, V> {
       String message = String.valueOf(c.message());
       int segment = c.segmentIndex();
       if (message.startsWith("lock of segment")) {
-        lockedSegments.add(segment);
+        // A reader's lock (a miss looking in the file) cuts no write: only update/write locks.
+        if (message.contains("update locked = true") || message.contains("write locked = true")) {
+          lockedSegments.add(segment);
+        }
         repairs.add(message);
       } else if (ENTRY_LOSS.stream().anyMatch(message::startsWith)) {
         losses.add(message);
