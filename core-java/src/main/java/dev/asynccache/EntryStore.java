@@ -393,10 +393,11 @@ final class EntryStore<K, V> {
     try {
       drainReadBuffer();
       long now = time.nanoTime();
+      long nowMillis = System.currentTimeMillis(); // one reading for all: no drift along the save
       List<PersistedEntry<K, V>> entries = new ArrayList<>(map.size());
       order.forEachHottestFirst(n -> {
         if (!n.isExpiredAt(now)) {
-          entries.add(new PersistedEntry<>(n.key, n.value, toEpochMillis(n.expiresAt, now)));
+          entries.add(new PersistedEntry<>(n.key, n.value, toEpochMillis(n.expiresAt, now, nowMillis)));
         }
       });
       return entries;
@@ -469,6 +470,12 @@ final class EntryStore<K, V> {
       return PersistedEntry.NEVER;
     }
     return System.currentTimeMillis() + Math.max(0, (expiresAt - now) / 1_000_000L);
+  }
+
+  private static long toEpochMillis(long expiresAt, long now, long nowMillis) {
+    return expiresAt == Node.NO_EXPIRY
+        ? PersistedEntry.NEVER
+        : nowMillis + Math.max(0, (expiresAt - now) / 1_000_000L);
   }
 
   private void removeExpired(Node<K, V> node) {

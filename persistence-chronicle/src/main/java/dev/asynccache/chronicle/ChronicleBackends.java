@@ -16,8 +16,9 @@ import java.util.Objects;
  *       it, so a restarted process finds its entries without an explicit save.
  * </ul>
  *
- * <p>Each backend owns its file for its whole life through an OS lock on {@code <file>.lock}: a
- * second backend on the same path, in this or another process, is refused with a {@link
+ * <p>Each backend owns its file for its whole life through an OS lock on {@code <file>.lock}, beside
+ * the file's real path (symbolic links resolved): a second backend on the same file, in this or
+ * another process, also through a symbolic link, is refused with a {@link
  * dev.asynccache.persistence.PersistenceException}. A file that is truncated, corrupt, foreign or
  * of another format version gives a {@code PersistenceException} naming the file and the problem;
  * no file is ever deleted (an invalid snapshot that a save replaces is first renamed to {@code
@@ -46,9 +47,17 @@ public final class ChronicleBackends {
    * @param valueCodec encodes values
    * @param <K> the key type
    * @param <V> the value type
+   * <p>Building the backend initialises the Chronicle classes that must not be first used during
+   * JVM shutdown, so that a save from a shutdown hook works even when it is the first use of
+   * Chronicle in the JVM. A save that fails, for any reason including an {@link Error} other than
+   * a {@link VirtualMachineError}, throws a {@code PersistenceException} and keeps the previous
+   * snapshot.
+   *
    * @return the backend; {@code load} restores nothing (returns 0) if no snapshot was saved yet
    * @throws NullPointerException if an argument is null
    * @throws dev.asynccache.persistence.PersistenceException if another backend owns {@code file}
+   *     (also through a symbolic link), its directory does not exist, or Chronicle cannot start in
+   *     this JVM (missing JVM flags)
    */
   public static <K, V> PersistenceBackend<K, V> snapshot(
       Path file, Codec<K> keyCodec, Codec<V> valueCodec) {
@@ -60,7 +69,8 @@ public final class ChronicleBackends {
 
   /**
    * Starts configuring a write-through backend on {@code file}; finish with {@link
-   * WriteThroughBuilder#maxEntries} and {@link WriteThroughBuilder#open()}.
+   * WriteThroughBuilder#maxEntries} and {@link WriteThroughBuilder#open()}. How soon changes
+   * reach the disk is set with {@link WriteThroughBuilder#durability}.
    *
    * @param file the memory-mapped file (created if absent)
    * @param keyCodec encodes keys

@@ -47,11 +47,14 @@ final class SnapshotBackend<K, V> implements PersistenceBackend<K, V> {
   private volatile boolean targetFoundCorrupt;
 
   SnapshotBackend(Path file, Codec<K> keyCodec, Codec<V> valueCodec) {
-    this.file = file.toAbsolutePath().normalize();
+    // The real path: a symbolic link to a file shares its lock, and saves replace the target.
+    this.file = ChronicleFiles.realPath(file);
     this.savingTmp = this.file.resolveSibling(this.file.getFileName() + ".saving.tmp");
     this.loadingTmp = this.file.resolveSibling(this.file.getFileName() + ".loading.tmp");
     this.keyCodec = keyCodec;
     this.valueCodec = valueCodec;
+    // Now, not in the first save: that save may run in a JVM shutdown hook (saveOnShutdown).
+    ChronicleFiles.initialiseChronicle(this.file);
     this.owner = OwnerLock.acquire(this.file, "snapshot");
   }
 
@@ -73,8 +76,24 @@ final class SnapshotBackend<K, V> implements PersistenceBackend<K, V> {
     } catch (IOException e) {
       throw new PersistenceException(
           "could not save snapshot " + file + ": " + e + "; the previous snapshot is kept", e);
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Error e) {
+      // A codec's Error, or Chronicle's class initialisation failing (ExceptionInInitializerError,
+      // NoClassDefFoundError): reported as a failed save, so that the cache logs it and goes on.
+      deleteQuietly(savingTmp);
+      throw new PersistenceException(
+          "could not save snapshot " + file + ": " + e + "; the previous snapshot is kept", e);
     } finally {
       saveLock.unlock();
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      LOG.warn("could not delete the temporary file {}", p, e);
     }
   }
 
@@ -292,7 +311,6 @@ final class SnapshotBackend<K, V> implements PersistenceBackend<K, V> {
   }
 
   private List<Ranked<K, V>> readCopy(SnapshotTrailer trailer) throws IOException {
-    List<Ranked<K, V>> out = new ArrayList<>((int) Math.min(trailer.entryCount(), 1 << 24));
     ChronicleMap<byte[], byte[]> map;
     try {
       map = ChronicleFiles.builder("async-cache snapshot", 1, 8, 32).createPersistedTo(loadingTmp.toFile());
@@ -301,19 +319,31 @@ final class SnapshotBackend<K, V> implements PersistenceBackend<K, V> {
       throw new PersistenceException(
           "snapshot " + file + " passed its checksum but Chronicle Map cannot open it: " + e, e);
     }
+    List<Ranked<K, V>> out;
     try (map) {
+      // The trailer's count is not covered by the checksum; the map's own count is (it is in the
+      // checked data). Compare them before sizing anything from either.
+      long size = map.longSize();
+      if (size != trailer.entryCount() || size > Integer.MAX_VALUE - 8) {
+        throw countMismatch(trailer, size);
+      }
+      out = new ArrayList<>((int) size);
       long index = 0;
       for (Map.Entry<byte[], byte[]> e : map.entrySet()) {
         out.add(decode(e.getKey(), e.getValue(), index++));
       }
     }
     if (out.size() != trailer.entryCount()) {
-      targetFoundCorrupt = true;
-      throw new PersistenceException(
-          "snapshot " + file + " is corrupt: its trailer counts " + trailer.entryCount()
-              + " entries, the map holds " + out.size());
+      throw countMismatch(trailer, out.size());
     }
     return out;
+  }
+
+  private PersistenceException countMismatch(SnapshotTrailer trailer, long held) {
+    targetFoundCorrupt = true;
+    return new PersistenceException(
+        "snapshot " + file + " is corrupt: its trailer counts " + trailer.entryCount()
+            + " entries, the map holds " + held);
   }
 
   private Ranked<K, V> decode(byte[] keyBytes, byte[] recordBytes, long index) {

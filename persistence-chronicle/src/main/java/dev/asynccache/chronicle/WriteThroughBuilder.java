@@ -3,6 +3,8 @@ package dev.asynccache.chronicle;
 import dev.asynccache.persistence.Codec;
 import dev.asynccache.persistence.PersistenceBackend;
 import java.nio.file.Path;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Configures a write-through backend. The sizes fix the file's layout when it is created; an
@@ -18,6 +20,7 @@ public final class WriteThroughBuilder<K, V> {
   private long maxEntries = -1;
   private int averageKeyBytes = -1;
   private int averageValueBytes = -1;
+  private @Nullable Durability durability;
 
   WriteThroughBuilder(Path file, Codec<K> keyCodec, Codec<V> valueCodec) {
     this.file = file;
@@ -86,14 +89,36 @@ public final class WriteThroughBuilder<K, V> {
   }
 
   /**
-   * Opens (or creates) the file. After a crash of its previous owner the file is recovered with
-   * Chronicle's recovery, which is safe because the lock file gives this backend exclusive
-   * access.
+   * When changes are forced to disk (default {@link Durability#onSave()}): every level survives
+   * the death of the process; {@link Durability#everyWrite()} also survives a power loss, at the
+   * cost of a disk flush per change. See {@link Durability}.
+   *
+   * @param durability the level
+   * @return this builder
+   * @throws NullPointerException if {@code durability} is null
+   * @throws IllegalStateException if already set
+   */
+  public WriteThroughBuilder<K, V> durability(Durability durability) {
+    Objects.requireNonNull(durability, "durability must not be null");
+    if (this.durability != null) {
+      throw new IllegalStateException("durability was already set to " + this.durability);
+    }
+    this.durability = durability;
+    return this;
+  }
+
+  /**
+   * Opens (or creates) the file. A new file is created complete beside its place and renamed
+   * there. An existing file's entry checksums are verified; after a crash of its previous owner
+   * the file is recovered with Chronicle's recovery on a private copy (the lock file gives this
+   * backend exclusive access), which replaces the file only if no entry was lost but one a write
+   * was changing at the crash (that write was never acknowledged).
    *
    * @return the backend
    * @throws IllegalStateException if {@code maxEntries} was not set
-   * @throws dev.asynccache.persistence.PersistenceException if another backend owns the file, or
-   *     it is truncated, corrupt, foreign or of another format version (it is left untouched)
+   * @throws dev.asynccache.persistence.PersistenceException if another backend owns the file (also
+   *     through a symbolic link), or it is empty, truncated, corrupt (an entry's checksum), foreign
+   *     or of another format version; the file is then left untouched
    */
   public PersistenceBackend<K, V> open() {
     if (maxEntries == -1) {
@@ -105,7 +130,8 @@ public final class WriteThroughBuilder<K, V> {
         valueCodec,
         maxEntries,
         averageKeyBytes == -1 ? 32 : averageKeyBytes,
-        averageValueBytes == -1 ? 256 : averageValueBytes);
+        averageValueBytes == -1 ? 256 : averageValueBytes,
+        durability == null ? Durability.onSave() : durability);
   }
 
   @Override

@@ -28,6 +28,8 @@ final class ChildJvm implements AutoCloseable {
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
   private final List<String> seen = new ArrayList<>();
   private final Path stderr;
+  /** Whether the end of the child's stdout was taken from the queue. */
+  private boolean outputEnded;
 
   private ChildJvm(Process process, Path stderr) {
     this.process = process;
@@ -92,6 +94,9 @@ final class ChildJvm implements AutoCloseable {
     while (true) {
       long left = deadline - System.nanoTime();
       String line = left <= 0 ? null : lines.poll(left, TimeUnit.NANOSECONDS);
+      if (line != null && line.equals("<eof>")) {
+        outputEnded = true;
+      }
       if (line == null || line.equals("<eof>")) {
         throw new AssertionError(
             (line == null ? "timed out" : "child ended") + " waiting for a line; stdout so far: "
@@ -108,12 +113,35 @@ final class ChildJvm implements AutoCloseable {
     return await(l -> l.startsWith(prefix), Duration.ofSeconds(90));
   }
 
-  /** Every line seen so far plus those still queued. */
+  /**
+   * Every line seen so far plus those still queued. Once the child has ended, every line it wrote:
+   * its last lines may still be in the pipe when it dies, so this waits for the end of its output.
+   */
   List<String> drainLines() {
-    List<String> rest = new ArrayList<>();
-    lines.drainTo(rest);
-    rest.remove("<eof>");
-    seen.addAll(rest);
+    if (process.isAlive() || outputEnded) {
+      List<String> rest = new ArrayList<>();
+      lines.drainTo(rest);
+      outputEnded |= rest.remove("<eof>");
+      seen.addAll(rest);
+      return List.copyOf(seen);
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    try {
+      while (!outputEnded) {
+        String line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (line == null) {
+          throw new AssertionError("the output of the ended child did not end within 60 s");
+        }
+        if (line.equals("<eof>")) {
+          outputEnded = true;
+        } else {
+          seen.add(line);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while reading the child's output", e);
+    }
     return List.copyOf(seen);
   }
 

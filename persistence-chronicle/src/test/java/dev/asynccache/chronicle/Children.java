@@ -2,6 +2,7 @@ package dev.asynccache.chronicle;
 
 import dev.asynccache.AsyncCache;
 import dev.asynccache.Ttl;
+import dev.asynccache.persistence.Codec;
 import dev.asynccache.persistence.Codecs;
 import dev.asynccache.persistence.PersistedEntry;
 import dev.asynccache.persistence.PersistenceBackend;
@@ -26,7 +27,11 @@ public final class Children {
       case "save-loop" -> saveLoop(out, file, Integer.parseInt(args[2]));
       case "write-through" -> writeThrough(out, file, Integer.parseInt(args[2]));
       case "hold-lock" -> holdLock(out, file);
+      case "write-through-then-wait" ->
+          writeThroughThenWait(out, file, Integer.parseInt(args[2]));
       case "analytics" -> analytics(out, file);
+      case "save-on-shutdown" -> saveOnShutdown(out, file, Integer.parseInt(args[2]), args[3]);
+      case "save-on-shutdown-codec-error" -> saveOnShutdownCodecError(out, file);
       case "property-only" -> {
         Class.forName(ChronicleBackends.class.getName(), true, Children.class.getClassLoader());
         out.println("property " + System.getProperty("chronicle.analytics.disable"));
@@ -100,6 +105,71 @@ public final class Children {
         cache.delete("k" + (i - 5));
         out.println("del " + (i - 5));
       }
+    }
+  }
+
+  /**
+   * A first start (no snapshot yet, nothing loaded) of a cache that saves only on shutdown: sets
+   * {@code n} entries and ends the JVM, by returning from main ({@code how=return}) or by {@code
+   * System.exit(0)} ({@code how=exit}).
+   */
+  private static void saveOnShutdown(PrintStream out, Path file, int n, String how) {
+    AsyncCache<String, String> cache =
+        AsyncCache.builder()
+            .maxSize(n)
+            .persistence(ChronicleBackends.snapshot(file, Codecs.string(), Codecs.string()))
+            .saveOnShutdown(true)
+            .build();
+    for (int i = 0; i < n; i++) {
+      cache.set("k" + i, "v" + i);
+    }
+    out.println("set " + n);
+    if (how.equals("exit")) {
+      System.exit(0);
+    }
+  }
+
+  /** Like save-on-shutdown, but the value codec throws an Error while the shutdown save runs. */
+  private static void saveOnShutdownCodecError(PrintStream out, Path file) {
+    Codec<String> failing =
+        new Codec<>() {
+          @Override
+          public byte[] encode(String value) {
+            throw new AssertionError("codec failure for the test");
+          }
+
+          @Override
+          public String decode(byte[] bytes) {
+            throw new UnsupportedOperationException();
+          }
+        };
+    AsyncCache<String, String> cache =
+        AsyncCache.builder()
+            .persistence(ChronicleBackends.snapshot(file, Codecs.string(), failing))
+            .saveOnShutdown(true)
+            .build();
+    cache.set("k", "v");
+    out.println("set 1");
+  }
+
+  /**
+   * Writes {@code n} entries ({@code k<i>} to {@code value-<i>.}) through a write-through backend,
+   * then waits, holding the file, until killed: the test kills it between writes, when no segment
+   * lock is held, so that the file takes the crash-recovery path with nothing cut mid-write.
+   */
+  private static void writeThroughThenWait(PrintStream out, Path file, int n) throws Exception {
+    PersistenceBackend<String, String> backend =
+        ChronicleBackends.writeThrough(file, Codecs.string(), Codecs.string())
+            .maxEntries(n)
+            .averageKeyBytes(8)
+            .averageValueBytes(16)
+            .open();
+    for (int i = 0; i < n; i++) {
+      backend.put(new PersistedEntry<>("k" + i, "value-" + i + ".", PersistedEntry.NEVER));
+    }
+    out.println("written " + n);
+    while (System.in.read() >= 0) {
+      // wait to be killed
     }
   }
 

@@ -19,6 +19,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import net.openhft.chronicle.bytes.BytesStore;
+import net.openhft.chronicle.hash.Data;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -88,6 +93,34 @@ class CorruptFileTest {
     all[all.length / 3] ^= 0x40;
     Files.write(file, all);
     assertLoadFails(file, "checksum does not match");
+  }
+
+  /**
+   * A flipped bit in the trailer's entry count (which the data checksum does not cover): refused
+   * from the checked data, without first allocating room for the entries the trailer claims.
+   */
+  @Test
+  void snapshotWithAFlippedByteInTheTrailersEntryCount() throws IOException {
+    Path file = savedSnapshot(1_000);
+    byte[] all = Files.readAllBytes(file);
+    all[all.length - SnapshotTrailer.BYTES + 8 + 4] ^= 0x01; // entry count 1,000 -> 2^24 + 1,000
+    Files.write(file, all);
+    var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    try (var b = ChronicleBackends.snapshot(file, Codecs.string(), Codecs.string())) {
+      b.load(e -> {}); // a first load of a valid-looking file, so that one-time costs are paid
+    } catch (PersistenceException expected) {
+      // the same file: it fails, as below
+    }
+    try (var b = ChronicleBackends.snapshot(file, Codecs.string(), Codecs.string())) {
+      long before = threads.getCurrentThreadAllocatedBytes();
+      PersistenceException e = assertThrows(PersistenceException.class, () -> b.load(x -> {}));
+      long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+      assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+      assertTrue(e.getMessage().contains("16778216 entries"), e.getMessage());
+      // Room for 2^24 references alone is 64 MB; the file holds about 1,000 small entries.
+      assertTrue(allocated < 16_000_000, "the refused load allocated " + allocated + " bytes");
+    }
+    assertLoadFails(file, "16778216 entries");
   }
 
   @Test
@@ -207,5 +240,96 @@ class CorruptFileTest {
     byte[] all = Files.readAllBytes(snap);
     Files.write(file, Arrays.copyOf(all, all.length - SnapshotTrailer.BYTES));
     assertOpenFails(file, "not an async-cache write-through file");
+  }
+
+  /** Where {@code text} is stored in {@code bytes}; fails unless it is there exactly once. */
+  private static int onlyIndexOf(byte[] bytes, String text) {
+    byte[] t = text.getBytes(StandardCharsets.US_ASCII);
+    int found = -1;
+    for (int i = 0; i + t.length <= bytes.length; i++) {
+      if (Arrays.equals(bytes, i, i + t.length, t, 0, t.length)) {
+        assertEquals(-1, found, text + " is stored more than once");
+        found = i;
+      }
+    }
+    assertTrue(found >= 0, text + " is not in the file");
+    return found;
+  }
+
+  /** Flips one bit inside the stored value {@code value-500.}: it still decodes, to a wrong value. */
+  private static void flipAByteOfValue500(Path file) throws IOException {
+    byte[] all = Files.readAllBytes(file);
+    all[onlyIndexOf(all, "value-500.") + 7] ^= 0x40; // "value-500." -> "value-5p0."
+    Files.write(file, all);
+  }
+
+  @Test
+  void writeThrough_flippedByteInAValue_afterCleanClose() throws IOException {
+    Path file = dir.resolve("flip-clean.map");
+    try (var b = openWriteThrough(file)) {
+      for (int i = 0; i < 1_000; i++) {
+        b.put(new PersistedEntry<>("k" + i, "value-" + i + ".", PersistedEntry.NEVER));
+      }
+    }
+    flipAByteOfValue500(file);
+    assertOpenFails(file, "checksum does not match");
+  }
+
+  /** The owner is killed (SIGKILL), so the next open takes the recovery path. */
+  @Test
+  void writeThrough_flippedByteInAValue_afterKill() throws Exception {
+    Path file = dir.resolve("flip-killed.map");
+    try (ChildJvm child = ChildJvm.start(dir, "write-through-then-wait", file.toString(), "1000")) {
+      child.await("written 1000");
+      child.kill();
+    }
+    assertTrue(Files.readString(dir.resolve("flip-killed.map.lock")).contains("state=open"));
+    flipAByteOfValue500(file);
+    assertOpenFails(file, "checksum does not match");
+  }
+
+  @Test
+  void writeThrough_emptyFile() throws IOException {
+    Path file = dir.resolve("empty.map");
+    Files.write(file, new byte[0]);
+    assertOpenFails(file, "empty");
+  }
+
+  /**
+   * The state a kill leaves when it lands inside a write: the segment's write lock is held in the
+   * file and the entry's bytes changed but not its checksum (Chronicle writes it at unlock). Made
+   * here by copying the file while this test holds that lock mid-write. That entry was never
+   * acknowledged, so the open drops it and succeeds; every other entry is kept.
+   */
+  @Test
+  void writeThrough_writeCutByAKill_isDropped_notRefused() throws IOException {
+    Path original = dir.resolve("cut-original.map");
+    try (var b = openWriteThrough(original)) {
+      for (int i = 0; i < 1_000; i++) {
+        b.put(new PersistedEntry<>("k" + i, "value-" + i + ".", PersistedEntry.NEVER));
+      }
+    }
+    Path crashed = dir.resolve("cut.map"); // no lock file: the open takes the recovery path
+    byte[] key = ("\u0001k500").getBytes(StandardCharsets.UTF_8); // the backend's tag + key
+    try (ChronicleMap<byte[], byte[]> m =
+        ChronicleMapBuilder.of(byte[].class, byte[].class).createPersistedTo(original.toFile())) {
+      try (ExternalMapQueryContext<byte[], byte[], ?> c = m.queryContext(key)) {
+        c.writeLock().lock();
+        Data<byte[]> value = java.util.Objects.requireNonNull(c.entry()).value();
+        BytesStore<?, ?> bytes = (BytesStore<?, ?>) value.bytes();
+        long at = value.offset() + EntryRecord.HEADER_BYTES + 7;
+        bytes.writeByte(at, (byte) (bytes.readByte(at) ^ 0x40)); // a write in progress
+        Files.copy(original, crashed);
+      }
+    }
+    try (var b = openWriteThrough(crashed)) {
+      assertEquals(null, b.get("k500"), "the cut write is dropped");
+      for (int i = 0; i < 1_000; i++) {
+        if (i != 500) {
+          assertEquals("value-" + i + ".", b.get("k" + i).value());
+        }
+      }
+      assertEquals(999, b.load(e -> {}));
+    }
   }
 }

@@ -11,7 +11,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The root README's persistence example, compiled and run. Keep the two in step. */
+/** The READMEs' persistence examples, compiled and run. Keep them in step. */
 class ReadmeExamplesTest {
   @TempDir Path dir;
 
@@ -36,6 +36,30 @@ class ReadmeExamplesTest {
         assertArrayEquals(value, cache.getIfPresent("k"));
       }
       cache.close();
+    }
+  }
+
+  /** The module README's write-through example, compiled and run. */
+  @Test
+  void writeThroughExample() {
+    Path file = dir.resolve("cache.map");
+    for (int run = 0; run < 2; run++) {
+      AsyncCache<String, String> wt = AsyncCache.builder()
+          .maxSize(100_000)
+          .persistence(ChronicleBackends.writeThrough(file,
+                  Codecs.string(), Codecs.string())
+              .maxEntries(100_000)       // required: the cache's maxSize
+              .averageKeyBytes(16)       // default 32
+              .averageValueBytes(200)    // default 256
+              .durability(Durability.every(Duration.ofSeconds(1)))  // default Durability.onSave()
+              .open())
+          .build();
+      if (run == 0) {
+        wt.set("k", "v");
+      } else {
+        assertEquals("v", wt.get("k", () -> "loaded"));
+      }
+      wt.close();
     }
   }
 }

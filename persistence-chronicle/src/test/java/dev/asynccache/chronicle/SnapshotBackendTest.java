@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.asynccache.AsyncCache;
+import dev.asynccache.Ttl;
 import dev.asynccache.persistence.Codecs;
 import dev.asynccache.persistence.PersistedEntry;
 import java.nio.file.Files;
@@ -120,5 +121,32 @@ class SnapshotBackendTest {
       assertEquals(2, cache.loadFromBackend());
       assertEquals("1", cache.getIfPresent("a"));
     }
+  }
+
+  /**
+   * Entries whose remaining time to live is the same when the save starts get the same wall-clock
+   * expiry, however long the save takes: the cache stamps them with one clock reading.
+   */
+  @Test
+  void entriesWithTheSameRemainingTtl_getTheSameExpiry() {
+    Path file = dir.resolve("one-clock.snap");
+    int n = 200_000;
+    long fixedNanos = 1_000_000_000L;
+    try (AsyncCache<String, String> cache =
+        AsyncCache.builder()
+            .maxSize(n)
+            .timeSource(() -> fixedNanos) // every entry is written at the same instant
+            .persistence(ChronicleBackends.snapshot(file, Codecs.string(), Codecs.string()))
+            .build()) {
+      for (int i = 0; i < n; i++) {
+        cache.set("k" + i, "v", Ttl.of(java.time.Duration.ofHours(1)));
+      }
+      assertEquals(n, cache.saveToBackend());
+    }
+    java.util.Set<Long> expiries = new java.util.HashSet<>();
+    try (var b = ChronicleBackends.snapshot(file, Codecs.string(), Codecs.string())) {
+      assertEquals(n, b.load(e -> expiries.add(e.expiresAtEpochMillis())));
+    }
+    assertEquals(1, expiries.size(), "distinct expiries: " + expiries.size());
   }
 }
