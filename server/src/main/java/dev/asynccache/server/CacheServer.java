@@ -3,21 +3,16 @@ package dev.asynccache.server;
 import dev.asynccache.AsyncCache;
 import dev.asynccache.CacheClosedException;
 import dev.asynccache.TimeSource;
-import io.helidon.http.HeaderValues;
-import io.helidon.http.Method;
 import io.helidon.logging.common.LogConfig;
-import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http.Handler;
-import io.helidon.webserver.http.HttpRouting;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -60,7 +55,9 @@ public final class CacheServer implements AutoCloseable {
   private long restoredEntries;
   private volatile @Nullable String saveReport;
   private final RequestGate gate = new RequestGate();
+  private final Connections connections = new Connections();
   private final CacheRoutes routes;
+  private final int maxConnections;
   private final WebServer web;
   private final long startNanos = System.nanoTime();
   private final AtomicBoolean stopping = new AtomicBoolean();
@@ -72,14 +69,69 @@ public final class CacheServer implements AutoCloseable {
     config.defaultTtl().ifPresent(builder::defaultTtl);
     this.persistence = SnapshotPersistence.attach(config, builder);
     this.cache = builder.build();
-    this.routes = new CacheRoutes(cache, config.maxValueBytes(), config.maxKeyBytes());
+    this.routes = new CacheRoutes(cache, config.maxValueBytes(), config.maxKeyBytes(), this::stats, this::health);
+    this.maxConnections = config.maxConnections() > 0 ? config.maxConnections() : derivedMaxConnections();
+    var settings =
+        new HttpConnection.Settings(
+            routes,
+            gate,
+            connections,
+            config.idleTimeout().toNanos(),
+            config.headerTimeout().toNanos(),
+            config.bodyTimeout().toNanos());
     this.web =
         WebServer.builder()
             .host(config.host())
             .port(config.port())
             .shutdownHook(false) // stop() runs the graceful sequence; main() installs the hook
-            .routing(this::routing)
+            // Our HttpConnection parses HTTP/1.1 and 1.0 itself; Helidon accepts and runs it.
+            .protocolsDiscoverServices(false)
+            .addConnectionSelector(new HttpConnectionSelector(settings))
+            // A permit per connection, taken before accept(): at the cap, clients wait in the
+            // backlog instead of the accept failing with "Too many open files".
+            .maxTcpConnections(maxConnections)
+            // our own deadlines close idle connections; Helidon's check is only a backstop
+            .idleConnectionTimeout(config.idleTimeout().plusSeconds(60))
             .build();
+  }
+
+  /**
+   * The default connection cap: the process's open-file limit, less the descriptors open now and
+   * a reserve (5 %, at least 64) for the JVM, snapshots and logs; 10,000 if the limit is unknown.
+   */
+  static int derivedMaxConnections() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+      long max = os.getMaxFileDescriptorCount();
+      long open = os.getOpenFileDescriptorCount();
+      long cap = max - open - Math.max(64, max / 20);
+      return (int) Math.max(1, Math.min(Integer.MAX_VALUE - 1, cap));
+    }
+    return 10_000;
+  }
+
+  /** {@code /health}: UP (200) while a new connection can be accepted, DEGRADED (503) at the cap. */
+  private Reply health() {
+    int open = connections.count();
+    boolean full = open >= maxConnections;
+    String files = "";
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+      files = ",\"open_files\":" + os.getOpenFileDescriptorCount() + ",\"max_open_files\":" + os.getMaxFileDescriptorCount();
+    }
+    String body =
+        "{\"status\":\"" + (full ? "DEGRADED" : "UP") + "\",\"connections\":" + open + ",\"max_connections\":"
+            + maxConnections + files + "}\n";
+    return full ? new Reply(503, Reply.JSON, body.getBytes(java.nio.charset.StandardCharsets.UTF_8), null, false)
+        : Reply.ok(Reply.JSON, body);
+  }
+
+  /**
+   * Returns the connection cap in force: {@link ServerConfig#maxConnections()}, or the one derived
+   * from the open-file limit when that is 0.
+   *
+   * @return the most connections open at once
+   */
+  public int maxConnections() {
+    return maxConnections;
   }
 
   /**
@@ -119,43 +171,17 @@ public final class CacheServer implements AutoCloseable {
       server.web.start();
     } catch (RuntimeException e) {
       server.cache.close();
+      server.connections.close();
       throw e;
     }
     if (!server.web.isRunning()) { // Helidon logs a bind failure instead of throwing it
       server.cache.close();
+      server.connections.close();
       throw new IllegalStateException(
           "cannot listen on " + config.host() + ":" + config.port() + " (address in use or not local? see the log)");
     }
     server.persistence.ifPresent(p -> p.startPeriodicSaves(server.cache));
     return server;
-  }
-
-  private void routing(HttpRouting.Builder r) {
-    r.addFilter(gate)
-        .error(CacheClosedException.class, (req, res, e) ->
-            CacheRoutes.reject(res, Status.SERVICE_UNAVAILABLE_503, "server is shutting down"))
-        .any("/cache", routes::missingKey)
-        .any("/cache/", routes::missingKey)
-        .any("/cache/{+key}", routes::entry)
-        .any("/stats", getOnly(HeaderValues.CONTENT_TYPE_JSON.get(), () -> stats().json()))
-        .any("/metrics", getOnly(ServerStats.PROMETHEUS_CONTENT_TYPE, () -> stats().prometheus()))
-        .any("/health", getOnly(HeaderValues.CONTENT_TYPE_JSON.get(), () -> "{\"status\":\"UP\"}\n"))
-        .any((req, res) ->
-            CacheRoutes.reject(
-                res,
-                Status.NOT_FOUND_404,
-                "no route for " + req.prologue().method().text() + " " + req.path().path()
-                    + " (routes: /cache/{key}, /stats, /metrics, /health)"));
-  }
-
-  private static Handler getOnly(String contentType, Supplier<String> body) {
-    return (req, res) -> {
-      if (req.prologue().method().equals(Method.GET)) {
-        res.header("Content-Type", contentType).send(body.get());
-      } else {
-        CacheRoutes.methodNotAllowed(req, res, "GET");
-      }
-    };
   }
 
   ServerStats stats() {
@@ -243,6 +269,7 @@ public final class CacheServer implements AutoCloseable {
             gate.inFlight(), config.shutdownGrace());
       }
       web.stop();
+      connections.close();
       // After the drain: the snapshot holds every write that was answered. Saved here, not by the
       // core's saveOnShutdown hook, which runs beside this one and could save mid-drain.
       persistence.ifPresent(p -> saveReport = p.stopAndSave(cache));
