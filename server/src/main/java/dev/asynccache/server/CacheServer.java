@@ -58,7 +58,10 @@ public final class CacheServer implements AutoCloseable {
   private final Connections connections = new Connections();
   private final CacheRoutes routes;
   private final int maxConnections;
-  private final WebServer web;
+  private final HttpConnectionSelector selector;
+  private volatile WebServer web;
+  private volatile int boundPort;
+  private final java.util.logging.Handler listenerWatch = new ListenerWatch();
   private final long startNanos = System.nanoTime();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -79,20 +82,126 @@ public final class CacheServer implements AutoCloseable {
             config.idleTimeout().toNanos(),
             config.headerTimeout().toNanos(),
             config.bodyTimeout().toNanos());
-    this.web =
-        WebServer.builder()
+    this.selector = new HttpConnectionSelector(settings);
+    this.web = newWebServer(config.port());
+  }
+
+  private WebServer newWebServer(int port) {
+    return WebServer.builder()
             .host(config.host())
-            .port(config.port())
+            .port(port)
             .shutdownHook(false) // stop() runs the graceful sequence; main() installs the hook
             // Our HttpConnection parses HTTP/1.1 and 1.0 itself; Helidon accepts and runs it.
             .protocolsDiscoverServices(false)
-            .addConnectionSelector(new HttpConnectionSelector(settings))
+            .addConnectionSelector(selector)
             // A permit per connection, taken before accept(): at the cap, clients wait in the
             // backlog instead of the accept failing with "Too many open files".
             .maxTcpConnections(maxConnections)
             // our own deadlines close idle connections; Helidon's check is only a backstop
             .idleConnectionTimeout(config.idleTimeout().plusSeconds(60))
             .build();
+  }
+
+  static {
+    // Load the time-zone rules now: the log formatter needs them, and at "Too many open files"
+    // it could not open tzdb.dat to log the failure (seen in FdExhaustionTest).
+    java.time.ZonedDateTime.now().getOffset();
+  }
+
+  /** Helidon's listener logger; held here because java.util.logging keeps loggers weakly. */
+  private static final java.util.logging.Logger HELIDON_LISTENER_LOG =
+      java.util.logging.Logger.getLogger("io.helidon.webserver.ServerListener");
+
+  /**
+   * Helidon 4.5.0's accept loop gives up for good on any accept failure (for instance "Too many
+   * open files") and only logs it, while the JVM stays up. This handler hears that log record and
+   * starts {@link #relisten()}.
+   */
+  private final class ListenerWatch extends java.util.logging.Handler {
+    private final AtomicBoolean relistening = new AtomicBoolean();
+
+    @Override
+    public void publish(java.util.logging.LogRecord r) {
+      if (r.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue()
+          && r.getMessage() != null
+          && r.getMessage().contains("server socket is terminating")
+          && !stopping.get()
+          && relistening.compareAndSet(false, true)) {
+        Thread.ofPlatform().daemon().name("async-cache-relisten").start(() -> {
+          try {
+            relisten();
+          } finally {
+            relistening.set(false);
+          }
+        });
+      }
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+  }
+
+  /**
+   * Listens again on the same port after Helidon's listener died (see {@link ListenerWatch}):
+   * first checks that it is this server's listener that is gone (a connection to the port is
+   * refused), then starts a new listener, retrying every 100 ms to 1 s while the failure lasts
+   * (at "Too many open files" the new listening socket cannot be opened either), until it
+   * listens or the server stops. One line is logged when it fails and one when it listens again.
+   */
+  private void relisten() {
+    long backoffMillis = 100;
+    boolean reported = false;
+    while (!stopping.get()) {
+      try (var probe = new java.net.Socket()) {
+        probe.connect(new java.net.InetSocketAddress(config.host(), boundPort), 1000);
+        return; // still listening: the failure was another server's in this JVM
+      } catch (java.net.ConnectException refused) {
+        if (!reported) {
+          reported = logQuietly(System.Logger.Level.ERROR, "the listener on port " + boundPort + " failed; listening again");
+        }
+        WebServer fresh = newWebServer(boundPort);
+        try {
+          fresh.start();
+        } catch (RuntimeException e) {
+          // retried below
+        }
+        if (fresh.isRunning()) {
+          WebServer dead = web;
+          web = fresh;
+          try {
+            dead.stop();
+          } catch (RuntimeException ignored) {
+            // its accept loop is already gone
+          }
+          logQuietly(System.Logger.Level.WARNING, "listening again on port " + boundPort);
+          if (stopping.get()) {
+            fresh.stop();
+          }
+          return;
+        }
+      } catch (java.io.IOException e) {
+        // e.g. no file descriptor for the probe itself: wait and try again
+      }
+      try {
+        Thread.sleep(backoffMillis);
+      } catch (InterruptedException e) {
+        return;
+      }
+      backoffMillis = Math.min(1000, backoffMillis * 2);
+    }
+  }
+
+  /** Logs one line; false if logging itself failed (it may, without file descriptors). */
+  private static boolean logQuietly(System.Logger.Level level, String message) {
+    try {
+      LOG.log(level, message);
+      return true;
+    } catch (Throwable t) {
+      return false;
+    }
   }
 
   /**
@@ -162,6 +271,7 @@ public final class CacheServer implements AutoCloseable {
   public static CacheServer start(ServerConfig config, TimeSource clock) {
     Objects.requireNonNull(config, "config must not be null");
     Objects.requireNonNull(clock, "clock must not be null");
+    checkBindable(config.host(), config.port());
     CacheServer server = new CacheServer(config, clock);
     try {
       // Restore before the listener exists: no request sees a half-restored cache.
@@ -169,6 +279,8 @@ public final class CacheServer implements AutoCloseable {
         server.restoredEntries = server.persistence.get().restore(server.cache);
       }
       server.web.start();
+      server.boundPort = server.web.port();
+      HELIDON_LISTENER_LOG.addHandler(server.listenerWatch);
     } catch (RuntimeException e) {
       server.cache.close();
       server.connections.close();
@@ -178,10 +290,27 @@ public final class CacheServer implements AutoCloseable {
       server.cache.close();
       server.connections.close();
       throw new IllegalStateException(
-          "cannot listen on " + config.host() + ":" + config.port() + " (address in use or not local? see the log)");
+          "cannot listen on " + config.host() + ":" + config.port() + " (address in use or not local?)");
     }
     server.persistence.ifPresent(p -> p.startPeriodicSaves(server.cache));
     return server;
+  }
+
+  /**
+   * Binds the address once before Helidon does, so that a busy port or a foreign address gives
+   * one clear message instead of Helidon's logged stack trace.
+   */
+  private static void checkBindable(String host, int port) {
+    try (var channel = java.nio.channels.ServerSocketChannel.open()) {
+      channel.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+      channel.bind(new java.net.InetSocketAddress(host, port));
+    } catch (java.net.BindException e) {
+      throw new IllegalStateException(
+          "cannot listen on " + host + ":" + port + ": " + String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT)
+              + (port == 0 ? "" : " (is another server on this port? choose another with --port)"));
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage());
+    }
   }
 
   ServerStats stats() {
@@ -200,7 +329,7 @@ public final class CacheServer implements AutoCloseable {
    * @return the port
    */
   public int port() {
-    return web.port();
+    return boundPort;
   }
 
   /**
@@ -268,6 +397,7 @@ public final class CacheServer implements AutoCloseable {
             "{0} request(s) still in flight after the shutdown grace of {1}; stopping anyway",
             gate.inFlight(), config.shutdownGrace());
       }
+      HELIDON_LISTENER_LOG.removeHandler(listenerWatch);
       web.stop();
       connections.close();
       // After the drain: the snapshot holds every write that was answered. Saved here, not by the
@@ -353,7 +483,6 @@ public final class CacheServer implements AutoCloseable {
       config = ServerConfig.parse(args, System.getenv());
     } catch (IllegalArgumentException e) {
       err.println("async-cache-server: " + e.getMessage());
-      err.println("Try --help.");
       return 2;
     }
     CacheServer server;

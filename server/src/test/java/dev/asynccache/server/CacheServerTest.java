@@ -408,6 +408,8 @@ class CacheServerTest {
     ServerConfig taken = ServerConfig.builder().port(server.port()).build();
     var e = assertThrows(IllegalStateException.class, () -> CacheServer.start(taken).stop());
     assertEquals(
-        "cannot listen on 127.0.0.1:" + server.port() + " (address in use or not local? see the log)", e.getMessage());
+        "cannot listen on 127.0.0.1:" + server.port() + ": address already in use (is another server on this port?"
+            + " choose another with --port)",
+        e.getMessage());
   }
 }
