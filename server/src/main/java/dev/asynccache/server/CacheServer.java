@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An HTTP/1.1 cache server over one {@code AsyncCache<String, byte[]>}, on Helidon SE's WebServer
- * (one virtual thread per request, keep-alive connections).
+ * An HTTP/1.1 (and 1.0) cache server over one {@code AsyncCache<String, byte[]>}: Helidon SE's
+ * WebServer accepts connections and runs each on a virtual thread; {@link HttpConnection} parses
+ * the HTTP (strict framing, bounded time per phase, keep-alive connections).
  *
  * <table>
  *   <caption>Routes</caption>
@@ -27,7 +28,9 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@code DELETE /cache/{key}}</td><td>204, or 404 when absent</td></tr>
  *   <tr><td>{@code GET /stats}</td><td>the counters as JSON</td></tr>
  *   <tr><td>{@code GET /metrics}</td><td>the counters in the Prometheus text format</td></tr>
- *   <tr><td>{@code GET /health}</td><td>200 {@code {"status":"UP"}}</td></tr>
+ *   <tr><td>{@code GET /health}</td><td>200 {@code {"status":"UP",...}} with the connection count;
+ *       503 {@code DEGRADED} at the connection cap</td></tr>
+ *   <tr><td>{@code HEAD} on a GET route</td><td>the GET's status and headers, no body</td></tr>
  * </table>
  *
  * <p>Any other path is 404, any other method 405 with an {@code Allow} header. Errors carry a JSON
