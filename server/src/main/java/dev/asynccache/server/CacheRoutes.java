@@ -1,115 +1,151 @@
 package dev.asynccache.server;
 
 import dev.asynccache.AsyncCache;
+import dev.asynccache.CacheClosedException;
 import dev.asynccache.Ttl;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.HeaderValues;
-import io.helidon.http.Method;
-import io.helidon.http.Status;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The handlers of {@code /cache/{key}}: {@code PUT} stores the body, {@code GET} returns it,
- * {@code DELETE} removes it. Bad input is answered with a 4xx status and a JSON {@code error}
- * message, and leaves the cache unchanged. Thread-safe.
+ * The routes, independent of the wire: {@link HttpConnection} parses a request head and asks
+ * {@link #route} what to do; a {@code PUT} gets a {@link Put} plan and its body is read before
+ * {@link #store}. Bad input is answered with a 4xx status and a JSON {@code error} message, and
+ * leaves the cache unchanged. The path is matched as sent: it is never normalized, so
+ * {@code /cache/../stats} is a (refused) key, not {@code /stats}. Thread-safe.
  */
 final class CacheRoutes {
   /** The methods {@code /cache/{key}} answers, for the {@code Allow} header of a 405. */
-  static final String ALLOW = "GET, PUT, DELETE";
+  static final String ALLOW = "GET, HEAD, PUT, DELETE";
+  /** The methods of the read-only routes. */
+  static final String ALLOW_GET = "GET, HEAD";
+  private static final String ROUTES = " (routes: /cache/{key}, /stats, /metrics, /health)";
 
   private final AsyncCache<String, byte[]> cache;
   private final int maxValueBytes;
   private final int maxKeyBytes;
+  private final Supplier<ServerStats> stats;
+  private final Supplier<Reply> health;
   private final LongAdder sets = new LongAdder();
   private final LongAdder deletes = new LongAdder();
 
-  CacheRoutes(AsyncCache<String, byte[]> cache, int maxValueBytes, int maxKeyBytes) {
+  CacheRoutes(
+      AsyncCache<String, byte[]> cache,
+      int maxValueBytes,
+      int maxKeyBytes,
+      Supplier<ServerStats> stats,
+      Supplier<Reply> health) {
     this.cache = cache;
     this.maxValueBytes = maxValueBytes;
     this.maxKeyBytes = maxKeyBytes;
+    this.stats = stats;
+    this.health = health;
   }
 
-  /** Handles {@code /cache/{key}} (the key is the rest of the path, decoded). */
-  void entry(ServerRequest req, ServerResponse res) throws IOException {
-    Method method = req.prologue().method();
-    if (!method.equals(Method.GET) && !method.equals(Method.PUT) && !method.equals(Method.DELETE)) {
-      methodNotAllowed(req, res, ALLOW);
-      return;
-    }
-    String key = req.path().pathParameters().get("key");
-    String keyProblem = keyProblem(key);
-    if (keyProblem != null) {
-      reject(res, Status.BAD_REQUEST_400, keyProblem);
-    } else if (method.equals(Method.GET)) {
-      get(key, res);
-    } else if (method.equals(Method.PUT)) {
-      put(key, req, res);
-    } else {
-      delete(key, res);
-    }
-  }
+  /** A {@code PUT} that may go ahead once its body has been read. */
+  record Put(String key, Ttl ttl) {}
 
-  /** Handles {@code /cache} and {@code /cache/}: a cache route without a key. */
-  void missingKey(ServerRequest req, ServerResponse res) {
-    Method method = req.prologue().method();
-    if (method.equals(Method.GET) || method.equals(Method.PUT) || method.equals(Method.DELETE)) {
-      reject(res, Status.BAD_REQUEST_400, "key must not be empty: use /cache/{key}");
-    } else {
-      methodNotAllowed(req, res, ALLOW);
-    }
-  }
-
-  private void get(String key, ServerResponse res) {
-    byte[] value = cache.getIfPresent(key);
-    if (value == null) {
-      reject(res, Status.NOT_FOUND_404, "no entry for key " + Json.quote(key));
-    } else {
-      res.header(HeaderValues.CONTENT_TYPE_OCTET_STREAM).send(value);
-    }
-  }
-
-  private void put(String key, ServerRequest req, ServerResponse res) throws IOException {
-    Ttl ttl;
+  /**
+   * Decides a request from its head: either a reply (the request is complete without a body) or
+   * a {@link Put} to store once the body is read.
+   *
+   * @param method the method, as sent (case-sensitive)
+   * @param target the request target, as sent (origin form: path and optional query)
+   * @return a {@link Reply} or a {@link Put}
+   */
+  Object route(String method, String target) {
+    int q = target.indexOf('?');
+    String path = q < 0 ? target : target.substring(0, q);
+    String query = q < 0 ? null : target.substring(q + 1);
+    boolean read = method.equals("GET") || method.equals("HEAD");
     try {
-      ttl = ttl(req.query().all("ttl", List::of));
-    } catch (IllegalArgumentException e) {
-      reject(res, Status.BAD_REQUEST_400, e.getMessage());
-      return;
+      if (path.startsWith("/cache/") && path.length() > 7) {
+        boolean put = method.equals("PUT");
+        if (!read && !put && !method.equals("DELETE")) {
+          return methodNotAllowed(method, path, ALLOW);
+        }
+        String key;
+        try {
+          key = KeyCodec.decode(path.substring(7));
+        } catch (KeyCodec.BadKey e) {
+          return Reply.error(400, e.getMessage());
+        }
+        String keyProblem = keyProblem(key);
+        if (keyProblem != null) {
+          return Reply.error(400, keyProblem);
+        }
+        if (read) {
+          return get(key);
+        }
+        if (put) {
+          try {
+            return new Put(key, ttl(query));
+          } catch (IllegalArgumentException e) {
+            return Reply.error(400, e.getMessage());
+          }
+        }
+        return delete(key);
+      }
+      switch (path) {
+        case "/cache", "/cache/" -> {
+          return read || method.equals("PUT") || method.equals("DELETE")
+              ? Reply.error(400, "key must not be empty: use /cache/{key}")
+              : methodNotAllowed(method, path, ALLOW);
+        }
+        case "/stats" -> {
+          return read ? Reply.ok(Reply.JSON, stats.get().json()) : methodNotAllowed(method, path, ALLOW_GET);
+        }
+        case "/metrics" -> {
+          return read
+              ? Reply.ok(ServerStats.PROMETHEUS_CONTENT_TYPE, stats.get().prometheus())
+              : methodNotAllowed(method, path, ALLOW_GET);
+        }
+        case "/health" -> {
+          return read ? health.get() : methodNotAllowed(method, path, ALLOW_GET);
+        }
+        default -> {
+          return Reply.error(404, "no route for " + method + " " + path + ROUTES);
+        }
+      }
+    } catch (CacheClosedException e) {
+      return Reply.error(503, "server is shutting down").closing();
     }
-    OptionalLong declared = req.headers().contentLength();
-    if (declared.isPresent() && declared.getAsLong() > maxValueBytes) {
-      // Refused before reading a byte of the body; the connection is closed rather than drained.
-      tooLarge(res, declared.getAsLong() + " bytes");
-      return;
-    }
-    byte[] value;
-    try (InputStream body = req.content().inputStream()) {
-      value = body.readNBytes(maxValueBytes + 1);
-    }
-    if (value.length > maxValueBytes) {
-      tooLarge(res, "more than " + maxValueBytes + " bytes");
-      return;
-    }
-    cache.set(key, value, ttl);
-    sets.increment();
-    res.status(Status.NO_CONTENT_204).send();
   }
 
-  private void delete(String key, ServerResponse res) {
+  /** Stores a PUT whose body has been read. */
+  Reply store(Put put, byte[] value) {
+    try {
+      cache.set(put.key(), value, put.ttl());
+    } catch (CacheClosedException e) {
+      return Reply.error(503, "server is shutting down").closing();
+    }
+    sets.increment();
+    return Reply.NO_CONTENT;
+  }
+
+  /** The 413 of a value over the limit. */
+  Reply tooLarge(String size) {
+    return Reply.error(413, "value is " + size + ", the limit is " + maxValueBytes + " bytes").closing();
+  }
+
+  int maxValueBytes() {
+    return maxValueBytes;
+  }
+
+  private Reply get(String key) {
+    byte[] value = cache.getIfPresent(key);
+    return value == null ? Reply.error(404, "no entry for key " + Json.quote(key)) : Reply.ok(Reply.OCTETS, value);
+  }
+
+  private Reply delete(String key) {
     if (cache.delete(key)) {
       deletes.increment();
-      res.status(Status.NO_CONTENT_204).send();
-    } else {
-      reject(res, Status.NOT_FOUND_404, "no entry for key " + Json.quote(key));
+      return Reply.NO_CONTENT;
     }
+    return Reply.error(404, "no entry for key " + Json.quote(key));
   }
 
   /**
@@ -118,6 +154,31 @@ final class CacheRoutes {
    *
    * @throws IllegalArgumentException if it is given twice or is not a non-negative integer
    */
+  static Ttl ttl(@Nullable String query) {
+    List<String> values = new ArrayList<>(1);
+    if (query != null && !query.isEmpty()) {
+      for (String pair : query.split("&", -1)) {
+        int eq = pair.indexOf('=');
+        String name = eq < 0 ? pair : pair.substring(0, eq);
+        if (name.equals("ttl")) {
+          values.add(eq < 0 ? "" : decodeQueryValue(pair.substring(eq + 1)));
+        }
+      }
+    }
+    return ttl(values);
+  }
+
+  private static String decodeQueryValue(String raw) {
+    if (raw.indexOf('%') < 0 && raw.indexOf('+') < 0) {
+      return raw;
+    }
+    try {
+      return java.net.URLDecoder.decode(raw, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return raw; // malformed: refused as a ttl below
+    }
+  }
+
   static Ttl ttl(List<String> values) {
     if (values.isEmpty()) {
       return Ttl.cacheDefault();
@@ -154,14 +215,6 @@ final class CacheRoutes {
     return null;
   }
 
-  private void tooLarge(ServerResponse res, String size) {
-    res.header(HeaderValues.CONNECTION_CLOSE);
-    reject(
-        res,
-        Status.REQUEST_ENTITY_TOO_LARGE_413,
-        "value is " + size + ", the limit is " + maxValueBytes + " bytes");
-  }
-
   long sets() {
     return sets.sum();
   }
@@ -170,17 +223,7 @@ final class CacheRoutes {
     return deletes.sum();
   }
 
-  /** Sends {@code status} with {@code {"error": message}}. */
-  static void reject(ServerResponse res, Status status, String message) {
-    res.status(status).header(HeaderValues.CONTENT_TYPE_JSON).send(Json.error(message));
-  }
-
-  /** Sends 405 with the {@code Allow} header. */
-  static void methodNotAllowed(ServerRequest req, ServerResponse res, String allow) {
-    res.header(HeaderNames.ALLOW, allow);
-    reject(
-        res,
-        Status.METHOD_NOT_ALLOWED_405,
-        req.prologue().method().text() + " is not allowed on " + req.path().path() + " (allowed: " + allow + ")");
+  private static Reply methodNotAllowed(String method, String path, String allow) {
+    return Reply.error(405, method + " is not allowed on " + path + " (allowed: " + allow + ")").allowing(allow);
   }
 }

@@ -3,26 +3,22 @@ package dev.asynccache.server;
 import dev.asynccache.AsyncCache;
 import dev.asynccache.CacheClosedException;
 import dev.asynccache.TimeSource;
-import io.helidon.http.HeaderValues;
-import io.helidon.http.Method;
 import io.helidon.logging.common.LogConfig;
-import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http.Handler;
-import io.helidon.webserver.http.HttpRouting;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An HTTP/1.1 cache server over one {@code AsyncCache<String, byte[]>}, on Helidon SE's WebServer
- * (one virtual thread per request, keep-alive connections).
+ * An HTTP/1.1 (and 1.0) cache server over one {@code AsyncCache<String, byte[]>}: Helidon SE's
+ * WebServer accepts connections and runs each on a virtual thread; {@link HttpConnection} parses
+ * the HTTP (strict framing, bounded time per phase, keep-alive connections).
  *
  * <table>
  *   <caption>Routes</caption>
@@ -32,7 +28,9 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@code DELETE /cache/{key}}</td><td>204, or 404 when absent</td></tr>
  *   <tr><td>{@code GET /stats}</td><td>the counters as JSON</td></tr>
  *   <tr><td>{@code GET /metrics}</td><td>the counters in the Prometheus text format</td></tr>
- *   <tr><td>{@code GET /health}</td><td>200 {@code {"status":"UP"}}</td></tr>
+ *   <tr><td>{@code GET /health}</td><td>200 {@code {"status":"UP",...}} with the connection count;
+ *       503 {@code DEGRADED} at the connection cap</td></tr>
+ *   <tr><td>{@code HEAD} on a GET route</td><td>the GET's status and headers, no body</td></tr>
  * </table>
  *
  * <p>Any other path is 404, any other method 405 with an {@code Allow} header. Errors carry a JSON
@@ -60,8 +58,13 @@ public final class CacheServer implements AutoCloseable {
   private long restoredEntries;
   private volatile @Nullable String saveReport;
   private final RequestGate gate = new RequestGate();
+  private final Connections connections = new Connections();
   private final CacheRoutes routes;
-  private final WebServer web;
+  private final int maxConnections;
+  private final HttpConnectionSelector selector;
+  private volatile WebServer web;
+  private volatile int boundPort;
+  private final java.util.logging.Handler listenerWatch = new ListenerWatch();
   private final long startNanos = System.nanoTime();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -72,14 +75,175 @@ public final class CacheServer implements AutoCloseable {
     config.defaultTtl().ifPresent(builder::defaultTtl);
     this.persistence = SnapshotPersistence.attach(config, builder);
     this.cache = builder.build();
-    this.routes = new CacheRoutes(cache, config.maxValueBytes(), config.maxKeyBytes());
-    this.web =
-        WebServer.builder()
+    this.routes = new CacheRoutes(cache, config.maxValueBytes(), config.maxKeyBytes(), this::stats, this::health);
+    this.maxConnections = config.maxConnections() > 0 ? config.maxConnections() : derivedMaxConnections();
+    var settings =
+        new HttpConnection.Settings(
+            routes,
+            gate,
+            connections,
+            config.idleTimeout().toNanos(),
+            config.headerTimeout().toNanos(),
+            config.bodyTimeout().toNanos());
+    this.selector = new HttpConnectionSelector(settings);
+    this.web = newWebServer(config.port());
+  }
+
+  private WebServer newWebServer(int port) {
+    return WebServer.builder()
             .host(config.host())
-            .port(config.port())
+            .port(port)
             .shutdownHook(false) // stop() runs the graceful sequence; main() installs the hook
-            .routing(this::routing)
+            // Our HttpConnection parses HTTP/1.1 and 1.0 itself; Helidon accepts and runs it.
+            .protocolsDiscoverServices(false)
+            .addConnectionSelector(selector)
+            // A permit per connection, taken before accept(): at the cap, clients wait in the
+            // backlog instead of the accept failing with "Too many open files".
+            .maxTcpConnections(maxConnections)
+            // our own deadlines close idle connections; Helidon's check is only a backstop
+            .idleConnectionTimeout(config.idleTimeout().plusSeconds(60))
             .build();
+  }
+
+  static {
+    // Load the time-zone rules now: the log formatter needs them, and at "Too many open files"
+    // it could not open tzdb.dat to log the failure (seen in FdExhaustionTest).
+    java.time.ZonedDateTime.now().getOffset();
+  }
+
+  /** Helidon's listener logger; held here because java.util.logging keeps loggers weakly. */
+  private static final java.util.logging.Logger HELIDON_LISTENER_LOG =
+      java.util.logging.Logger.getLogger("io.helidon.webserver.ServerListener");
+
+  /**
+   * Helidon 4.5.0's accept loop gives up for good on any accept failure (for instance "Too many
+   * open files") and only logs it, while the JVM stays up. This handler hears that log record and
+   * starts {@link #relisten()}.
+   */
+  private final class ListenerWatch extends java.util.logging.Handler {
+    private final AtomicBoolean relistening = new AtomicBoolean();
+
+    @Override
+    public void publish(java.util.logging.LogRecord r) {
+      if (r.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue()
+          && r.getMessage() != null
+          && r.getMessage().contains("server socket is terminating")
+          && !stopping.get()
+          && relistening.compareAndSet(false, true)) {
+        Thread.ofPlatform().daemon().name("async-cache-relisten").start(() -> {
+          try {
+            relisten();
+          } finally {
+            relistening.set(false);
+          }
+        });
+      }
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+  }
+
+  /**
+   * Listens again on the same port after Helidon's listener died (see {@link ListenerWatch}):
+   * first checks that it is this server's listener that is gone (a connection to the port is
+   * refused), then starts a new listener, retrying every 100 ms to 1 s while the failure lasts
+   * (at "Too many open files" the new listening socket cannot be opened either), until it
+   * listens or the server stops. One line is logged when it fails and one when it listens again.
+   */
+  private void relisten() {
+    long backoffMillis = 100;
+    boolean reported = false;
+    while (!stopping.get()) {
+      try (var probe = new java.net.Socket()) {
+        probe.connect(new java.net.InetSocketAddress(config.host(), boundPort), 1000);
+        return; // still listening: the failure was another server's in this JVM
+      } catch (java.net.ConnectException refused) {
+        if (!reported) {
+          reported = logQuietly(System.Logger.Level.ERROR, "the listener on port " + boundPort + " failed; listening again");
+        }
+        WebServer fresh = newWebServer(boundPort);
+        try {
+          fresh.start();
+        } catch (RuntimeException e) {
+          // retried below
+        }
+        if (fresh.isRunning()) {
+          WebServer dead = web;
+          web = fresh;
+          try {
+            dead.stop();
+          } catch (RuntimeException ignored) {
+            // its accept loop is already gone
+          }
+          logQuietly(System.Logger.Level.WARNING, "listening again on port " + boundPort);
+          if (stopping.get()) {
+            fresh.stop();
+          }
+          return;
+        }
+      } catch (java.io.IOException e) {
+        // e.g. no file descriptor for the probe itself: wait and try again
+      }
+      try {
+        Thread.sleep(backoffMillis);
+      } catch (InterruptedException e) {
+        return;
+      }
+      backoffMillis = Math.min(1000, backoffMillis * 2);
+    }
+  }
+
+  /** Logs one line; false if logging itself failed (it may, without file descriptors). */
+  private static boolean logQuietly(System.Logger.Level level, String message) {
+    try {
+      LOG.log(level, message);
+      return true;
+    } catch (Throwable t) {
+      return false;
+    }
+  }
+
+  /**
+   * The default connection cap: the process's open-file limit, less the descriptors open now and
+   * a reserve (5 %, at least 64) for the JVM, snapshots and logs; 10,000 if the limit is unknown.
+   */
+  static int derivedMaxConnections() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+      long max = os.getMaxFileDescriptorCount();
+      long open = os.getOpenFileDescriptorCount();
+      long cap = max - open - Math.max(64, max / 20);
+      return (int) Math.max(1, Math.min(Integer.MAX_VALUE - 1, cap));
+    }
+    return 10_000;
+  }
+
+  /** {@code /health}: UP (200) while a new connection can be accepted, DEGRADED (503) at the cap. */
+  private Reply health() {
+    int open = connections.count();
+    boolean full = open >= maxConnections;
+    String files = "";
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+      files = ",\"open_files\":" + os.getOpenFileDescriptorCount() + ",\"max_open_files\":" + os.getMaxFileDescriptorCount();
+    }
+    String body =
+        "{\"status\":\"" + (full ? "DEGRADED" : "UP") + "\",\"connections\":" + open + ",\"max_connections\":"
+            + maxConnections + files + "}\n";
+    return full ? new Reply(503, Reply.JSON, body.getBytes(java.nio.charset.StandardCharsets.UTF_8), null, false)
+        : Reply.ok(Reply.JSON, body);
+  }
+
+  /**
+   * Returns the connection cap in force: {@link ServerConfig#maxConnections()}, or the one derived
+   * from the open-file limit when that is 0.
+   *
+   * @return the most connections open at once
+   */
+  public int maxConnections() {
+    return maxConnections;
   }
 
   /**
@@ -110,6 +274,7 @@ public final class CacheServer implements AutoCloseable {
   public static CacheServer start(ServerConfig config, TimeSource clock) {
     Objects.requireNonNull(config, "config must not be null");
     Objects.requireNonNull(clock, "clock must not be null");
+    checkBindable(config.host(), config.port());
     CacheServer server = new CacheServer(config, clock);
     try {
       // Restore before the listener exists: no request sees a half-restored cache.
@@ -117,45 +282,38 @@ public final class CacheServer implements AutoCloseable {
         server.restoredEntries = server.persistence.get().restore(server.cache);
       }
       server.web.start();
+      server.boundPort = server.web.port();
+      HELIDON_LISTENER_LOG.addHandler(server.listenerWatch);
     } catch (RuntimeException e) {
       server.cache.close();
+      server.connections.close();
       throw e;
     }
     if (!server.web.isRunning()) { // Helidon logs a bind failure instead of throwing it
       server.cache.close();
+      server.connections.close();
       throw new IllegalStateException(
-          "cannot listen on " + config.host() + ":" + config.port() + " (address in use or not local? see the log)");
+          "cannot listen on " + config.host() + ":" + config.port() + " (address in use or not local?)");
     }
     server.persistence.ifPresent(p -> p.startPeriodicSaves(server.cache));
     return server;
   }
 
-  private void routing(HttpRouting.Builder r) {
-    r.addFilter(gate)
-        .error(CacheClosedException.class, (req, res, e) ->
-            CacheRoutes.reject(res, Status.SERVICE_UNAVAILABLE_503, "server is shutting down"))
-        .any("/cache", routes::missingKey)
-        .any("/cache/", routes::missingKey)
-        .any("/cache/{+key}", routes::entry)
-        .any("/stats", getOnly(HeaderValues.CONTENT_TYPE_JSON.get(), () -> stats().json()))
-        .any("/metrics", getOnly(ServerStats.PROMETHEUS_CONTENT_TYPE, () -> stats().prometheus()))
-        .any("/health", getOnly(HeaderValues.CONTENT_TYPE_JSON.get(), () -> "{\"status\":\"UP\"}\n"))
-        .any((req, res) ->
-            CacheRoutes.reject(
-                res,
-                Status.NOT_FOUND_404,
-                "no route for " + req.prologue().method().text() + " " + req.path().path()
-                    + " (routes: /cache/{key}, /stats, /metrics, /health)"));
-  }
-
-  private static Handler getOnly(String contentType, Supplier<String> body) {
-    return (req, res) -> {
-      if (req.prologue().method().equals(Method.GET)) {
-        res.header("Content-Type", contentType).send(body.get());
-      } else {
-        CacheRoutes.methodNotAllowed(req, res, "GET");
-      }
-    };
+  /**
+   * Binds the address once before Helidon does, so that a busy port or a foreign address gives
+   * one clear message instead of Helidon's logged stack trace.
+   */
+  private static void checkBindable(String host, int port) {
+    try (var channel = java.nio.channels.ServerSocketChannel.open()) {
+      channel.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+      channel.bind(new java.net.InetSocketAddress(host, port));
+    } catch (java.net.BindException e) {
+      throw new IllegalStateException(
+          "cannot listen on " + host + ":" + port + ": " + String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT)
+              + (port == 0 ? "" : " (is another server on this port? choose another with --port)"));
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage());
+    }
   }
 
   ServerStats stats() {
@@ -174,7 +332,7 @@ public final class CacheServer implements AutoCloseable {
    * @return the port
    */
   public int port() {
-    return web.port();
+    return boundPort;
   }
 
   /**
@@ -242,7 +400,9 @@ public final class CacheServer implements AutoCloseable {
             "{0} request(s) still in flight after the shutdown grace of {1}; stopping anyway",
             gate.inFlight(), config.shutdownGrace());
       }
+      HELIDON_LISTENER_LOG.removeHandler(listenerWatch);
       web.stop();
+      connections.close();
       // After the drain: the snapshot holds every write that was answered. Saved here, not by the
       // core's saveOnShutdown hook, which runs beside this one and could save mid-drain.
       persistence.ifPresent(p -> saveReport = p.stopAndSave(cache));
@@ -326,7 +486,6 @@ public final class CacheServer implements AutoCloseable {
       config = ServerConfig.parse(args, System.getenv());
     } catch (IllegalArgumentException e) {
       err.println("async-cache-server: " + e.getMessage());
-      err.println("Try --help.");
       return 2;
     }
     CacheServer server;

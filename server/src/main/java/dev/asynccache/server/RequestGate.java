@@ -1,51 +1,56 @@
 package dev.asynccache.server;
 
-import io.helidon.http.HeaderValues;
-import io.helidon.http.Status;
-import io.helidon.webserver.http.Filter;
-import io.helidon.webserver.http.FilterChain;
-import io.helidon.webserver.http.RoutingRequest;
-import io.helidon.webserver.http.RoutingResponse;
-import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The filter every request passes: counts the requests in flight and the responses by status, and
- * once {@link #drain} has begun turns new requests away with 503 so that a stop can wait for the
- * ones already running. Thread-safe.
+ * The gate every request passes once its head is read: counts the requests in flight and the
+ * responses by status, and once {@link #drain} has begun turns new requests away (the connection
+ * answers 503) so that a stop can wait for the ones already running. Thread-safe.
  */
-final class RequestGate implements Filter {
+final class RequestGate {
   private final AtomicInteger inFlight = new AtomicInteger();
-  private final Map<Integer, LongAdder> responses = new ConcurrentHashMap<>();
+  private final LongAdder[] responses = new LongAdder[600];
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition idle = lock.newCondition();
   private volatile boolean draining;
 
-  @Override
-  public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+  RequestGate() {
+    for (int i = 0; i < responses.length; i++) {
+      responses[i] = new LongAdder();
+    }
+  }
+
+  /**
+   * Counts a request in; every call must be paired with {@link #exit}.
+   *
+   * @return {@code false} if the server is draining: answer 503 and close
+   */
+  boolean enter() {
     // Count first, then look at the flag: drain() sets the flag, then reads the count, so either
     // it sees this request or this request sees the flag.
     inFlight.incrementAndGet();
-    try {
-      if (draining) {
-        res.status(Status.SERVICE_UNAVAILABLE_503)
-            .header(HeaderValues.CONNECTION_CLOSE)
-            .header(HeaderValues.CONTENT_TYPE_JSON)
-            .send(Json.error("server is shutting down"));
-      } else {
-        chain.proceed();
-      }
-    } finally {
-      responses.computeIfAbsent(res.status().code(), code -> new LongAdder()).increment();
-      if (inFlight.decrementAndGet() == 0 && draining) {
-        signalIdle();
-      }
+    return !draining;
+  }
+
+  /** Counts a request out, with the status it was answered (0: none, the connection failed). */
+  void exit(int status) {
+    if (status > 0 && status < responses.length) {
+      responses[status].increment();
+    }
+    if (inFlight.decrementAndGet() == 0 && draining) {
+      signalIdle();
+    }
+  }
+
+  /** Counts a response to a request that never entered (a malformed head). */
+  void count(int status) {
+    if (status > 0 && status < responses.length) {
+      responses[status].increment();
     }
   }
 
@@ -93,7 +98,12 @@ final class RequestGate implements Filter {
   /** Responses sent so far by status code, in code order. */
   SortedMap<Integer, Long> responsesByStatus() {
     SortedMap<Integer, Long> copy = new TreeMap<>();
-    responses.forEach((code, count) -> copy.put(code, count.sum()));
+    for (int code = 0; code < responses.length; code++) {
+      long n = responses[code].sum();
+      if (n > 0) {
+        copy.put(code, n);
+      }
+    }
     return copy;
   }
 }

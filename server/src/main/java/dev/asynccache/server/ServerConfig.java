@@ -34,6 +34,11 @@ import org.jspecify.annotations.Nullable;
  *       no snapshot (a file: restored at start, saved at stop)</td></tr>
  *   <tr><td>{@code --save-interval}</td><td>{@code ASYNC_CACHE_SAVE_INTERVAL}</td><td>none
  *       (seconds; 0 = none): periodic snapshots, needs a persistence path</td></tr>
+ *   <tr><td>{@code --max-connections}</td><td>{@code ASYNC_CACHE_MAX_CONNECTIONS}</td><td>0: the
+ *       open-file limit less a reserve</td></tr>
+ *   <tr><td>{@code --idle-timeout}</td><td>{@code ASYNC_CACHE_IDLE_TIMEOUT}</td><td>300 s</td></tr>
+ *   <tr><td>{@code --header-timeout}</td><td>{@code ASYNC_CACHE_HEADER_TIMEOUT}</td><td>10 s</td></tr>
+ *   <tr><td>{@code --body-timeout}</td><td>{@code ASYNC_CACHE_BODY_TIMEOUT}</td><td>30 s</td></tr>
  * </table>
  *
  * <p>Instances are immutable and thread-safe.
@@ -49,6 +54,13 @@ import org.jspecify.annotations.Nullable;
  *     no persistence
  * @param saveInterval the period of extra snapshots while running; empty: only at stop. Set only
  *     together with {@code persistencePath} (checked by {@link Builder#build()} and {@link #parse})
+ * @param maxConnections the most client connections open at once (further clients wait in the
+ *     accept backlog); 0: derived from the process's open-file limit at start, see
+ *     {@link CacheServer#maxConnections()}
+ * @param idleTimeout how long a connection may wait for its next request
+ * @param headerTimeout how long a client may take to send a request's head (request line and
+ *     headers), from its first byte
+ * @param bodyTimeout how long a client may take to send a request's body, and to take the response
  */
 public record ServerConfig(
     String host,
@@ -59,7 +71,11 @@ public record ServerConfig(
     int maxKeyBytes,
     Duration shutdownGrace,
     Optional<Path> persistencePath,
-    Optional<Duration> saveInterval) {
+    Optional<Duration> saveInterval,
+    int maxConnections,
+    Duration idleTimeout,
+    Duration headerTimeout,
+    Duration bodyTimeout) {
 
   /** The default bind address: loopback only. */
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -79,6 +95,15 @@ public record ServerConfig(
   /** The default time a graceful stop waits for requests in flight. */
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
+  /** The default idle time of a keep-alive connection before it is closed. */
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(300);
+
+  /** The default time a client has to send a request's head. */
+  public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+
+  /** The default time a client has to send a request's body (and to take the response). */
+  public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
+
   /** The most a value limit may be (the largest Java array). */
   static final int MAX_VALUE_LIMIT = Integer.MAX_VALUE - 16;
 
@@ -94,6 +119,17 @@ public record ServerConfig(
     Objects.requireNonNull(shutdownGrace, "shutdownGrace must not be null");
     Objects.requireNonNull(persistencePath, "persistencePath must not be null");
     Objects.requireNonNull(saveInterval, "saveInterval must not be null");
+    Objects.requireNonNull(idleTimeout, "idleTimeout must not be null");
+    Objects.requireNonNull(headerTimeout, "headerTimeout must not be null");
+    Objects.requireNonNull(bodyTimeout, "bodyTimeout must not be null");
+    if (maxConnections < 0) {
+      throw new IllegalArgumentException("max connections must not be negative, was " + maxConnections);
+    }
+    for (Duration d : new Duration[] {idleTimeout, headerTimeout, bodyTimeout}) {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("timeouts must be positive, was " + d);
+      }
+    }
     if (host.isBlank()) {
       throw new IllegalArgumentException("bind address must not be blank");
     }
@@ -166,6 +202,10 @@ public record ServerConfig(
     b.shutdownGrace = shutdownGrace;
     b.persistencePath = persistencePath.orElse(null);
     b.saveInterval = saveInterval.orElse(null);
+    b.maxConnections = maxConnections;
+    b.idleTimeout = idleTimeout;
+    b.headerTimeout = headerTimeout;
+    b.bodyTimeout = bodyTimeout;
     return b;
   }
 
@@ -243,7 +283,8 @@ public record ServerConfig(
               DELETE /cache/{key}                204, or 404 when absent
               GET    /stats                      cache counters as JSON
               GET    /metrics                    Prometheus text format
-              GET    /health                     200 {"status":"UP"}
+              HEAD   (any GET route)             the headers of the GET, no body
+              GET    /health                     200 {"status":"UP",...}; 503 at the connection cap
 
             Options (a flag wins over its environment variable):
             """);
@@ -329,6 +370,36 @@ public record ServerConfig(
         long seconds = parseCount(v);
         b.saveInterval(seconds == 0 ? null : Duration.ofSeconds(seconds));
       }
+    },
+    MAX_CONNECTIONS(
+        "--max-connections", "N", "ASYNC_CACHE_MAX_CONNECTIONS",
+        "most open connections (default 0: open-file limit less a reserve)") {
+      @Override
+      void set(Builder b, String v) {
+        b.maxConnections(Math.toIntExact(parseCount(v)));
+      }
+    },
+    IDLE_TIMEOUT(
+        "--idle-timeout", "SECONDS", "ASYNC_CACHE_IDLE_TIMEOUT", "close a connection idle this long (default 300)") {
+      @Override
+      void set(Builder b, String v) {
+        b.idleTimeout(Duration.ofSeconds(parseCount(v)));
+      }
+    },
+    HEADER_TIMEOUT(
+        "--header-timeout", "SECONDS", "ASYNC_CACHE_HEADER_TIMEOUT", "time to send a request head (default 10)") {
+      @Override
+      void set(Builder b, String v) {
+        b.headerTimeout(Duration.ofSeconds(parseCount(v)));
+      }
+    },
+    BODY_TIMEOUT(
+        "--body-timeout", "SECONDS", "ASYNC_CACHE_BODY_TIMEOUT",
+        "time to send a body / take a response (default 30)") {
+      @Override
+      void set(Builder b, String v) {
+        b.bodyTimeout(Duration.ofSeconds(parseCount(v)));
+      }
     };
 
     final String flag;
@@ -389,8 +460,61 @@ public record ServerConfig(
     private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
     private @Nullable Path persistencePath;
     private @Nullable Duration saveInterval;
+    private int maxConnections;
+    private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+    private Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
+    private Duration bodyTimeout = DEFAULT_BODY_TIMEOUT;
 
     private Builder() {}
+
+    /**
+     * Sets the most client connections open at once (default 0: the process's open-file limit
+     * less a reserve, read at start). Clients beyond it wait in the listen backlog until one
+     * closes; the server never runs out of file descriptors for its own listener.
+     *
+     * @param maxConnections 0 (derived) or more
+     * @return this builder
+     */
+    public Builder maxConnections(int maxConnections) {
+      this.maxConnections = maxConnections;
+      return this;
+    }
+
+    /**
+     * Sets how long a connection may wait for its next request before it is closed (default
+     * 300 s).
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder idleTimeout(Duration timeout) {
+      this.idleTimeout = Objects.requireNonNull(timeout, "idleTimeout must not be null");
+      return this;
+    }
+
+    /**
+     * Sets how long a client may take to send a request's head, from its first byte (default
+     * 10 s); then the connection is closed, however the bytes are paced.
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder headerTimeout(Duration timeout) {
+      this.headerTimeout = Objects.requireNonNull(timeout, "headerTimeout must not be null");
+      return this;
+    }
+
+    /**
+     * Sets how long a client may take to send a request's body, and to take the response
+     * (default 30 s).
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder bodyTimeout(Duration timeout) {
+      this.bodyTimeout = Objects.requireNonNull(timeout, "bodyTimeout must not be null");
+      return this;
+    }
 
     /**
      * Sets the bind address (default {@code 127.0.0.1}; {@code 0.0.0.0} listens on all
@@ -511,7 +635,11 @@ public record ServerConfig(
           maxKeyBytes,
           shutdownGrace,
           Optional.ofNullable(persistencePath),
-          Optional.ofNullable(saveInterval));
+          Optional.ofNullable(saveInterval),
+          maxConnections,
+          idleTimeout,
+          headerTimeout,
+          bodyTimeout);
     }
 
     /**
@@ -528,7 +656,11 @@ public record ServerConfig(
           maxKeyBytes,
           shutdownGrace,
           Optional.ofNullable(persistencePath),
-          Optional.empty());
+          Optional.empty(),
+          maxConnections,
+          idleTimeout,
+          headerTimeout,
+          bodyTimeout);
       if (saveInterval != null && (saveInterval.isNegative() || saveInterval.isZero())) {
         throw new IllegalArgumentException("save interval must be positive, was " + saveInterval);
       }

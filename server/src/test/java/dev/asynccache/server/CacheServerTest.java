@@ -247,12 +247,12 @@ class CacheServerTest {
     record Case(String method, String path, String allow) {}
     for (Case c :
         List.of(
-            new Case("POST", "/cache/k", "GET, PUT, DELETE"),
-            new Case("PATCH", "/cache/k", "GET, PUT, DELETE"),
-            new Case("POST", "/cache/", "GET, PUT, DELETE"),
-            new Case("DELETE", "/stats", "GET"),
-            new Case("PUT", "/metrics", "GET"),
-            new Case("POST", "/health", "GET"))) {
+            new Case("POST", "/cache/k", "GET, HEAD, PUT, DELETE"),
+            new Case("PATCH", "/cache/k", "GET, HEAD, PUT, DELETE"),
+            new Case("POST", "/cache/", "GET, HEAD, PUT, DELETE"),
+            new Case("DELETE", "/stats", "GET, HEAD"),
+            new Case("PUT", "/metrics", "GET, HEAD"),
+            new Case("POST", "/health", "GET, HEAD"))) {
       HttpResponse<byte[]> r = client.send(c.method(), c.path(), BodyPublishers.ofString("x"));
       assertEquals(405, r.statusCode(), c.toString());
       assertEquals(c.allow(), r.headers().firstValue("allow").orElseThrow(), c.toString());
@@ -262,10 +262,13 @@ class CacheServerTest {
   }
 
   @Test
-  void health_isUp() throws Exception {
+  void health_isUp_withTheConnectionCount() throws Exception {
     HttpResponse<byte[]> r = client.get("/health");
     assertEquals(200, r.statusCode());
-    assertEquals("{\"status\":\"UP\"}\n", TestClient.text(r));
+    String body = TestClient.text(r);
+    assertTrue(
+        body.startsWith("{\"status\":\"UP\",\"connections\":1,\"max_connections\":" + server.maxConnections()), body);
+    assertTrue(server.maxConnections() > 0);
   }
 
   @Test
@@ -340,7 +343,7 @@ class CacheServerTest {
         TestClient.RawResponse r = TestClient.read(s);
         assertEquals(200, r.status());
         assertEquals("hello", r.body());
-        assertEquals("keep-alive", r.headers().get("connection"));
+        assertEquals(null, r.headers().get("connection")); // HTTP/1.1: persistent unless "close"
       }
       // Errors keep the connection too (except 413, which closes it rather than drain a body).
       TestClient.write(s, "GET /cache/missing HTTP/1.1\r\nHost: localhost\r\n\r\n");
@@ -405,6 +408,8 @@ class CacheServerTest {
     ServerConfig taken = ServerConfig.builder().port(server.port()).build();
     var e = assertThrows(IllegalStateException.class, () -> CacheServer.start(taken).stop());
     assertEquals(
-        "cannot listen on 127.0.0.1:" + server.port() + " (address in use or not local? see the log)", e.getMessage());
+        "cannot listen on 127.0.0.1:" + server.port() + ": address already in use (is another server on this port?"
+            + " choose another with --port)",
+        e.getMessage());
   }
 }

@@ -70,13 +70,15 @@ class ServerConfigTest {
             new String[] {
               "--bind", "0.0.0.0", "--port=9001", "--max-size", "42", "--default-ttl=30",
               "--max-value-bytes", "1024", "--max-key-bytes=16", "--shutdown-grace", "3",
-              "--persistence-path", "data/cache.snap", "--save-interval=60"
+              "--persistence-path", "data/cache.snap", "--save-interval=60", "--max-connections", "500",
+              "--idle-timeout=20", "--header-timeout", "4", "--body-timeout=8"
             },
             NO_ENV);
     assertEquals(
         new ServerConfig(
             "0.0.0.0", 9001, 42, Optional.of(Duration.ofSeconds(30)), 1024, 16, Duration.ofSeconds(3),
-            Optional.of(Path.of("data/cache.snap")), Optional.of(Duration.ofSeconds(60))),
+            Optional.of(Path.of("data/cache.snap")), Optional.of(Duration.ofSeconds(60)), 500,
+            Duration.ofSeconds(20), Duration.ofSeconds(4), Duration.ofSeconds(8)),
         c);
   }
 

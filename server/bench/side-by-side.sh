@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Side by side on loopback: the async-cache server (wrk) against Redis (redis-benchmark), same
+# machine, same keys, 100-byte values, alternating runs. Prints one table of ratios (ours/Redis).
+#
+#   server/bench/side-by-side.sh              # 10 s per run
+#   DURATION=20 server/bench/side-by-side.sh
+#
+# Needs: wrk and redis-server/redis-benchmark/redis-cli (Debian: apt-get install wrk redis-server),
+# curl, and a built server (./mvnw -pl server -am package -DskipTests, or ../../run-server once).
+# Both servers are started here on free loopback ports and stopped at exit. The load clients run
+# on the same cores as the servers: quote ratios from one run, never absolute figures across runs.
+set -euo pipefail
+
+here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
+root=$(CDPATH= cd -- "$here/../.." && pwd)
+DURATION=${DURATION:-10}
+KEYS=${KEYS:-100000}
+VALUE=${VALUE:-100}
+JAVA_OPTS=${ASYNC_CACHE_JAVA_OPTS:-}
+out=$(mktemp -d)
+export BENCH_KEYS=$KEYS BENCH_VALUE_BYTES=$VALUE
+
+for tool in wrk redis-server redis-benchmark redis-cli curl; do
+  command -v "$tool" >/dev/null || { echo "side-by-side: $tool is missing (apt-get install wrk redis-server)" >&2; exit 1; }
+done
+jar="$root/server/target/async-cache-server.jar"
+[ -f "$jar" ] || { echo "side-by-side: build the server first: ./mvnw -pl server -am package -DskipTests" >&2; exit 1; }
+jdk=$(sh "$root/.mvn/find-jdk.sh" 21)
+
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+  done
+}
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+rport=$(free_port)
+redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$out/redis.log" 2>&1 &
+pids+=($!); rpid=$!
+aport=$(free_port)
+# shellcheck disable=SC2086
+"$jdk/bin/java" $(cat "$root/server/target/jvm.options") $JAVA_OPTS -jar "$jar" --port "$aport" \
+  --max-size "$((KEYS * 2))" >"$out/ours.log" 2>&1 &
+pids+=($!); apid=$!
+
+for _ in $(seq 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 300); do curl -sf "http://127.0.0.1:$aport/health" >/dev/null && break; sleep 0.1; done
+
+rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
+echo "idle RSS: ours $(( $(rss_kb "$apid") / 1024 )) MB, Redis $(( $(rss_kb "$rpid") / 1024 )) MB"
+
+# Preload the same keys in both: key:000000000000 .. as redis-benchmark -r names them.
+"$jdk/bin/java" "$here/Preload.java" "$aport" "$KEYS" "$VALUE" >"$out/preload.txt"
+redis-cli -p "$rport" eval "for i=0,$((KEYS - 1)) do redis.call('SET', string.format('key:%012d', i), string.rep('v', $VALUE)) end return 1" 0 >/dev/null
+ours_n=$(curl -s "http://127.0.0.1:$aport/stats" | sed -n 's/.*"size":\([0-9]*\).*/\1/p')
+redis_n=$(redis-cli -p "$rport" dbsize)
+echo "entries: ours $ours_n, Redis $redis_n"
+echo "RSS with the keys: ours $(( $(rss_kb "$apid") / 1024 )) MB, Redis $(( $(rss_kb "$rpid") / 1024 )) MB"
+
+# Warm the JIT (not measured).
+wrk -t2 -c50 -d"$((DURATION < 10 ? DURATION : 10))"s -s "$here/mix.lua" "http://127.0.0.1:$aport" >/dev/null
+redis-benchmark -p "$rport" -q -c 50 -n 100000 -r "$KEYS" -d "$VALUE" -t get >/dev/null
+
+# wrk: requests/s and p99 (ms) from --latency output
+wrk_run() { # conns threads script
+  local f="$out/wrk-$1-$3.txt"
+  wrk -t"$2" -c"$1" -d"${DURATION}s" --latency -s "$here/$3.lua" "http://127.0.0.1:$aport" >"$f"
+  local rps p99
+  rps=$(awk '/Requests\/sec/ {print $2}' "$f")
+  p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}' "$f")
+  local errors
+  errors=$(awk '/Non-2xx|Socket errors/ {print}' "$f" | tr '\n' ' ')
+  echo "$rps $p99 ${errors:-}"
+}
+# redis-benchmark: requests/s and p99 (ms) of one command, sized to run about DURATION s
+redis_run() { # conns command rate_guess
+  local n=$(( $3 * DURATION ))
+  local line
+  line=$(redis-benchmark -p "$rport" -c "$1" -n "$n" -r "$KEYS" -d "$VALUE" -t "$2" --csv $( [ "$1" -gt 1 ] && echo --threads 2 ) | tail -1)
+  # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+  echo "$line" | awk -F'"' '{print $4, $14}'
+}
+
+printf '\n%-22s %12s %12s %8s %10s %10s %8s\n' "workload" "ours req/s" "Redis req/s" "ratio" "ours p99" "Redis p99" "p99 x"
+row() { # name ours_rps ours_p99 redis_rps redis_p99
+  printf '%-22s %12.0f %12.0f %7.2fx %8.2fms %8.2fms %7.1fx\n' "$1" "$2" "$4" "$(echo "$2 / $4" | bc -l)" "$3" "$5" "$(echo "$3 / $5" | bc -l)"
+}
+for conns in 50 1; do
+  threads=$([ "$conns" -gt 1 ] && echo 2 || echo 1)
+  guess=$([ "$conns" -gt 1 ] && echo 60000 || echo 15000)
+  read -r o_rps o_p99 o_err < <(wrk_run "$conns" "$threads" get)
+  read -r r_rps r_p99 < <(redis_run "$conns" get "$guess")
+  row "GET, $conns conn" "$o_rps" "$o_p99" "$r_rps" "$r_p99"
+  [ -n "${o_err:-}" ] && echo "   ours: $o_err"
+  read -r o_rps o_p99 o_err < <(wrk_run "$conns" "$threads" mix)
+  read -r g_rps g_p99 < <(redis_run "$conns" get "$guess")
+  read -r s_rps s_p99 < <(redis_run "$conns" set "$guess")
+  # Redis has no mixed workload in redis-benchmark: the 80/20 rate is 1 / (0.8/GET + 0.2/SET),
+  # its p99 the larger of the two p99s.
+  m_rps=$(echo "1 / (0.8 / $g_rps + 0.2 / $s_rps)" | bc -l)
+  m_p99=$(echo "if ($g_p99 > $s_p99) $g_p99 else $s_p99" | bc -l)
+  row "80/20 GET/PUT, $conns conn" "$o_rps" "$o_p99" "$m_rps" "$m_p99"
+  [ -n "${o_err:-}" ] && echo "   ours: $o_err"
+done
+echo
+echo "RSS after the runs: ours $(( $(rss_kb "$apid") / 1024 )) MB, Redis $(( $(rss_kb "$rpid") / 1024 )) MB (Redis used_memory_rss_human: $(redis-cli -p "$rport" info memory | awk -F: '/^used_memory_rss_human/ {print $2}' | tr -d '\r'))"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); raw outputs in $out"

@@ -1,0 +1,800 @@
+package dev.asynccache.server;
+
+import io.helidon.common.buffers.BufferData;
+import io.helidon.common.buffers.DataReader;
+import io.helidon.common.concurrency.limits.Limit;
+import io.helidon.common.socket.HelidonSocket;
+import io.helidon.http.DateTime;
+import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.spi.ServerConnection;
+import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One client connection, HTTP/1.1 and HTTP/1.0, parsed here rather than by Helidon's HTTP/1
+ * connection so that every byte's meaning is decided in one place. Helidon's listener still
+ * accepts the socket, runs this on a virtual thread and closes the socket when {@link #handle}
+ * returns.
+ *
+ * <p>The rules that close holes:
+ *
+ * <ul>
+ *   <li><b>Framing is strict.</b> Lines end in CRLF; header names are tokens with no space before
+ *       the colon; no obs-fold; no control characters; {@code Content-Length} is digits only and
+ *       never disagrees with itself; {@code Transfer-Encoding} is exactly {@code chunked} (another
+ *       coding: 501) and never comes with {@code Content-Length} or in HTTP/1.0; chunk sizes are hex
+ *       digits, chunk extensions visible characters, each chunk followed by CRLF. Anything else is a
+ *       400 (431/414/505 where they fit) that closes the connection, without a log line.
+ *   <li><b>A response that leaves a request body unread closes the connection</b> (413, a refused
+ *       key or ttl, a route that takes no body...), so unread bytes are never parsed as further
+ *       requests. So does {@code Connection: close} from the client, and HTTP/1.0 without
+ *       {@code Connection: keep-alive}.
+ *   <li><b>Time is bounded per phase</b> by {@link Connections}: waiting for a request (idle
+ *       timeout), receiving its head (header timeout), receiving its body and sending the response
+ *       (body timeout), each measured from the start of the phase, however the client paces its
+ *       bytes.
+ *   <li><b>HEAD</b> is GET without the body (same status and headers, {@code Content-Length} of the
+ *       body GET would send).
+ * </ul>
+ *
+ * <p>Responses to pipelined requests are gathered and written together when the connection is
+ * about to wait for more input.
+ */
+final class HttpConnection implements ServerConnection {
+  private static final System.Logger LOG = System.getLogger(HttpConnection.class.getName());
+  private static final int MAX_REQUEST_LINE = 8192;
+  private static final int MAX_HEAD = 16384;
+  private static final int MAX_HEADER_LINES = 100;
+  private static final int MAX_CHUNK_LINE = 1024;
+  private static final int SMALL_BODY = 8192;
+  private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] EMPTY = new byte[0];
+  private static final byte[][] STATUS_LINES = new byte[600][];
+  private static final byte[] DATE = "Date: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CONTENT_LENGTH = "Content-Length: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CONTENT_TYPE = "Content-Type: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] ALLOW = "Allow: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CLOSE = "Connection: close\r\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] KEEP_ALIVE = "Connection: keep-alive\r\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CRLF = {'\r', '\n'};
+  private static final boolean[] TCHAR = new boolean[128];
+  private static final VarHandle DEADLINE;
+  private static final AtomicLong NEXT_ERROR_LOG = new AtomicLong();
+
+  static {
+    for (int s : new int[] {200, 204, 400, 404, 405, 408, 413, 414, 431, 500, 501, 503, 505}) {
+      STATUS_LINES[s] = ("HTTP/1.1 " + s + " " + Reply.reason(s) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+    for (char c = '0'; c <= '9'; c++) TCHAR[c] = true;
+    for (char c = 'a'; c <= 'z'; c++) TCHAR[c] = true;
+    for (char c = 'A'; c <= 'Z'; c++) TCHAR[c] = true;
+    for (char c : "!#$%&'*+-.^_`|~".toCharArray()) TCHAR[c] = true;
+    try {
+      DEADLINE = MethodHandles.lookup().findVarHandle(HttpConnection.class, "deadline", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** What the connections of one server share. */
+  record Settings(
+      CacheRoutes routes, RequestGate gate, Connections connections, long idleNanos, long headerNanos, long bodyNanos) {}
+
+  /** A request that cannot be served: answered with {@code status} and closed. */
+  private static final class HttpError extends Exception {
+    final int status;
+
+    HttpError(int status, String message) {
+      super(message, null, false, false);
+      this.status = status;
+    }
+  }
+
+  /** The client closed (or reset) the connection. */
+  private static final class ClientGone extends Exception {
+    ClientGone() {
+      super(null, null, false, false);
+    }
+  }
+
+  private static final ClientGone CLIENT_GONE = new ClientGone();
+
+  private final Settings settings;
+  private final HelidonSocket socket;
+  private final DataReader helidonReader;
+
+  // input: buf[pos, lim) is read and not yet parsed
+  private byte[] buf = EMPTY;
+  private int pos;
+  private int lim;
+  // output gathered for one write
+  private byte[] out = new byte[512];
+  private int outLen;
+
+  private volatile Thread thread;
+  @SuppressWarnings("unused") // through DEADLINE: 0 = none, -1 = expired (the thread is interrupted)
+  private volatile long deadline;
+  private volatile boolean canRun = true;
+  private volatile boolean idle;
+  private volatile long lastActivity = System.nanoTime();
+
+  // the request being read
+  private String method;
+  private String target;
+  private boolean http10;
+  private boolean keepAlive;
+  private long contentLength;
+  private boolean chunked;
+  private boolean expectContinue;
+
+  HttpConnection(Settings settings, ConnectionContext ctx) {
+    this.settings = settings;
+    this.socket = ctx.serverSocket();
+    this.helidonReader = ctx.dataReader();
+  }
+
+  @Override
+  public void handle(Limit limit) {
+    thread = Thread.currentThread();
+    Connections connections = settings.connections();
+    connections.add(this);
+    try {
+      adoptBufferedInput();
+      while (canRun) {
+        idle = true;
+        arm(settings.idleNanos());
+        if (pos == lim && !fill()) {
+          return; // the client closed between requests
+        }
+        idle = false;
+        lastActivity = connections.now();
+        arm(settings.headerNanos());
+        if (!serveOne()) {
+          return;
+        }
+      }
+    } catch (ClientGone | UncheckedIOException | IllegalStateException e) {
+      // the client went away, a deadline closed the channel, or the listener is stopping: nothing to say
+    } catch (RuntimeException e) {
+      logUnexpected(e);
+    } finally {
+      try {
+        flushQuietly();
+      } finally {
+        DEADLINE.setVolatile(this, 0L);
+        connections.remove(this);
+        Thread.interrupted(); // a late deadline interrupt must not outlive this connection
+      }
+    }
+  }
+
+  /** Reads one request and answers it; returns whether the connection stays open. */
+  private boolean serveOne() throws ClientGone {
+    try {
+      readHead();
+    } catch (HttpError e) {
+      settings.gate().count(e.status);
+      write(Reply.error(e.status, e.getMessage()).closing(), false);
+      return false;
+    }
+    RequestGate gate = settings.gate();
+    int status = 0;
+    if (!gate.enter()) {
+      try {
+        status = 503;
+        write(Reply.error(503, "server is shutting down").closing(), method.equals("HEAD"));
+        return false;
+      } finally {
+        gate.exit(status);
+      }
+    }
+    try {
+      boolean head = method.equals("HEAD");
+      boolean bodyUnread = chunked || contentLength > 0;
+      Reply reply;
+      try {
+        Object route = settings.routes().route(method, target);
+        if (route instanceof CacheRoutes.Put put) {
+          byte[] value = null;
+          int max = settings.routes().maxValueBytes();
+          if (contentLength > max) {
+            reply = settings.routes().tooLarge(contentLength + " bytes");
+          } else {
+            arm(settings.bodyNanos());
+            if (expectContinue) {
+              append(CONTINUE);
+            }
+            try {
+              value = chunked ? readChunked(max) : readExactly((int) Math.max(contentLength, 0));
+              bodyUnread = value == null;
+              reply = value == null ? settings.routes().tooLarge("more than " + max + " bytes") : settings.routes().store(put, value);
+            } catch (HttpError e) {
+              reply = Reply.error(e.status, e.getMessage()).closing();
+            }
+          }
+        } else {
+          reply = (Reply) route;
+        }
+      } catch (RuntimeException e) {
+        logUnexpected(e);
+        reply = Reply.error(500, "internal error: " + e.getClass().getSimpleName()).closing();
+      }
+      if (bodyUnread || !keepAlive || !canRun) {
+        reply = reply.closing();
+      }
+      status = reply.status();
+      arm(settings.bodyNanos());
+      write(reply, head);
+      return !reply.close();
+    } finally {
+      gate.exit(status);
+    }
+  }
+
+  // ---------------------------------------------------------------- head
+
+  private void readHead() throws HttpError, ClientGone {
+    // RFC 9112 2.2: ignore at least one empty line before the request line.
+    for (int i = 0; i < 4 && startsWithCrlf(); i++) {
+      pos += 2;
+    }
+    int eol = lineEnd(MAX_REQUEST_LINE, 414, "request line");
+    parseRequestLine(pos, eol);
+    int headBytes = eol + 2 - pos;
+    pos = eol + 2;
+    contentLength = -1;
+    chunked = false;
+    expectContinue = false;
+    boolean close = false;
+    boolean keepAliveAsked = false;
+    int hosts = 0;
+    String transferEncoding = null;
+    for (int lines = 0; ; lines++) {
+      if (lines > MAX_HEADER_LINES) {
+        throw new HttpError(431, "more than " + MAX_HEADER_LINES + " header lines");
+      }
+      int max = MAX_HEAD - headBytes;
+      if (max <= 0) {
+        throw new HttpError(431, "request head over " + MAX_HEAD + " bytes");
+      }
+      int end = lineEnd(max, 431, "request head");
+      int start = pos;
+      headBytes += end + 2 - start;
+      pos = end + 2;
+      if (end == start) {
+        break;
+      }
+      byte first = buf[start];
+      if (first == ' ' || first == '\t') {
+        throw new HttpError(400, "obsolete line folding in the headers is not accepted");
+      }
+      int colon = start;
+      while (colon < end && buf[colon] != ':') {
+        byte c = buf[colon];
+        if (c < 0 || !TCHAR[c]) {
+          throw new HttpError(400, "malformed header line (a header name is a token followed by ':')");
+        }
+        colon++;
+      }
+      if (colon == end || colon == start) {
+        throw new HttpError(400, "malformed header line (a header name is a token followed by ':')");
+      }
+      int vs = colon + 1;
+      int ve = end;
+      while (vs < ve && (buf[vs] == ' ' || buf[vs] == '\t')) vs++;
+      while (ve > vs && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t')) ve--;
+      for (int i = vs; i < ve; i++) {
+        byte c = buf[i];
+        if ((c >= 0 && c < 0x20 && c != '\t') || c == 0x7F) {
+          throw new HttpError(400, "control character in a header value");
+        }
+      }
+      int nameLength = colon - start;
+      switch (nameLength) {
+        case 4 -> {
+          if (nameIs(start, "host")) {
+            hosts++;
+          }
+        }
+        case 6 -> {
+          if (nameIs(start, "expect") && equalsIgnoreCase(vs, ve, "100-continue")) {
+            expectContinue = true;
+          }
+        }
+        case 10 -> {
+          if (nameIs(start, "connection")) {
+            String v = ascii(vs, ve).toLowerCase(Locale.ROOT);
+            for (String token : v.split(",")) {
+              String t = token.strip();
+              close |= t.equals("close");
+              keepAliveAsked |= t.equals("keep-alive");
+            }
+          }
+        }
+        case 14 -> {
+          if (nameIs(start, "content-length")) {
+            long n = parseLength(vs, ve);
+            if (contentLength >= 0 && contentLength != n) {
+              throw new HttpError(400, "conflicting Content-Length headers");
+            }
+            contentLength = n;
+          }
+        }
+        case 17 -> {
+          if (nameIs(start, "transfer-encoding")) {
+            String v = ascii(vs, ve);
+            transferEncoding = transferEncoding == null ? v : transferEncoding + "," + v;
+          }
+        }
+        default -> {
+          // not interpreted
+        }
+      }
+    }
+    if (transferEncoding != null) {
+      if (http10) {
+        throw new HttpError(400, "Transfer-Encoding is not allowed in an HTTP/1.0 request");
+      }
+      if (contentLength >= 0) {
+        throw new HttpError(400, "Transfer-Encoding and Content-Length must not both be sent");
+      }
+      String[] codings = transferEncoding.toLowerCase(Locale.ROOT).split(",", -1);
+      if (!codings[codings.length - 1].strip().equals("chunked")) {
+        throw new HttpError(400, "the last transfer coding of a request must be chunked");
+      }
+      if (codings.length > 1) {
+        throw new HttpError(501, "only the chunked transfer coding is supported");
+      }
+      chunked = true;
+    }
+    if (!http10 && hosts != 1) {
+      throw new HttpError(400, hosts == 0 ? "an HTTP/1.1 request needs a Host header" : "more than one Host header");
+    }
+    keepAlive = http10 ? keepAliveAsked && !close : !close;
+  }
+
+  private void parseRequestLine(int start, int end) throws HttpError {
+    int sp1 = indexOf(start, end, (byte) ' ');
+    int sp2 = sp1 < 0 ? -1 : indexOf(sp1 + 1, end, (byte) ' ');
+    if (sp1 <= start || sp2 <= sp1 + 1) {
+      throw new HttpError(400, "malformed request line (expected: METHOD /path HTTP/1.1)");
+    }
+    for (int i = start; i < sp1; i++) {
+      byte c = buf[i];
+      if (c < 0 || !TCHAR[c]) {
+        throw new HttpError(400, "malformed request line (the method is not a token)");
+      }
+    }
+    if (buf[sp1 + 1] != '/') {
+      throw new HttpError(400, "the request target must be a path starting with '/'");
+    }
+    for (int i = sp1 + 1; i < sp2; i++) {
+      byte c = buf[i];
+      if (c <= 0x20 || c >= 0x7F) {
+        throw new HttpError(400, "the request target holds a byte that is not visible ASCII (percent-encode it)");
+      }
+    }
+    int vl = end - sp2 - 1;
+    if (vl == 8 && regionIs(sp2 + 1, "HTTP/1.1")) {
+      http10 = false;
+    } else if (vl == 8 && regionIs(sp2 + 1, "HTTP/1.0")) {
+      http10 = true;
+    } else if (vl == 8 && regionIs(sp2 + 1, "HTTP/") && isDigit(buf[sp2 + 6]) && buf[sp2 + 7] == '.' && isDigit(buf[sp2 + 8])) {
+      throw new HttpError(505, "HTTP version " + ascii(sp2 + 6, end) + " is not supported (1.1 and 1.0 are)");
+    } else {
+      throw new HttpError(400, "malformed request line (expected: METHOD /path HTTP/1.1)");
+    }
+    method = method(start, sp1);
+    target = ascii(sp1 + 1, sp2);
+  }
+
+  private String method(int start, int end) {
+    int n = end - start;
+    if (n == 3 && regionIs(start, "GET")) return "GET";
+    if (n == 3 && regionIs(start, "PUT")) return "PUT";
+    if (n == 4 && regionIs(start, "HEAD")) return "HEAD";
+    if (n == 6 && regionIs(start, "DELETE")) return "DELETE";
+    return ascii(start, end);
+  }
+
+  private static long parseLength(byte[] b, int start, int end) throws HttpError {
+    if (start == end || end - start > 18) {
+      throw new HttpError(400, "Content-Length must be a decimal number of at most 18 digits");
+    }
+    long n = 0;
+    for (int i = start; i < end; i++) {
+      byte c = b[i];
+      if (c < '0' || c > '9') {
+        throw new HttpError(400, "Content-Length must be a decimal number of at most 18 digits");
+      }
+      n = n * 10 + (c - '0');
+    }
+    return n;
+  }
+
+  private long parseLength(int start, int end) throws HttpError {
+    return parseLength(buf, start, end);
+  }
+
+  // ---------------------------------------------------------------- body
+
+  private byte[] readExactly(int n) throws ClientGone, HttpError {
+    byte[] value = new byte[n];
+    int got = Math.min(n, lim - pos);
+    System.arraycopy(buf, pos, value, 0, got);
+    pos += got;
+    while (got < n) {
+      if (!fill()) {
+        throw new HttpError(400, "request body ended after " + got + " of " + n + " bytes");
+      }
+      int take = Math.min(n - got, lim - pos);
+      System.arraycopy(buf, pos, value, got, take);
+      pos += take;
+      got += take;
+    }
+    return value;
+  }
+
+  /** Reads a chunked body; null if it is over {@code max} (the rest is left unread). */
+  private byte[] readChunked(int max) throws ClientGone, HttpError {
+    byte[] value = new byte[Math.min(max, 1024)];
+    int size = 0;
+    while (true) {
+      int end = chunkLineEnd();
+      int i = pos;
+      long chunk = 0;
+      int digits = 0;
+      while (i < end && Character.digit(buf[i], 16) >= 0) {
+        chunk = chunk * 16 + Character.digit(buf[i], 16);
+        i++;
+        if (++digits > 8) {
+          throw new HttpError(400, "malformed chunk size (more than 8 hex digits)");
+        }
+      }
+      if (digits == 0) {
+        throw new HttpError(400, "malformed chunk size (expected hex digits)");
+      }
+      while (i < end && (buf[i] == ' ' || buf[i] == '\t')) i++;
+      if (i < end) {
+        if (buf[i] != ';') {
+          throw new HttpError(400, "malformed chunk size line");
+        }
+        for (; i < end; i++) {
+          byte c = buf[i];
+          if ((c >= 0 && c < 0x20 && c != '\t') || c == 0x7F) {
+            throw new HttpError(400, "control character in a chunk extension");
+          }
+        }
+      }
+      pos = end + 2;
+      if (chunk == 0) {
+        skipTrailers();
+        return Arrays.copyOf(value, size);
+      }
+      if (size + chunk > max) {
+        return null;
+      }
+      int n = (int) chunk;
+      if (size + n > value.length) {
+        value = Arrays.copyOf(value, (int) Math.min(max, Math.max((long) value.length * 2, size + n)));
+      }
+      int copied = 0;
+      while (copied < n) {
+        if (pos == lim && !fill()) {
+          throw new HttpError(400, "request body ended inside a chunk");
+        }
+        int take = Math.min(n - copied, lim - pos);
+        System.arraycopy(buf, pos, value, size + copied, take);
+        pos += take;
+        copied += take;
+      }
+      size += n;
+      while (lim - pos < 2) {
+        if (!fill()) {
+          throw new HttpError(400, "request body ended inside a chunk");
+        }
+      }
+      if (buf[pos] != '\r' || buf[pos + 1] != '\n') {
+        throw new HttpError(400, "chunk data not followed by CRLF (chunk size and data disagree)");
+      }
+      pos += 2;
+    }
+  }
+
+  private int chunkLineEnd() throws ClientGone, HttpError {
+    return lineEnd(MAX_CHUNK_LINE, 400, "chunk size line");
+  }
+
+  private void skipTrailers() throws ClientGone, HttpError {
+    int total = 0;
+    for (int lines = 0; lines <= MAX_HEADER_LINES; lines++) {
+      int end = lineEnd(MAX_HEAD - total, 431, "trailer section");
+      int start = pos;
+      total += end + 2 - start;
+      pos = end + 2;
+      if (end == start) {
+        return;
+      }
+    }
+    throw new HttpError(431, "more than " + MAX_HEADER_LINES + " trailer lines");
+  }
+
+  // ---------------------------------------------------------------- input
+
+  /** Takes over bytes Helidon may have read while choosing this connection type. */
+  private void adoptBufferedInput() {
+    int n = helidonReader.available();
+    if (n > 0) {
+      buf = helidonReader.readBytes(n);
+      pos = 0;
+      lim = n;
+    }
+  }
+
+  /**
+   * Returns the index of the CR of the next CRLF at or after {@code pos}, reading more as needed;
+   * a line longer than {@code max} bytes is an error with {@code status}.
+   */
+  private int lineEnd(int max, int status, String what) throws HttpError, ClientGone {
+    int scanned = 0; // bytes after pos already scanned (fill() may move pos and replace buf)
+    while (true) {
+      for (int i = pos + scanned; i < lim; i++) {
+        byte c = buf[i];
+        if (c == '\n') {
+          if (i == pos || buf[i - 1] != '\r') {
+            throw new HttpError(400, "a line of the " + what + " ends in a bare LF (CRLF expected)");
+          }
+          return i - 1;
+        }
+        if (c == '\r' && i + 1 < lim && buf[i + 1] != '\n') {
+          throw new HttpError(400, "bare CR in the " + what);
+        }
+        if (i - pos >= max) {
+          throw new HttpError(status, what + " longer than " + max + " bytes");
+        }
+      }
+      scanned = lim - pos;
+      if (lim - pos >= max) {
+        throw new HttpError(status, what + " longer than " + max + " bytes");
+      }
+      if (!fill()) {
+        throw CLIENT_GONE_ERROR;
+      }
+    }
+  }
+
+  private static final HttpError CLIENT_GONE_ERROR = new HttpError(400, "connection closed mid-request");
+
+  /** Reads more input, keeping the unparsed bytes; false at the end of the stream. */
+  private boolean fill() throws ClientGone {
+    flush();
+    byte[] got;
+    try {
+      got = socket.get();
+    } catch (UncheckedIOException e) {
+      throw CLIENT_GONE;
+    }
+    if (got == null) {
+      return false;
+    }
+    if (pos == lim) {
+      buf = got;
+      pos = 0;
+      lim = got.length;
+    } else {
+      int left = lim - pos;
+      byte[] joined = new byte[left + got.length];
+      System.arraycopy(buf, pos, joined, 0, left);
+      System.arraycopy(got, 0, joined, left, got.length);
+      buf = joined;
+      pos = 0;
+      lim = joined.length;
+    }
+    return true;
+  }
+
+  private boolean startsWithCrlf() throws ClientGone {
+    while (lim - pos < 2) {
+      if (lim - pos == 1 && buf[pos] != '\r') {
+        return false;
+      }
+      if (!fill()) {
+        return false;
+      }
+    }
+    return buf[pos] == '\r' && buf[pos + 1] == '\n';
+  }
+
+  // ---------------------------------------------------------------- output
+
+  private void write(Reply r, boolean head) throws ClientGone {
+    int status = r.status();
+    byte[] statusLine = STATUS_LINES[status];
+    append(statusLine != null ? statusLine : ("HTTP/1.1 " + status + " " + Reply.reason(status) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+    append(DATE);
+    append(DateTime.http1Bytes());
+    if (r.allow() != null) {
+      append(ALLOW);
+      appendAscii(r.allow());
+      append(CRLF);
+    }
+    if (r.close()) {
+      append(CLOSE);
+    } else if (http10) {
+      append(KEEP_ALIVE);
+    }
+    byte[] body = r.body();
+    if (status != 204) {
+      append(CONTENT_LENGTH);
+      appendAscii(Integer.toString(body.length));
+      append(CRLF);
+    }
+    if (r.contentType() != null) {
+      append(CONTENT_TYPE);
+      appendAscii(r.contentType());
+      append(CRLF);
+    }
+    append(CRLF);
+    if (!head && status != 204 && body.length > 0) {
+      if (body.length <= SMALL_BODY) {
+        append(body);
+      } else {
+        flush();
+        writeSocket(BufferData.create(body));
+      }
+    }
+    // Keep gathering while pipelined requests wait in the buffer; write before blocking or closing.
+    if (r.close() || pos == lim || outLen > 65536) {
+      flush();
+    }
+  }
+
+  private void flush() throws ClientGone {
+    if (outLen > 0) {
+      BufferData data = BufferData.create(out, 0, outLen);
+      outLen = 0;
+      writeSocket(data);
+    }
+  }
+
+  private void flushQuietly() {
+    try {
+      flush();
+    } catch (ClientGone | RuntimeException e) {
+      // closing anyway
+    }
+  }
+
+  private void writeSocket(BufferData data) throws ClientGone {
+    try {
+      socket.write(data);
+    } catch (UncheckedIOException | io.helidon.common.socket.SocketWriterException e) {
+      throw CLIENT_GONE;
+    }
+  }
+
+  private void append(byte[] b) {
+    ensureOut(b.length);
+    System.arraycopy(b, 0, out, outLen, b.length);
+    outLen += b.length;
+  }
+
+  private void appendAscii(String s) {
+    int n = s.length();
+    ensureOut(n);
+    for (int i = 0; i < n; i++) {
+      out[outLen++] = (byte) s.charAt(i);
+    }
+  }
+
+  private void ensureOut(int more) {
+    if (outLen + more > out.length) {
+      out = Arrays.copyOf(out, Math.max(out.length * 2, outLen + more));
+    }
+  }
+
+  // ---------------------------------------------------------------- deadlines
+
+  /** Starts a phase that must end within {@code nanos}; throws if the previous one expired. */
+  private void arm(long nanos) throws ClientGone {
+    long d = (long) DEADLINE.getVolatile(this);
+    long next = settings.connections().now() + nanos;
+    if (next == 0 || next == -1) {
+      next = 1;
+    }
+    if (d == -1 || !DEADLINE.compareAndSet(this, d, next)) {
+      throw CLIENT_GONE; // expired: the watchdog has interrupted this thread
+    }
+  }
+
+  /** Called by {@link Connections}' thread: interrupts this connection if its phase is late. */
+  void expireIfLate(long now) {
+    long d = (long) DEADLINE.getVolatile(this);
+    if (d != 0 && d != -1 && now - d > 0 && DEADLINE.compareAndSet(this, d, -1L)) {
+      Thread t = thread;
+      if (t != null) {
+        t.interrupt();
+      }
+    }
+  }
+
+  @Override
+  public Duration idleTime() {
+    return Duration.ofNanos(System.nanoTime() - lastActivity);
+  }
+
+  @Override
+  public void close(boolean interrupt) {
+    canRun = false;
+    Thread t = thread;
+    if (t != null && (interrupt || idle)) {
+      t.interrupt();
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private boolean nameIs(int start, String lowerName) {
+    return equalsIgnoreCase(start, start + lowerName.length(), lowerName);
+  }
+
+  private boolean equalsIgnoreCase(int start, int end, String lower) {
+    if (end - start != lower.length()) {
+      return false;
+    }
+    for (int i = 0; i < lower.length(); i++) {
+      int c = buf[start + i];
+      if (c >= 'A' && c <= 'Z') {
+        c += 32;
+      }
+      if (c != lower.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean regionIs(int start, String s) {
+    if (start + s.length() > lim) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      if (buf[start + i] != s.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private int indexOf(int start, int end, byte b) {
+    for (int i = start; i < end; i++) {
+      if (buf[i] == b) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean isDigit(byte b) {
+    return b >= '0' && b <= '9';
+  }
+
+  private String ascii(int start, int end) {
+    return new String(buf, start, end - start, StandardCharsets.ISO_8859_1);
+  }
+
+  /** Logs an unexpected failure, at most once every 10 s, so that no client can flood the log. */
+  private static void logUnexpected(RuntimeException e) {
+    long now = System.nanoTime();
+    long next = NEXT_ERROR_LOG.get();
+    if (now - next >= 0 && NEXT_ERROR_LOG.compareAndSet(next, now + 10_000_000_000L)) {
+      LOG.log(System.Logger.Level.WARNING, "request failed (further failures within 10 s are not logged)", e);
+    }
+  }
+}
