@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -63,15 +64,20 @@ class ReadmeExamplesTest {
     User cached = users.get(43L, Ttl.ofSeconds(30), () -> repository.find(43L));
 
     // DataLoader-style batching: misses within one 5 ms window become one call.
-    BatchLoader<Long, User> byIds = ids -> repository.findAll(ids); // keep one instance
-    User v = users.get(44L, byIds);
-    Map<Long, User> many = users.getAll(List.of(1L, 2L, 3L), byIds);
+    Batcher<Long, User> byIds = users.batcher(ids -> repository.findAll(ids)); // once, e.g. a field
+    User v = byIds.get(44L);                                                 // from every request
+    Map<Long, User> many = byIds.getAll(List.of(1L, 2L, 3L));
+    User same = users.get(46L, repository::findAll); // also batches: coalesced per expression
+
+    // A ConcurrentMap view (atomic putIfAbsent/replace/merge; computeIfAbsent is single-flight).
+    ConcurrentMap<Long, User> map = users.asMap();
 
     // Non-blocking callers.
     CompletableFuture<User> f = users.getAsync(45L, () -> repository.find(45L));
 User w = f.join();
 
     CacheMetrics m = users.metrics(); // hits, misses, hit rate, evictions, loads, batches...
+    User viaMap = map.get(44L);
     users.close();
 
     assertEquals("user42", u.name());
@@ -79,7 +85,9 @@ User w = f.join();
     assertEquals("user44", v.name());
     assertEquals(3, many.size());
     assertEquals("user45", w.name());
-    assertEquals(2, repository.batches.get());
+    assertEquals("user46", same.name());
+    assertEquals(v, viaMap);
+    assertEquals(3, repository.batches.get());
     assertEquals(0, m.hitCount());
   }
 
