@@ -38,6 +38,8 @@ public final class AsyncCacheBuilder {
   private @Nullable Duration batchWindow;
   private int maxBatchSize = -1;
   private @Nullable Duration loadTimeout;
+  private @Nullable Duration refreshAfterWrite;
+  private @Nullable Duration staleIfError;
   private @Nullable TimeSource timeSource;
   private @Nullable PersistenceBackend<?, ?> persistence;
   private @Nullable Boolean saveOnShutdown;
@@ -207,6 +209,51 @@ public final class AsyncCacheBuilder {
   }
 
   /**
+   * Refreshes entries ahead of expiry (default: never). A {@code get} or {@code getAsync} with a
+   * loader that finds an entry written longer than {@code refreshAfter} ago returns the current
+   * value at once and starts one background reload with that loader (single-flight: one reload per
+   * key however many readers); the reloaded value replaces the entry with a fresh time to live. A
+   * failed reload keeps the current value and is retried by a later read after a back-off (1 s,
+   * doubling, never longer than {@code refreshAfter}), so refreshing never stops for good. Each
+   * entry's refresh age is shortened by a random 0–10 % so that replicas of a fleet do not reload
+   * in lockstep. A write ({@code set}, {@code delete}) overtakes a reload in flight. An entry can
+   * have a refresh age of its own: {@link Ttl#withRefreshAfter(Duration)}. Reads that do not give a
+   * loader ({@code getIfPresent}, the map view, batch loads) never trigger a refresh.
+   *
+   * @param refreshAfter positive
+   * @return this builder
+   * @throws NullPointerException if {@code refreshAfter} is null
+   * @throws IllegalArgumentException if {@code refreshAfter} is zero or negative
+   * @throws IllegalStateException if it was already set
+   */
+  public AsyncCacheBuilder refreshAfterWrite(Duration refreshAfter) {
+    requireUnset(refreshAfterWrite == null, "refreshAfterWrite");
+    this.refreshAfterWrite = requirePositive(refreshAfter, "refreshAfterWrite");
+    return this;
+  }
+
+  /**
+   * Serves an expired value when its reload fails (stale-if-error; default: off). An entry whose
+   * time to live has passed is kept for {@code grace} more (it is not returned by reads meanwhile,
+   * and counts in {@code size()}); when the load that a miss of that key starts fails (the loader
+   * throws, or overruns {@code loadTimeout}), its callers get the expired value instead of the
+   * failure, and {@link CacheMetrics#staleServedCount()} counts it. Past the grace period, or for a
+   * key with no expired value, failures reach the callers as usual. Closing the cache and recursive
+   * loads are never answered with a stale value.
+   *
+   * @param grace how long after expiry a value may still be served on error; positive
+   * @return this builder
+   * @throws NullPointerException if {@code grace} is null
+   * @throws IllegalArgumentException if {@code grace} is zero or negative
+   * @throws IllegalStateException if it was already set
+   */
+  public AsyncCacheBuilder staleIfError(Duration grace) {
+    requireUnset(staleIfError == null, "staleIfError");
+    this.staleIfError = requirePositive(grace, "staleIfError");
+    return this;
+  }
+
+  /**
    * Sets the clock used for expiry and load timing (default {@link TimeSource#system()}); tests
    * pass a clock they move by hand.
    *
@@ -337,6 +384,16 @@ public final class AsyncCacheBuilder {
     return maxBatchSize == -1 ? DEFAULT_MAX_BATCH_SIZE : maxBatchSize;
   }
 
+  /** The cache's refresh age in nanoseconds, or -1 for none. */
+  long refreshAfterNanos() {
+    return refreshAfterWrite == null ? -1 : Ttl.saturatedNanos(refreshAfterWrite);
+  }
+
+  /** The stale-if-error grace in nanoseconds, or 0 for none. */
+  long staleGraceNanos() {
+    return staleIfError == null ? 0 : Ttl.saturatedNanos(staleIfError);
+  }
+
   /** The load timeout in nanoseconds, or -1 for none. */
   long loadTimeoutNanos() {
     return loadTimeout == null ? -1 : Ttl.saturatedNanos(loadTimeout);
@@ -388,6 +445,8 @@ public final class AsyncCacheBuilder {
     if (batchWindow != null) s.add("batchWindow=" + batchWindow);
     if (maxBatchSize != -1) s.add("maxBatchSize=" + maxBatchSize);
     if (loadTimeout != null) s.add("loadTimeout=" + loadTimeout);
+    if (refreshAfterWrite != null) s.add("refreshAfterWrite=" + refreshAfterWrite);
+    if (staleIfError != null) s.add("staleIfError=" + staleIfError);
     if (timeSource != null) s.add("timeSource=" + timeSource);
     if (persistence != null) s.add("persistence=" + persistence);
     if (saveOnShutdown != null) s.add("saveOnShutdown=" + saveOnShutdown);

@@ -21,6 +21,10 @@ package dev.asynccache;
  *   <li>{@code expirationCount}: entries removed because their time to live had passed.
  *   <li>{@code batchCallCount} / {@code batchedKeyCount}: calls made to batch loaders and the keys
  *       they were given.
+ *   <li>{@code refreshCount}: background reloads started ahead of expiry ({@code
+ *       refreshAfterWrite}); each also counts as a load success or failure when it ends.
+ *   <li>{@code staleServedCount}: loads whose failure was answered with an expired value
+ *       ({@code staleIfError}); each also counts as a load failure.
  *   <li>{@code size}: entries held when the snapshot was taken (expired ones not yet removed
  *       included); {@code maxSize}: the bound, {@link Long#MAX_VALUE} when unbounded.
  * </ul>
@@ -38,6 +42,8 @@ package dev.asynccache;
  * @param expirationCount entries removed after their TTL
  * @param batchCallCount batch loader calls
  * @param batchedKeyCount keys passed to batch loaders
+ * @param refreshCount background reloads started
+ * @param staleServedCount failed loads answered with an expired value
  * @param size entries held
  * @param maxSize the size bound, {@link Long#MAX_VALUE} when unbounded
  */
@@ -52,6 +58,8 @@ public record CacheMetrics(
     long expirationCount,
     long batchCallCount,
     long batchedKeyCount,
+    long refreshCount,
+    long staleServedCount,
     long size,
     long maxSize) {
 
@@ -63,7 +71,8 @@ public record CacheMetrics(
   public CacheMetrics {
     long[] all = {
       hitCount, missCount, loadSuccessCount, loadFailureCount, totalLoadTimeNanos, joinedLoadCount,
-      evictionCount, expirationCount, batchCallCount, batchedKeyCount, size, maxSize
+      evictionCount, expirationCount, batchCallCount, batchedKeyCount, refreshCount,
+      staleServedCount, size, maxSize
     };
     for (long value : all) {
       if (value < 0) {

@@ -51,6 +51,10 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   private final long maxSize;
   private final long defaultTtlNanos;
   private final long loadTimeoutNanos;
+  /** The cache's refresh age in nanoseconds, -1 for none. */
+  private final long refreshNanos;
+  /** The stale-if-error grace in nanoseconds, 0 for none. */
+  private final long staleGraceNanos;
   private final @Nullable PersistenceBackend<K, V> backend;
   private final boolean writeThrough;
   private final boolean saveOnShutdown;
@@ -68,6 +72,8 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     this.maxSize = b.maxSizeOrDefault();
     this.defaultTtlNanos = b.defaultTtlNanos();
     this.loadTimeoutNanos = b.loadTimeoutNanos();
+    this.refreshNanos = b.refreshAfterNanos();
+    this.staleGraceNanos = b.staleGraceNanos();
     this.backend = (PersistenceBackend<K, V>) b.persistence();
     this.writeThrough = backend != null && backend.isWriteThrough();
     this.threads = new CacheThreads(name);
@@ -75,7 +81,8 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     this.store =
         new EntryStore<>(
             b.maximumOrDefault(), b.evictionPolicyOrDefault(), (Weigher<K, V>) b.weigher(),
-            time, writeThrough ? backend : null, loadExecutor, this::overtake);
+            time, writeThrough ? backend : null, loadExecutor, this::overtake,
+            refreshNanos, staleGraceNanos);
     this.batches =
         new BatchDispatcher<K, V>(
             b.maxBatchSizeOrDefault(), b.batchWindowNanos(), threads, this::runBatch);
@@ -116,11 +123,14 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     checkOpen();
     Node<K, V> node = lookup(key);
     if (node != null) {
+      if (node instanceof RefreshableNode<K, V> r && time.nanoTime() - r.refreshAt >= 0) {
+        refresh(r, ttl, load -> startOnThread(load, loader));
+      }
       return node.value;
     }
     Acquired<K, V> acquired;
     try {
-      acquired = acquire(key, ttl.toNanos(defaultTtlNanos));
+      acquired = acquire(key, ttl.toNanos(defaultTtlNanos), ttl.refreshNanos(refreshNanos));
       if (acquired.mustStart) {
         if (loadTimeoutNanos < 0) {
           runLoad(acquired.load, loader, true);
@@ -169,9 +179,13 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
     Node<K, V> node = lookup(key);
-    return node != null
-        ? CompletableFuture.completedFuture(node.value)
-        : missAsync(key, ttl.toNanos(defaultTtlNanos), load -> startOnThread(load, loader));
+    if (node != null) {
+      if (node instanceof RefreshableNode<K, V> r && time.nanoTime() - r.refreshAt >= 0) {
+        refresh(r, ttl, load -> startOnThread(load, loader));
+      }
+      return CompletableFuture.completedFuture(node.value);
+    }
+    return missAsync(key, ttl, load -> startOnThread(load, loader));
   }
 
   @Override
@@ -181,9 +195,42 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
     Node<K, V> node = lookup(key);
-    return node != null
-        ? CompletableFuture.completedFuture(node.value)
-        : missAsync(key, ttl.toNanos(defaultTtlNanos), load -> startAsync(load, loader));
+    if (node != null) {
+      if (node instanceof RefreshableNode<K, V> r && time.nanoTime() - r.refreshAt >= 0) {
+        refresh(r, ttl, load -> startAsync(load, loader));
+      }
+      return CompletableFuture.completedFuture(node.value);
+    }
+    return missAsync(key, ttl, load -> startAsync(load, loader));
+  }
+
+  /**
+   * Starts one background reload of an entry due for refresh, unless a load of its key is in
+   * flight already (single-flight: one reload per key). Readers never wait for it.
+   */
+  private void refresh(RefreshableNode<K, V> node, Ttl ttl, Consumer<InFlightLoad<K, V>> start) {
+    if (closed || inFlight.containsKey(node.key)) {
+      return;
+    }
+    InFlightLoad<K, V> load =
+        new InFlightLoad<>(
+            node.key,
+            ttl.toNanos(defaultTtlNanos),
+            ttl.refreshNanos(refreshNanos),
+            LoadFrame.current(),
+            node);
+    if (inFlight.putIfAbsent(node.key, load) != null) {
+      return;
+    }
+    VarHandle.fullFence(); // pairs with overtake(), as in acquire
+    if (store.peekLive(node.key) != node || closed) { // written, removed or closed meanwhile
+      if (load.trySettle()) {
+        finish(load, node.value, null, false);
+      }
+      return;
+    }
+    stats.refreshes.increment();
+    start.accept(load);
   }
 
   /**
@@ -192,9 +239,9 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
    * gets its own copy of the shared future.
    */
   private CompletableFuture<@Nullable V> missAsync(
-      K key, long ttlNanos, Consumer<InFlightLoad<K, V>> start) {
+      K key, Ttl ttl, Consumer<InFlightLoad<K, V>> start) {
     try {
-      Acquired<K, V> acquired = acquire(key, ttlNanos);
+      Acquired<K, V> acquired = acquire(key, ttl.toNanos(defaultTtlNanos), ttl.refreshNanos(refreshNanos));
       if (acquired.mustStart) {
         start.accept(acquired.load);
       }
@@ -351,7 +398,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     if (node != null) {
       return node.value;
     }
-    Acquired<K, V> acquired = acquire(key, defaultTtlNanos);
+    Acquired<K, V> acquired = acquire(key, defaultTtlNanos, refreshNanos);
     if (acquired.mustStart) {
       batches.enqueue(source, acquired.load);
     }
@@ -364,7 +411,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     Node<K, V> node = lookup(key);
     return node != null
         ? CompletableFuture.completedFuture(node.value)
-        : missAsync(key, defaultTtlNanos, load -> batches.enqueue(source, load));
+        : missAsync(key, Ttl.cacheDefault(), load -> batches.enqueue(source, load));
   }
 
   private Map<K, V> getAllBatched(Collection<? extends K> keys, BatchSource<K, V> source) {
@@ -420,7 +467,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
         found.put(key, node.value);
         continue;
       }
-      Acquired<K, V> acquired = acquire(key, defaultTtlNanos);
+      Acquired<K, V> acquired = acquire(key, defaultTtlNanos, refreshNanos);
       if (acquired.mustStart) {
         toLoad.add(acquired.load);
       }
@@ -446,7 +493,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   /** The load a miss waits for, and whether the caller created it and must start it. */
   private record Acquired<K, V>(InFlightLoad<K, V> load, boolean mustStart) {}
 
-  private Acquired<K, V> acquire(K key, long ttlNanos) {
+  private Acquired<K, V> acquire(K key, long ttlNanos, long loadRefreshNanos) {
     for (; ; ) {
       InFlightLoad<K, V> existing = inFlight.get(key);
       if (existing != null) {
@@ -466,7 +513,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
         Thread.onSpinWait(); // sealed: it is leaving the map; look again
         continue;
       }
-      InFlightLoad<K, V> load = new InFlightLoad<>(key, ttlNanos, LoadFrame.current());
+      InFlightLoad<K, V> load = new InFlightLoad<>(key, ttlNanos, loadRefreshNanos, LoadFrame.current());
       if (inFlight.putIfAbsent(key, load) != null) {
         continue;
       }
@@ -604,10 +651,8 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   private void finish(
       InFlightLoad<K, V> load, @Nullable V value, @Nullable Throwable failure, boolean count) {
     try {
-      if (failure == null) {
-        stats.loadSuccesses.increment();
-      } else if (count) {
-        stats.loadFailures.increment();
+      if (count) {
+        (failure == null ? stats.loadSuccesses : stats.loadFailures).increment();
       }
     } finally {
       if (failure == null) {
@@ -628,7 +673,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   private void publish(InFlightLoad<K, V> load, V value, long ttlNanos, boolean echo) {
     markChanged();
     try {
-      store.put(load.key, value, ttlNanos, load, echo);
+      store.put(load.key, value, ttlNanos, load.refreshNanos, load, echo);
     } catch (IllegalArgumentException tooHeavy) {
       // Heavier than maximumWeight on its own: returned to the callers, never cached.
       LOG.debug("loaded value of key {} was not cached: {}", load.key, tooHeavy.getMessage());
@@ -637,10 +682,51 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     }
   }
 
-  private void settleFailure(InFlightLoad<K, V> load, Throwable failure, boolean count) {
-    if (load.trySettle()) {
+  /**
+   * Settles a load with its failure; returns whether this call settled it. A failed reload ahead
+   * of expiry backs off; with stale-if-error, a key whose value expired within the grace period is
+   * answered with that value instead of the failure.
+   */
+  private boolean settleFailure(InFlightLoad<K, V> load, Throwable failure, boolean count) {
+    if (!load.trySettle()) {
+      return false;
+    }
+    Node<K, V> stale = null;
+    try {
+      RefreshableNode<K, V> refreshed = load.refreshOf;
+      if (refreshed != null) {
+        backOff(refreshed, load.refreshNanos);
+      }
+      if (staleGraceNanos > 0 && servesStale(failure)) {
+        stale = store.peekStale(load.key);
+      }
+    } catch (RuntimeException e) {
+      LOG.debug("could not look for a stale value of key {}", load.key, e);
+    }
+    if (stale != null) {
+      stats.staleServed.increment();
+      if (count) {
+        stats.loadFailures.increment();
+      }
+      finish(load, stale.value, null, false);
+    } else {
       finish(load, null, failure, count);
     }
+    return true;
+  }
+
+  /** Failures a stale value may answer: the loader's own, and timeouts; not closing, not misuse. */
+  private static boolean servesStale(Throwable failure) {
+    return !(failure instanceof CacheClosedException
+        || failure instanceof RecursiveLoadException
+        || failure instanceof BatchLoadException);
+  }
+
+  /** The first retry 1 s after the failure, doubling, never longer than the refresh age. */
+  private void backOff(RefreshableNode<K, V> node, long refreshAge) {
+    int failures = Math.min(++node.failures, 31);
+    long wait = Math.min(refreshAge, 1_000_000_000L << Math.min(failures - 1, 30));
+    node.refreshAt = EntryStore.expiryOf(time.nanoTime(), Math.max(1, wait));
   }
 
   private void armTimeout(List<InFlightLoad<K, V>> loads) {
@@ -657,8 +743,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
                       new LoadTimeoutException(
                           "the load of key " + load.key + " took longer than loadTimeout "
                               + Duration.ofNanos(loadTimeoutNanos) + "; its loader was interrupted");
-                  if (load.trySettle()) {
-                    finish(load, null, timeout, true);
+                  if (settleFailure(load, timeout, true)) {
                     if (runner != null) {
                       runner.interrupt();
                     }
@@ -993,6 +1078,8 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
         store.expirations(),
         stats.batchCalls.sum(),
         stats.batchedKeys.sum(),
+        stats.refreshes.sum(),
+        stats.staleServed.sum(),
         store.size(),
         maxSize);
   }

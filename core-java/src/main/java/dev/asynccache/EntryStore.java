@@ -8,6 +8,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -72,6 +73,10 @@ final class EntryStore<K, V> {
    * changed and before the lock is released: the cache overtakes the key's in-flight load there.
    */
   private final Consumer<@Nullable K> onWrite;
+  /** The cache's refresh age in nanoseconds, -1 for none. */
+  private final long refreshNanos;
+  /** How long an expired entry is kept to be served if its reload fails; 0 for not at all. */
+  private final long staleGraceNanos;
 
   /**
    * @param maximum the bound: entries without a weigher, total weight with one ({@code
@@ -86,8 +91,12 @@ final class EntryStore<K, V> {
       TimeSource time,
       @Nullable PersistenceBackend<K, V> writeThrough,
       Executor maintenance,
-      Consumer<@Nullable K> onWrite) {
+      Consumer<@Nullable K> onWrite,
+      long refreshNanos,
+      long staleGraceNanos) {
     this.onWrite = onWrite;
+    this.refreshNanos = refreshNanos;
+    this.staleGraceNanos = staleGraceNanos;
     this.maintenance = maintenance;
     this.maximum = maximum;
     this.weigher = weigher;
@@ -106,12 +115,33 @@ final class EntryStore<K, V> {
     if (node == null) {
       return null;
     }
-    if (node.expiresAt != Node.NO_EXPIRY && node.isExpiredAt(time.nanoTime())) {
-      removeExpired(node);
-      return null;
+    if (node.expiresAt != Node.NO_EXPIRY) {
+      long now = time.nanoTime();
+      if (node.isExpiredAt(now)) {
+        if (staleGraceNanos == 0 || now - node.expiresAt >= staleGraceNanos) {
+          removeExpired(node);
+        }
+        return null;
+      }
     }
     recordUse(node);
     return node;
+  }
+
+  /**
+   * Returns the node of {@code key} if it has expired within the stale-if-error grace period (a
+   * value that may still be served when its reload fails), else {@code null}.
+   */
+  @Nullable Node<K, V> peekStale(K key) {
+    if (staleGraceNanos == 0) {
+      return null;
+    }
+    Node<K, V> node = map.get(key);
+    if (node == null || node.expiresAt == Node.NO_EXPIRY) {
+      return null;
+    }
+    long now = time.nanoTime();
+    return node.isExpiredAt(now) && now - node.expiresAt < staleGraceNanos ? node : null;
   }
 
   /** Buffers a use of {@code node} for the LRU order; counts it as a read (a hit). */
@@ -163,13 +193,25 @@ final class EntryStore<K, V> {
    *     weigher returned a negative weight; nothing changes
    */
   boolean put(K key, V value, long ttlNanos, @Nullable InFlightLoad<K, V> load, boolean echo) {
+    return put(key, value, ttlNanos, refreshNanos, load, echo);
+  }
+
+  /**
+   * As {@link #put(Object, Object, long, InFlightLoad, boolean)}, with the entry's refresh age in
+   * nanoseconds ({@code -1}: none).
+   */
+  boolean put(
+      K key, V value, long ttlNanos, long refreshNanos, @Nullable InFlightLoad<K, V> load, boolean echo) {
     int weight = weigh(key, value);
-    if (ttlNanos < 0 && load == null && writeThrough == null && weigher == null) {
+    if (ttlNanos < 0 && refreshNanos < 0 && load == null && writeThrough == null && weigher == null) {
       // An update that keeps "never expires" changes no structure: write the value in place, and
       // record the write as a use, without the lock. (A concurrent eviction or replacement of the
       // node linearizes after this write.)
       Node<K, V> current = map.get(key);
-      if (current != null && current.expiresAt == Node.NO_EXPIRY && !current.retired) {
+      if (current != null
+          && current.expiresAt == Node.NO_EXPIRY
+          && !current.retired
+          && !(current instanceof RefreshableNode)) {
         current.value = value;
         // Pairs with update(): retired is written before that method's last read of the value,
         // so either it sees this write or this read sees it retired (then: redo under the lock).
@@ -188,7 +230,7 @@ final class EntryStore<K, V> {
       }
       drainReadBuffer();
       // The clock is read only when something can expire (it is not free on every machine).
-      long now = ttlNanos > 0 || expiryQueue.size() > 0 ? time.nanoTime() : 0;
+      long now = ttlNanos > 0 || refreshNanos >= 0 || expiryQueue.size() > 0 ? time.nanoTime() : 0;
       long expiresAt = expiryOf(now, ttlNanos);
       if (ttlNanos == 0) {
         if (echo && writeThrough != null) {
@@ -210,7 +252,7 @@ final class EntryStore<K, V> {
       if (expiryQueue.size() > 0) {
         expireUpTo(now, Integer.MAX_VALUE);
       }
-      Node<K, V> node = new Node<>(key, value, expiresAt, weight);
+      Node<K, V> node = newNode(key, value, expiresAt, weight, refreshNanos, now);
       Node<K, V> old = map.get(key);
       if (old != null) {
         expiryQueue.remove(old);
@@ -429,7 +471,8 @@ final class EntryStore<K, V> {
           break;
         }
         room -= weight;
-        keep.add(new Node<>(e.key(), e.value(), toNanos(e, nowNanos, nowMillis), weight));
+        keep.add(
+            newNode(e.key(), e.value(), toNanos(e, nowNanos, nowMillis), weight, refreshNanos, nowNanos));
       }
       // Insert the least valuable first, so that the most valuable end up most recent.
       for (int i = keep.size() - 1; i >= 0; i--) {
@@ -543,6 +586,19 @@ final class EntryStore<K, V> {
     }
   }
 
+  /**
+   * A node, refreshable when it has a refresh age: due after that age less a random 0-10 %, so
+   * that the replicas of a fleet that loaded a key together do not reload it in lockstep.
+   */
+  private static <K, V> Node<K, V> newNode(
+      K key, V value, long expiresAt, int weight, long refreshNanos, long now) {
+    if (refreshNanos < 0) {
+      return new Node<>(key, value, expiresAt, weight);
+    }
+    long jitter = refreshNanos >= 10 ? ThreadLocalRandom.current().nextLong(refreshNanos / 10 + 1) : 0;
+    return new RefreshableNode<>(key, value, expiresAt, weight, expiryOf(now, refreshNanos - jitter));
+  }
+
   private void drainReadBuffer() {
     readBuffer.drainTo(recordUse);
   }
@@ -550,7 +606,7 @@ final class EntryStore<K, V> {
   private void expireUpTo(long now, int limit) {
     for (int i = 0; i < limit; i++) {
       Node<K, V> first = expiryQueue.peek();
-      if (first == null || !first.isExpiredAt(now)) {
+      if (first == null || !first.isExpiredAt(now - staleGraceNanos)) {
         return;
       }
       evict(first, true);

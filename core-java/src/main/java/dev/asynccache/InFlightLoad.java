@@ -56,10 +56,26 @@ final class InFlightLoad<K, V> {
   /** The stage of an {@link AsyncLoader}, cancelled when the load is abandoned. */
   volatile @Nullable Future<?> asyncWork;
 
-  InFlightLoad(K key, long ttlNanos, @Nullable LoadFrame origin) {
+  /** The refresh age of the loaded entry in nanoseconds, -1 for none. */
+  final long refreshNanos;
+  /** For a background reload ahead of expiry: the entry it refreshes; else {@code null}. */
+  final @Nullable RefreshableNode<K, V> refreshOf;
+
+  InFlightLoad(K key, long ttlNanos, long refreshNanos, @Nullable LoadFrame origin) {
+    this(key, ttlNanos, refreshNanos, origin, null);
+  }
+
+  InFlightLoad(
+      K key,
+      long ttlNanos,
+      long refreshNanos,
+      @Nullable LoadFrame origin,
+      @Nullable RefreshableNode<K, V> refreshOf) {
     this.key = key;
     this.ttlNanos = ttlNanos;
+    this.refreshNanos = refreshNanos;
     this.origin = origin;
+    this.refreshOf = refreshOf;
   }
 
   /** Joins the load as a waiter; {@code false} if it was sealed (the caller must look again). */

@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
  * and heap index belong to the {@link EntryStore} and its {@link Policy}, and are touched only
  * under the store's lock.
  */
-final class Node<K, V> {
+class Node<K, V> {
   /** The expiry of an entry that never expires. */
   static final long NO_EXPIRY = Long.MAX_VALUE;
 
@@ -44,7 +44,7 @@ final class Node<K, V> {
     this.weight = weight;
   }
 
-  boolean isExpiredAt(long now) {
+  final boolean isExpiredAt(long now) {
     return expiresAt != NO_EXPIRY && now - expiresAt >= 0;
   }
 }

@@ -14,4 +14,6 @@ final class StatsCounters {
   final LongAdder joinedLoads = new LongAdder();
   final LongAdder batchCalls = new LongAdder();
   final LongAdder batchedKeys = new LongAdder();
+  final LongAdder refreshes = new LongAdder();
+  final LongAdder staleServed = new LongAdder();
 }

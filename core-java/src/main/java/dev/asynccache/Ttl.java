@@ -3,6 +3,7 @@ package dev.asynccache;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How long an entry written by one call lives: the cache's default, an explicit duration, or
@@ -27,10 +28,50 @@ public final class Ttl {
 
   private final Kind kind;
   private final Duration duration;
+  /** The entry's own refresh age, or {@code null} for the cache's {@code refreshAfterWrite}. */
+  private final @Nullable Duration refreshAfter;
 
   private Ttl(Kind kind, Duration duration) {
+    this(kind, duration, null);
+  }
+
+  private Ttl(Kind kind, Duration duration, @Nullable Duration refreshAfter) {
     this.kind = kind;
     this.duration = duration;
+    this.refreshAfter = refreshAfter;
+  }
+
+  /**
+   * Returns this TTL with a refresh age of its own for the entry (per-entry {@code
+   * refreshAfterWrite}): a {@code get} with a loader that finds the entry older than {@code
+   * refreshAfter} returns the current value at once and reloads it in the background; see {@link
+   * AsyncCacheBuilder#refreshAfterWrite(Duration)} for the whole contract.
+   *
+   * @param refreshAfter the refresh age, positive
+   * @return a TTL with the same expiry and this refresh age
+   * @throws NullPointerException if {@code refreshAfter} is null
+   * @throws IllegalArgumentException if {@code refreshAfter} is zero or negative
+   */
+  public Ttl withRefreshAfter(Duration refreshAfter) {
+    Objects.requireNonNull(refreshAfter, "refreshAfter must not be null");
+    if (refreshAfter.isNegative() || refreshAfter.isZero()) {
+      throw new IllegalArgumentException("refreshAfter must be positive: " + refreshAfter);
+    }
+    return new Ttl(kind, duration, refreshAfter);
+  }
+
+  /**
+   * Returns the entry's own refresh age, if {@link #withRefreshAfter} gave one.
+   *
+   * @return the refresh age, or empty for the cache's
+   */
+  public Optional<Duration> refreshAfter() {
+    return Optional.ofNullable(refreshAfter);
+  }
+
+  /** The refresh age in nanoseconds: this TTL's own, else {@code defaultNanos} ({@code -1}: none). */
+  long refreshNanos(long defaultNanos) {
+    return refreshAfter == null ? defaultNanos : saturatedNanos(refreshAfter);
   }
 
   /**
@@ -131,20 +172,24 @@ public final class Ttl {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Ttl t && t.kind == kind && t.duration.equals(duration);
+    return o instanceof Ttl t
+        && t.kind == kind
+        && t.duration.equals(duration)
+        && Objects.equals(t.refreshAfter, refreshAfter);
   }
 
   @Override
   public int hashCode() {
-    return kind.hashCode() * 31 + duration.hashCode();
+    return (kind.hashCode() * 31 + duration.hashCode()) * 31 + Objects.hashCode(refreshAfter);
   }
 
   @Override
   public String toString() {
+    String refresh = refreshAfter == null ? "" : ", refresh after " + refreshAfter;
     return switch (kind) {
-      case DEFAULT -> "Ttl[cache default]";
-      case NEVER -> "Ttl[never]";
-      case EXPLICIT -> "Ttl[" + duration + "]";
+      case DEFAULT -> "Ttl[cache default" + refresh + "]";
+      case NEVER -> "Ttl[never" + refresh + "]";
+      case EXPLICIT -> "Ttl[" + duration + refresh + "]";
     };
   }
 }

@@ -128,7 +128,7 @@ class LifecycleTest {
       assertEquals(2, m.maxSize());
       assertEquals(0.25, m.hitRate());
       assertEquals(4, m.requestCount());
-      assertThrows(IllegalArgumentException.class, () -> new CacheMetrics(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+      assertThrows(IllegalArgumentException.class, () -> new CacheMetrics(-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
     }
   }
 
