@@ -43,15 +43,16 @@ final class RedisTier implements AutoCloseable {
   static final int HEADER = 17;
 
   /**
-   * Fill or release a lease: only if the caller still owns it (a write revokes leases), store the
-   * value (ARGV[2] = '1') with its TTL, drop the lease and, if a JVM flagged that it waits, tell it.
+   * Fill or release a lease: only if the caller still owns it (a write revokes leases) and no
+   * value has been written since (a write between our miss and our lease wins), store the value
+   * (ARGV[2] = '1') with its TTL; drop the lease and, if a JVM flagged that it waits, tell it.
    * KEYS: value, lease, wait. ARGV: token, store?, value, ttl ms (0: none), channel, message.
    */
   private static final String FILL =
       """
       if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
       redis.call('DEL', KEYS[2])
-      if ARGV[2] == '1' then
+      if ARGV[2] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then
         if tonumber(ARGV[4]) > 0 then redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
         else redis.call('SET', KEYS[1], ARGV[3]) end
       end
