@@ -155,11 +155,12 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       throws Exception {
     RedisTier.Keys keys = redis.keys(keyCodec.encode(key));
     try {
-      Held<V> hit = decodeHit(keys, redis.read(keys));
+      RedisTier.Read read = redis.read(keys);
+      Held<V> hit = decodeHit(keys, read);
       if (hit != null) {
         return hit;
       }
-      return leaseAndLoad(keys, ttl, loader);
+      return leaseAndLoad(keys, ttl, loader, undecodable(read));
     } catch (RedisUnavailable e) {
       if (strict) {
         throw new RedisCacheException("Redis unavailable while reading: " + e.getMessage(), e);
@@ -168,8 +169,8 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     }
   }
 
-  private @Nullable Held<V> leaseAndLoad(RedisTier.Keys keys, Ttl ttl, Loader<? extends V> loader)
-      throws Exception {
+  private @Nullable Held<V> leaseAndLoad(
+      RedisTier.Keys keys, Ttl ttl, Loader<? extends V> loader, byte[] garbage) throws Exception {
     byte[] token = newToken();
     boolean waited = false;
     ByteKey waitKey = new ByteKey(keys.key());
@@ -180,7 +181,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
         if (waited) {
           leaseTakeovers.increment();
         }
-        return loadAsOwner(keys, token, ttl, loader);
+        return loadAsOwner(keys, token, ttl, loader, garbage);
       }
       if (!waited) {
         leaseWaits.increment();
@@ -191,10 +192,12 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       CompletableFuture<Void> shared = waiters.putIfAbsent(waitKey, signal);
       CompletableFuture<Void> mine = shared != null ? shared : signal;
       try {
-        Held<V> hit = decodeHit(keys, redis.flagAndRead(keys, leaseMillis));
+        RedisTier.Read read = redis.flagAndRead(keys, leaseMillis);
+        Held<V> hit = decodeHit(keys, read);
         if (hit != null) {
           return hit;
         }
+        garbage = undecodable(read);
         try {
           mine.get(recheckNanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException fallbackReread) {
@@ -205,16 +208,19 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       } finally {
         waiters.remove(waitKey, mine);
       }
-      Held<V> hit = decodeHit(keys, redis.read(keys));
+      RedisTier.Read read = redis.read(keys);
+      Held<V> hit = decodeHit(keys, read);
       if (hit != null) {
         return hit;
       }
+      garbage = undecodable(read);
       // Nothing yet: the holder stored nothing, was revoked, or its lease expired. Try again.
     }
   }
 
   private @Nullable Held<V> loadAsOwner(
-      RedisTier.Keys keys, byte[] token, Ttl ttl, Loader<? extends V> loader) throws Exception {
+      RedisTier.Keys keys, byte[] token, Ttl ttl, Loader<? extends V> loader, byte[] garbage)
+      throws Exception {
     V value;
     try {
       loads.increment();
@@ -237,7 +243,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     long ttlMillis = ttlMillis(ttl);
     try {
       // ttl 0: give the value to this load's callers, keep it nowhere.
-      redis.fill(keys, token, ttlMillis == 0 ? null : bytes, ttlMillis);
+      redis.fill(keys, token, ttlMillis == 0 ? null : bytes, ttlMillis, garbage);
     } catch (RedisUnavailable e) {
       if (strict) {
         throw new RedisCacheException("Redis unavailable while storing: " + e.getMessage(), e);
@@ -248,7 +254,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
 
   private void releaseQuietly(RedisTier.Keys keys, byte[] token) {
     try {
-      redis.fill(keys, token, null, 0);
+      redis.fill(keys, token, null, 0, RedisTier.EMPTY);
     } catch (RedisUnavailable e) {
       // the lease expires by itself
     } catch (InterruptedException e) {
@@ -261,6 +267,12 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     directLoads.increment();
     V value = loader.load();
     return value == null ? null : Held.of(value, ttlMillis(ttl), maxStalenessNanos);
+  }
+
+  /** The bytes of a read that {@link #decodeHit} rejected, else empty. */
+  private static byte[] undecodable(RedisTier.Read read) {
+    byte[] bytes = read.value();
+    return bytes == null ? RedisTier.EMPTY : bytes;
   }
 
   private @Nullable Held<V> decodeHit(RedisTier.Keys keys, RedisTier.Read read) {

@@ -45,14 +45,16 @@ final class RedisTier implements AutoCloseable {
   /**
    * Fill or release a lease: only if the caller still owns it (a write revokes leases) and no
    * value has been written since (a write between our miss and our lease wins), store the value
-   * (ARGV[2] = '1') with its TTL; drop the lease and, if a JVM flagged that it waits, tell it.
-   * KEYS: value, lease, wait. ARGV: token, store?, value, ttl ms (0: none), channel, message.
+   * (ARGV[2] = '1') with its TTL, or replace the undecodable bytes the caller read (ARGV[7]); drop
+   * the lease and, if a JVM flagged that it waits, tell it. KEYS: value, lease, wait. ARGV: token,
+   * store?, value, ttl ms (0: none), channel, message, undecodable bytes read ('' if none).
    */
   private static final String FILL =
       """
       if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
       redis.call('DEL', KEYS[2])
-      if ARGV[2] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then
+      local current = redis.call('GET', KEYS[1])
+      if ARGV[2] == '1' and (not current or (ARGV[7] ~= '' and current == ARGV[7])) then
         if tonumber(ARGV[4]) > 0 then redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
         else redis.call('SET', KEYS[1], ARGV[3]) end
       end
@@ -82,7 +84,7 @@ final class RedisTier implements AutoCloseable {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   private static final byte[] ONE = {'1'};
   private static final byte[] ZERO = {'0'};
-  private static final byte[] EMPTY = {};
+  static final byte[] EMPTY = {};
 
   /** A value read with its remaining time to live in ms ({@code -1}: none). */
   record Read(byte @Nullable [] value, long pttl) {}
@@ -235,8 +237,12 @@ final class RedisTier implements AutoCloseable {
     return new Read(value, value == null ? -2 : ttl);
   }
 
-  /** Stores (value non-null) or not, and releases the lease if still ours; tells waiters. */
-  boolean fill(Keys k, byte[] token, byte @Nullable [] value, long ttlMillis)
+  /**
+   * Stores (value non-null) unless another value was written meanwhile (the undecodable bytes
+   * {@code replacing}, if not empty, may be overwritten), and releases the lease if still ours;
+   * tells waiters.
+   */
+  boolean fill(Keys k, byte[] token, byte @Nullable [] value, long ttlMillis, byte[] replacing)
       throws RedisUnavailable, InterruptedException {
     allow();
     byte[][] keys = {k.value(), k.lease(), k.waitFlag()};
@@ -246,7 +252,8 @@ final class RedisTier implements AutoCloseable {
       value == null ? EMPTY : value,
       Long.toString(Math.max(ttlMillis, 0)).getBytes(StandardCharsets.US_ASCII),
       channel,
-      message(FILLED, k.key())
+      message(FILLED, k.key()),
+      replacing
     };
     return script(fillSha, FILL, keys, args) == 1L;
   }
