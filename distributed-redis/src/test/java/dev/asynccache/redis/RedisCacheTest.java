@@ -79,7 +79,7 @@ class RedisCacheTest {
   void aRedisHitLivesInL1NoLongerThanItsRemainingRedisTtl() {
     try (RedisCache<String, String> a = strings(redis, "rw4").build();
         RedisCache<String, String> b = strings(redis, "rw4").build()) {
-      a.set("k", "short", Ttl.of(Duration.ofMillis(150)));
+      a.set("k", "short", Ttl.of(Duration.ofMillis(1000)));
       assertEquals("short", b.get("k", () -> "loaded"));
       Held<String> held = impl(b).l1().getIfPresent("k");
       assertTrue(held != null && held.isFresh());
