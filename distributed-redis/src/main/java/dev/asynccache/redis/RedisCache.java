@@ -1,0 +1,183 @@
+package dev.asynccache.redis;
+
+import dev.asynccache.CacheClosedException;
+import dev.asynccache.LoadException;
+import dev.asynccache.Loader;
+import dev.asynccache.Ttl;
+import dev.asynccache.persistence.Codec;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A cache shared by a fleet of JVMs: each JVM keeps the core's {@link dev.asynccache.AsyncCache}
+ * as its in-process tier (L1), in front of one Redis (L2) that every JVM of the fleet uses. Build
+ * one with {@link #builder(Codec, Codec)}.
+ *
+ * <h2>Semantics</h2>
+ *
+ * <ul>
+ *   <li><b>Reads.</b> An L1 hit never touches the network. An L1 miss is single-flight inside the
+ *       JVM (the core's), then reads Redis; a Redis hit fills L1 for the entry's remaining time to
+ *       live in Redis, bounded by {@code maxStaleness}.
+ *   <li><b>Single-flight across JVMs.</b> When Redis lacks the key too, one JVM takes a lease in
+ *       Redis and runs the loader; the others wait (woken by a notification when the value is
+ *       written, with a bounded fallback re-read) and take over when the lease expires, so a loader
+ *       running longer than {@code leaseTime} may run twice. A loader that returns {@code null} or
+ *       throws stores nothing: each waiting JVM then loads for itself in turn.
+ *   <li><b>Writes.</b> {@link #set} and {@link #delete} write Redis first, then drop this JVM's L1
+ *       copy (the next read here refills it from Redis) and notify every other JVM of the
+ *       namespace, which drops its L1 copy. A write also revokes a lease in flight for the key, so a
+ *       load that started before the write never stores its older value. Loader fills are not
+ *       broadcast.
+ *   <li><b>Fail-safe.</b> Every Redis call has a timeout; after repeated failures a circuit breaker
+ *       stops calling Redis and probes it again later. While Redis is unavailable, L1 hits are
+ *       served and misses call the loader directly (still single-flight inside the JVM); writes
+ *       change L1 only. No Redis exception reaches callers unless the cache was built {@code
+ *       strict}, in which case they get a {@link RedisCacheException}.
+ *   <li><b>Bad data.</b> A value in Redis that the value codec cannot decode is treated as a miss,
+ *       counted in {@link RedisCacheMetrics#decodeFailures()} and logged once per key.
+ * </ul>
+ *
+ * <p>Keys and values are never {@code null}; passing one throws {@link NullPointerException}.
+ * Every method is thread-safe; blocking methods are meant for virtual threads. After {@link
+ * #close()} every method but {@code close} and {@code metrics} throws {@link
+ * CacheClosedException}.
+ *
+ * <p>Exceptions from a loader reach a synchronous caller as thrown when unchecked, wrapped in a
+ * {@link LoadException} when checked; futures from {@code getAsync} fail with the loader's own
+ * exception (as the core's {@code AsyncCache}).
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+public interface RedisCache<K, V> extends AutoCloseable {
+
+  /**
+   * Returns a new builder for a cache whose keys and values are stored in Redis through the given
+   * codecs. A key's Redis name is {@code <namespace>:{<encoded key>}}.
+   *
+   * @param keyCodec encodes keys; {@code decode(encode(k))} must equal {@code k}
+   * @param valueCodec encodes values
+   * @param <K> the key type
+   * @param <V> the value type
+   * @return a new builder
+   * @throws NullPointerException if a codec is null
+   */
+  static <K, V> RedisCacheBuilder<K, V> builder(Codec<K> keyCodec, Codec<V> valueCodec) {
+    return new RedisCacheBuilder<>(keyCodec, valueCodec);
+  }
+
+  /**
+   * Returns the value of {@code key} from L1, else from Redis, else from {@code loader} (run by
+   * one JVM of the fleet at a time); a loaded value lives for the cache's {@code defaultTtl}.
+   *
+   * @param key the key
+   * @param loader computes the value when neither tier has it
+   * @return the value, or {@code null} if the loader returned {@code null}
+   * @throws NullPointerException if {@code key} or {@code loader} is null
+   * @throws LoadException if the loader threw a checked exception
+   * @throws ValueTooLargeException if the loaded value encodes to more than {@code maxValueBytes}
+   * @throws RedisCacheException in strict mode only, if Redis failed or timed out
+   * @throws CacheClosedException if the cache is or gets closed
+   */
+  @Nullable V get(K key, Loader<? extends V> loader);
+
+  /**
+   * As {@link #get(Object, Loader)}; a loaded value lives for {@code ttl} in Redis and at most that
+   * long in L1.
+   *
+   * @param key the key
+   * @param ttl the time to live of a loaded value
+   * @param loader computes the value when neither tier has it
+   * @return the value, or {@code null} if the loader returned {@code null}
+   * @throws NullPointerException if an argument is null
+   * @throws LoadException if the loader threw a checked exception
+   * @throws ValueTooLargeException if the loaded value encodes to more than {@code maxValueBytes}
+   * @throws RedisCacheException in strict mode only, if Redis failed or timed out
+   * @throws CacheClosedException if the cache is or gets closed
+   */
+  @Nullable V get(K key, Ttl ttl, Loader<? extends V> loader);
+
+  /**
+   * As {@link #get(Object, Loader)}, returning a future; on an L1 miss the Redis calls and the
+   * loader run on a virtual thread of the L1 cache. Cancelling the future stops only this
+   * caller's wait.
+   *
+   * @param key the key
+   * @param loader computes the value when neither tier has it
+   * @return a future of the value (or {@code null}), failed with the loader's exception
+   * @throws NullPointerException if an argument is null
+   * @throws CacheClosedException if the cache is closed
+   */
+  CompletableFuture<@Nullable V> getAsync(K key, Loader<? extends V> loader);
+
+  /**
+   * As {@link #getAsync(Object, Loader)}, with a time to live for a loaded value.
+   *
+   * @param key the key
+   * @param ttl the time to live of a loaded value
+   * @param loader computes the value when neither tier has it
+   * @return a future of the value
+   * @throws NullPointerException if an argument is null
+   * @throws CacheClosedException if the cache is closed
+   */
+  CompletableFuture<@Nullable V> getAsync(K key, Ttl ttl, Loader<? extends V> loader);
+
+  /**
+   * Stores {@code value} with the cache's {@code defaultTtl}: see {@link #set(Object, Object,
+   * Ttl)}.
+   *
+   * @param key the key
+   * @param value the value
+   * @throws NullPointerException if {@code key} or {@code value} is null
+   * @throws ValueTooLargeException if the value encodes to more than {@code maxValueBytes} (nothing
+   *     is written)
+   * @throws RedisCacheException in strict mode only, if Redis failed or timed out
+   * @throws CacheClosedException if the cache is closed
+   */
+  void set(K key, V value);
+
+  /**
+   * Stores {@code value} under {@code key} in Redis for {@code ttl}, revokes any lease in flight
+   * for the key, drops this JVM's L1 copy and notifies the other JVMs to drop theirs. A zero
+   * {@code ttl} deletes the key. In fail-safe mode, if Redis is unavailable the value is kept in
+   * this JVM's L1 only.
+   *
+   * @param key the key
+   * @param value the value
+   * @param ttl how long the entry lives ({@link Ttl#never()}: no expiry in Redis)
+   * @throws NullPointerException if an argument is null
+   * @throws ValueTooLargeException if the value encodes to more than {@code maxValueBytes} (nothing
+   *     is written)
+   * @throws RedisCacheException in strict mode only, if Redis failed or timed out
+   * @throws CacheClosedException if the cache is closed
+   */
+  void set(K key, V value, Ttl ttl);
+
+  /**
+   * Deletes {@code key} from Redis and L1, revokes any lease in flight for it and notifies the
+   * other JVMs to drop their L1 copies. In fail-safe mode, if Redis is unavailable only this JVM's
+   * L1 copy is dropped.
+   *
+   * @param key the key
+   * @return {@code true} if Redis or L1 held a value
+   * @throws NullPointerException if {@code key} is null
+   * @throws RedisCacheException in strict mode only, if Redis failed or timed out
+   * @throws CacheClosedException if the cache is closed
+   */
+  boolean delete(K key);
+
+  /**
+   * Returns a snapshot of both tiers' counters. Never throws, also after {@link #close()}.
+   *
+   * @return the metrics
+   */
+  RedisCacheMetrics metrics();
+
+  /**
+   * Closes the Redis connections and the L1 cache; waiters of unfinished loads fail with {@link
+   * CacheClosedException}. Closing twice does nothing.
+   */
+  @Override
+  void close();
+}

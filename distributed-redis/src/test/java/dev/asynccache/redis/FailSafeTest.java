@@ -1,0 +1,97 @@
+package dev.asynccache.redis;
+
+import static dev.asynccache.redis.Fixtures.strings;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Redis killed under load: fail-safe callers see no exception; strict callers do; recovery. */
+@Timeout(120)
+class FailSafeTest {
+
+  @Test
+  void redisKilledUnderLoadZeroExceptionsL1HitsFlowAndTheTierRecovers() throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        RedisCache<String, String> cache = strings(redis, "outage").build()) {
+      int keys = 100;
+      for (int k = 0; k < keys; k++) {
+        String key = "k" + k;
+        cache.get(key, () -> "v-" + key); // warm L1 and Redis
+      }
+      ConcurrentLinkedQueue<Throwable> thrown = new ConcurrentLinkedQueue<>();
+      LongAdder ops = new LongAdder();
+      AtomicBoolean stop = new AtomicBoolean();
+      List<Thread> workers = new ArrayList<>();
+      for (int t = 0; t < 50; t++) {
+        workers.add(
+            Thread.ofVirtual()
+                .start(
+                    () -> {
+                      ThreadLocalRandom random = ThreadLocalRandom.current();
+                      while (!stop.get()) {
+                        String key = "k" + random.nextInt(keys * 2); // half are cold
+                        try {
+                          if (random.nextInt(10) == 0) {
+                            cache.set(key, "set-" + key);
+                          } else {
+                            cache.get(key, () -> "v-" + key);
+                          }
+                          ops.increment();
+                        } catch (Throwable e) {
+                          thrown.add(e);
+                        }
+                      }
+                    }));
+      }
+      Fixtures.await("some load before the kill", Duration.ofSeconds(10), () -> ops.sum() > 1000);
+      redis.kill();
+      Fixtures.await("the breaker to open", Duration.ofSeconds(10),
+          () -> cache.metrics().breakerState() != BreakerState.CLOSED);
+      long hitsAtKill = cache.metrics().l1().hitCount();
+      long opsAtKill = ops.sum();
+      Fixtures.await("L1 hits and direct loads while Redis is down", Duration.ofSeconds(10),
+          () -> cache.metrics().l1().hitCount() > hitsAtKill + 1000
+              && cache.metrics().directLoads() > 0);
+      Thread.sleep(1000); // keep Redis down for a while under load (the outage itself)
+      assertTrue(ops.sum() > opsAtKill, "callers progressed during the outage");
+      redis.restart();
+      Fixtures.await("the notification subscription to come back and flush L1",
+          Duration.ofSeconds(20), () -> cache.metrics().l1Flushes() >= 1);
+      Fixtures.await("the breaker to close", Duration.ofSeconds(20),
+          () -> cache.metrics().breakerState() == BreakerState.CLOSED);
+      long l2Before = cache.metrics().l2Hits() + cache.metrics().l2Misses();
+      Fixtures.await("reads through Redis again", Duration.ofSeconds(20),
+          () -> cache.metrics().l2Hits() + cache.metrics().l2Misses() > l2Before + 10);
+      stop.set(true);
+      for (Thread w : workers) {
+        w.join(10_000);
+      }
+      assertEquals(List.of(), List.copyOf(thrown), "exceptions thrown at callers");
+      // Redis (restarted empty) holds values again: the tier stores through it by itself.
+      assertTrue(Long.parseLong(redis.command("DBSIZE").substring(1)) > 0);
+      assertTrue(cache.metrics().redisErrors() + cache.metrics().redisTimeouts() > 0);
+    }
+  }
+
+  @Test
+  void strictModeThrowsRedisFailuresAtCallers() {
+    try (RedisServer redis = RedisServer.start();
+        RedisCache<String, String> cache = strings(redis, "strict").strict(true).build()) {
+      assertEquals("v", cache.get("k", () -> "v"));
+      redis.kill();
+      assertThrows(RedisCacheException.class, () -> cache.get("other", () -> "v"));
+      assertThrows(RedisCacheException.class, () -> cache.set("k", "v2"));
+      assertEquals("v", cache.get("k", () -> "unused"), "L1 hits are still served");
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package dev.asynccache.redis;
+
+import dev.asynccache.persistence.Codecs;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+/** Builders and waits shared by the tests. */
+final class Fixtures {
+  private Fixtures() {}
+
+  /** A string cache on {@code redis} with short timeouts, so tests stay short. */
+  static RedisCacheBuilder<String, String> strings(RedisServer redis, String namespace) {
+    return RedisCache.builder(Codecs.string(), Codecs.string())
+        .redisUri(redis.uri())
+        .namespace(namespace)
+        .redisTimeout(Duration.ofMillis(300))
+        .circuitBreaker(3, Duration.ofMillis(200));
+  }
+
+  static DefaultRedisCache<String, String> impl(RedisCache<String, String> cache) {
+    return (DefaultRedisCache<String, String>) cache;
+  }
+
+  /** Waits until {@code condition} holds, checking every millisecond, failing after {@code max}. */
+  static void await(String what, Duration max, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + max.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("timed out after " + max + " waiting for: " + what);
+      }
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted waiting for: " + what, e);
+      }
+    }
+  }
+}

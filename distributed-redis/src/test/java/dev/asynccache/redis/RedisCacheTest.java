@@ -1,0 +1,137 @@
+package dev.asynccache.redis;
+
+import static dev.asynccache.redis.Fixtures.impl;
+import static dev.asynccache.redis.Fixtures.strings;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.asynccache.CacheClosedException;
+import dev.asynccache.Ttl;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Reads, writes and TTLs of one or two caches on one real Redis. */
+@Timeout(60)
+class RedisCacheTest {
+  private static RedisServer redis;
+
+  @BeforeAll
+  static void startRedis() {
+    redis = RedisServer.start();
+  }
+
+  @AfterAll
+  static void stopRedis() {
+    redis.close();
+  }
+
+  @Test
+  void missLoadsOnceStoresInRedisAndAnotherCacheReadsIt() {
+    try (RedisCache<String, String> a = strings(redis, "rw1").build();
+        RedisCache<String, String> b = strings(redis, "rw1").build()) {
+      AtomicInteger calls = new AtomicInteger();
+      assertEquals("v", a.get("k", () -> "v" + (calls.incrementAndGet() > 1 ? "again" : "")));
+      assertEquals("$1", redis.command("STRLEN rw1:{k}").replace(":", "$"));
+      assertEquals("v", b.get("k", () -> "loaded by b"));
+      assertEquals(1, calls.get());
+      assertEquals(1, b.metrics().l2Hits());
+      assertEquals(1, a.metrics().leasesAcquired());
+      // The lease is released and no wait flag is left behind.
+      assertEquals(":0", redis.command("EXISTS rw1:{k}:lease rw1:{k}:wait"));
+    }
+  }
+
+  @Test
+  void l1HitNeverTouchesRedis() {
+    try (RedisCache<String, String> a = strings(redis, "rw2").build()) {
+      a.get("k", () -> "v");
+      RedisCacheMetrics before = a.metrics();
+      for (int i = 0; i < 1000; i++) {
+        assertEquals("v", a.get("k", () -> "other"));
+      }
+      RedisCacheMetrics after = a.metrics();
+      assertEquals(before.l2Hits() + before.l2Misses(), after.l2Hits() + after.l2Misses());
+      assertEquals(before.l1().hitCount() + 1000, after.l1().hitCount());
+    }
+  }
+
+  @Test
+  void setIsSeenByTheWriterAndStoredWithItsTtl() {
+    try (RedisCache<String, String> a = strings(redis, "rw3").build()) {
+      a.get("k", () -> "old");
+      a.set("k", "new", Ttl.of(Duration.ofSeconds(100)));
+      assertEquals("new", a.get("k", () -> "loaded"));
+      long pttl = Long.parseLong(redis.command("PTTL rw3:{k}").substring(1));
+      assertTrue(pttl > 90_000 && pttl <= 100_000, "pttl " + pttl);
+      assertTrue(a.delete("k"));
+      assertEquals(":0", redis.command("EXISTS rw3:{k}"));
+      assertEquals("loaded", a.get("k", () -> "loaded"));
+    }
+  }
+
+  @Test
+  void aRedisHitLivesInL1NoLongerThanItsRemainingRedisTtl() {
+    try (RedisCache<String, String> a = strings(redis, "rw4").build();
+        RedisCache<String, String> b = strings(redis, "rw4").build()) {
+      a.set("k", "short", Ttl.of(Duration.ofMillis(1000)));
+      assertEquals("short", b.get("k", () -> "loaded"));
+      Held<String> held = impl(b).l1().getIfPresent("k");
+      assertTrue(held != null && held.isFresh());
+      Fixtures.await("the L1 copy to go stale", Duration.ofSeconds(5), () -> !held.isFresh());
+      Fixtures.await(
+          "Redis to expire the key", Duration.ofSeconds(5),
+          () -> redis.command("EXISTS rw4:{k}").equals(":0"));
+      assertEquals("loaded", b.get("k", () -> "loaded"));
+    }
+  }
+
+  @Test
+  void nullFromTheLoaderStoresNothing() {
+    try (RedisCache<String, String> a = strings(redis, "rw5").build()) {
+      assertNull(a.get("k", () -> null));
+      assertEquals(":0", redis.command("EXISTS rw5:{k} rw5:{k}:lease"));
+      assertEquals("v", a.get("k", () -> "v"));
+    }
+  }
+
+  @Test
+  void aFailingLoaderReleasesTheLeaseAndCachesNothing() {
+    try (RedisCache<String, String> a = strings(redis, "rw6").build()) {
+      IllegalStateException boom =
+          assertThrows(
+              IllegalStateException.class,
+              () -> a.get("k", () -> {
+                throw new IllegalStateException("boom");
+              }));
+      assertEquals("boom", boom.getMessage());
+      assertEquals(":0", redis.command("EXISTS rw6:{k} rw6:{k}:lease"));
+      assertEquals("v", a.get("k", () -> "v"));
+    }
+  }
+
+  @Test
+  void getAsyncLoadsThroughRedis() throws Exception {
+    try (RedisCache<String, String> a = strings(redis, "rw7").build();
+        RedisCache<String, String> b = strings(redis, "rw7").build()) {
+      assertEquals("v", a.getAsync("k", () -> "v").get());
+      assertEquals("v", b.getAsync("k", () -> "other").get());
+      assertEquals(1, b.metrics().l2Hits());
+    }
+  }
+
+  @Test
+  void closedCacheThrowsTheCoresClosedException() {
+    RedisCache<String, String> a = strings(redis, "rw8").build();
+    a.close();
+    a.close();
+    assertThrows(CacheClosedException.class, () -> a.get("k", () -> "v"));
+    assertThrows(CacheClosedException.class, () -> a.set("k", "v"));
+    a.metrics();
+  }
+}

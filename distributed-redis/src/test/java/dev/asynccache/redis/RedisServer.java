@@ -1,0 +1,215 @@
+package dev.asynccache.redis;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real {@code redis-server} process on a free loopback port (never 6379), without persistence,
+ * for one test class. {@link #kill()} and {@link #restart()} simulate an outage on the same port.
+ * A missing binary fails the test with how to install it; it never skips.
+ */
+final class RedisServer implements AutoCloseable {
+  static final String INSTALL_HINT =
+      "redis-server is not installed (not found on PATH); "
+          + "install redis-server: apt-get install redis-server";
+
+  private final String binary;
+  private final Path dir;
+  private final int port;
+  private Process process;
+
+  private RedisServer(String binary, Path dir, int port, Process process) {
+    this.binary = binary;
+    this.dir = dir;
+    this.port = port;
+    this.process = process;
+  }
+
+  /** Starts a server on a free loopback port; retries another port if one is taken meanwhile. */
+  static RedisServer start() {
+    String binary = findBinary();
+    IOException last = null;
+    for (int attempt = 0; attempt < 5; attempt++) {
+      int port = freePort();
+      Path dir;
+      try {
+        dir = Files.createTempDirectory("redis-test-");
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot create a directory for redis-server", e);
+      }
+      try {
+        Process p = launch(binary, dir, port);
+        return new RedisServer(binary, dir, port, p);
+      } catch (IOException e) {
+        last = e;
+        deleteTree(dir);
+      }
+    }
+    throw new IllegalStateException("redis-server did not start on any of 5 free ports", last);
+  }
+
+  static String findBinary() {
+    String path = System.getenv().getOrDefault("PATH", "");
+    for (String dir : path.split(File.pathSeparator)) {
+      File f = new File(dir, "redis-server");
+      if (f.isFile() && f.canExecute()) {
+        return f.getAbsolutePath();
+      }
+    }
+    throw new AssertionError(INSTALL_HINT);
+  }
+
+  int port() {
+    return port;
+  }
+
+  String uri() {
+    return "redis://127.0.0.1:" + port;
+  }
+
+  /** Kills the server at once (SIGKILL), as a crash would. */
+  synchronized void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Starts the server again on the same port, empty. */
+  synchronized void restart() {
+    kill();
+    IOException last = null;
+    for (int attempt = 0; attempt < 20; attempt++) {
+      try {
+        process = launch(binary, dir, port);
+        return;
+      } catch (IOException e) {
+        last = e; // the port may linger for a moment after the kill
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    throw new IllegalStateException("redis-server did not restart on port " + port, last);
+  }
+
+  /** Sends one command in the inline protocol and returns the first line of the reply. */
+  String command(String inline) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+      s.setSoTimeout(2000);
+      OutputStream out = s.getOutputStream();
+      out.write((inline + "\r\n").getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      InputStream in = s.getInputStream();
+      StringBuilder line = new StringBuilder();
+      int c;
+      while ((c = in.read()) != -1 && c != '\n') {
+        if (c != '\r') {
+          line.append((char) c);
+        }
+      }
+      return line.toString();
+    } catch (IOException e) {
+      throw new IllegalStateException("redis command failed: " + inline, e);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    kill();
+    deleteTree(dir);
+  }
+
+  private static Process launch(String binary, Path dir, int port) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(binary, "--port", Integer.toString(port)));
+    cmd.addAll(
+        List.of(
+            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("redis.log").toFile())
+            .start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      if (!p.isAlive()) {
+        throw new IOException("redis-server exited at start: " + log(dir));
+      }
+      if (ping(port)) {
+        return p;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while redis-server started", e);
+      }
+    }
+    p.destroyForcibly();
+    throw new IOException("redis-server not ready on port " + port + " after 10 s: " + log(dir));
+  }
+
+  private static boolean ping(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+      s.setSoTimeout(500);
+      s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+      byte[] reply = new byte[7];
+      int n = s.getInputStream().read(reply);
+      return n > 0 && new String(reply, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static String log(Path dir) {
+    try {
+      return Files.readString(dir.resolve("redis.log"));
+    } catch (IOException e) {
+      return "(no log)";
+    }
+  }
+
+  private static int freePort() {
+    for (int i = 0; i < 100; i++) {
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        int port = s.getLocalPort();
+        if (port != 6379 && port + 10000 <= 65535) {
+          return port;
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException("no free loopback port", e);
+      }
+    }
+    throw new IllegalStateException("no free loopback port");
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // best effort: a temporary directory
+    }
+  }
+}
