@@ -30,7 +30,12 @@ class WriteThroughBackendTest {
   }
 
   private AsyncCache<String, String> cache(Path file, long maxSize) {
-    return AsyncCache.builder().maxSize(maxSize).persistence(open(file, maxSize)).build();
+    // Exact LRU: the test checks which entries the file keeps, in recency order.
+    return AsyncCache.builder()
+        .maxSize(maxSize)
+        .evictionPolicy(dev.asynccache.EvictionPolicy.LRU)
+        .persistence(open(file, maxSize))
+        .build();
   }
 
   @Test
