@@ -124,6 +124,57 @@ class MaxMemoryTest {
     }
   }
 
+  /** In process: a 64 KiB bound, with Content-Length and chunked bodies. */
+  @Test
+  void inProcess_anEntryOverTheBoundGets413AndTheConnectionIsClosed_smallerOnesEvict() throws Exception {
+    try (CacheServer server =
+        CacheServer.start(ServerConfig.builder().port(0).maxMemory(64 * 1024).maxSize(1000).build())) {
+      assertEquals(64 * 1024, server.maxMemory());
+      byte[] big = new byte[100_000];
+      try (RawHttp raw = new RawHttp(server.port())) {
+        raw.send("PUT /cache/big HTTP/1.1\r\nHost: t\r\nContent-Length: " + big.length + "\r\n\r\n");
+        RawHttp.Response r = raw.read();
+        assertEquals(413, r.status());
+        assertTrue(r.text().contains("value is 100000 bytes: with its key and the per-entry overhead it is over"
+            + " the cache's memory bound (--max-memory) of 65000 bytes"), r.text());
+        assertEquals("close", r.header("connection"));
+        raw.assertClosedWithNothingMore();
+      }
+      try (RawHttp raw = new RawHttp(server.port())) {
+        raw.send("PUT /cache/big HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + Integer.toHexString(big.length) + "\r\n");
+        raw.send(big);
+        raw.send("\r\n0\r\n\r\n");
+        RawHttp.Response r = raw.read();
+        assertEquals(413, r.status(), r.text());
+        assertTrue(r.text().contains("--max-memory"), r.text());
+        raw.assertClosedWithNothingMore();
+      }
+      byte[] value = new byte[10_000];
+      try (RawHttp raw = new RawHttp(server.port())) {
+        for (int i = 0; i < 50; i++) {
+          raw.send("PUT /cache/v" + i + " HTTP/1.1\r\nHost: t\r\nContent-Length: " + value.length + "\r\n\r\n");
+          raw.send(value);
+          assertEquals(204, raw.read().status(), "PUT " + i);
+        }
+        raw.send("GET /stats HTTP/1.1\r\nHost: t\r\n\r\n");
+        String stats = raw.read().text();
+        assertEquals(65536, field(stats, "max_memory_bytes"), stats);
+        assertEquals(1000, field(stats, "max_size"), stats);
+        // 10,000-byte values weigh 10,168 + key: at most 6 fit in 65,000
+        assertTrue(field(stats, "size") <= 6 && field(stats, "size") >= 1, stats);
+        assertEquals(50, field(stats, "size") + field(stats, "evictions"), stats);
+        raw.send("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n");
+        String metrics = raw.read().text();
+        assertTrue(metrics.contains("\nasynccache_max_memory_bytes 65536\n"), metrics);
+        assertTrue(metrics.contains("\nasynccache_max_entries 1000\n"), metrics);
+      }
+    }
+    try (CacheServer server = CacheServer.start(ServerConfig.builder().port(0).build())) {
+      assertEquals(Runtime.getRuntime().maxMemory() / 2, server.maxMemory(), "default: half the heap");
+    }
+  }
+
   private static long field(String json, String name) {
     Matcher m = Pattern.compile("\"" + name + "\":(\\d+)").matcher(json);
     if (!m.find()) {
