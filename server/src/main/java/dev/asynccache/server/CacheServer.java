@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * <table>
  *   <caption>Routes</caption>
  *   <tr><td>{@code PUT /cache/{key}[?ttl=s]}</td><td>stores the body: 204; 413 over the value
- *       limit; 400 for a bad key or ttl ({@code ttl=0}: never expires; no ttl: the default)</td></tr>
+ *       limit, or when the entry alone is over the memory bound ({@link #maxMemory()}); 400 for a bad key or ttl ({@code ttl=0}: never expires; no ttl: the default)</td></tr>
  *   <tr><td>{@code GET /cache/{key}}</td><td>200 with the value, 404 when absent</td></tr>
  *   <tr><td>{@code DELETE /cache/{key}}</td><td>204, or 404 when absent</td></tr>
  *   <tr><td>{@code GET /stats}</td><td>the counters as JSON</td></tr>
@@ -244,9 +244,10 @@ public final class CacheServer implements AutoCloseable {
   /**
    * Returns the memory bound in force, in bytes: {@link ServerConfig#maxMemory()}, or the one
    * derived from the heap when that is 0. The cache's entries, weighed by their estimated retained
-   * bytes (key, value, and {@value EntryWeigher#ENTRY_OVERHEAD} bytes per entry; values of half a
-   * G1 region or more rounded up to whole regions), never weigh more in total; an entry that
-   * alone weighs more is refused with 413.
+   * bytes (key, value, and 128 bytes per entry; values of half a G1 region or more rounded up to
+   * whole regions), never weigh more in total; an entry that alone weighs more is refused with 413.
+   * {@link ServerConfig#maxSize()} shares the budget: every entry weighs at least {@code maxMemory
+   * / maxSize}.
    *
    * @return the memory bound in bytes
    */

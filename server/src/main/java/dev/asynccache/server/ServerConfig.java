@@ -47,7 +47,8 @@ import org.jspecify.annotations.Nullable;
  *
  * @param host the address to bind: a literal IP address or a host name
  * @param port the TCP port, 0 for any free one
- * @param maxSize the most entries the cache holds; the least recently used are evicted beyond it
+ * @param maxSize the most entries the cache holds; beyond it entries are evicted (it shares one
+ *     weight budget with {@code maxMemory}, see {@link CacheServer#maxMemory()})
  * @param defaultTtl how long entries written without {@code ttl} live; empty: forever
  * @param maxValueBytes the largest value a {@code PUT} may store
  * @param maxKeyBytes the longest key, in UTF-8 bytes
@@ -63,10 +64,9 @@ import org.jspecify.annotations.Nullable;
  * @param headerTimeout how long a client may take to send a request's head (request line and
  *     headers), from its first byte
  * @param bodyTimeout how long a client may take to send a request's body, and to take the response
- * @param maxMemory the most heap bytes the cache's entries may keep alive, by the estimate of
- *     {@link EntryWeigher} (key, value and a per-entry overhead); beyond it entries are evicted, and
- *     a single entry over it is refused with 413. 0: derived from the heap at start, see
- *     {@link CacheServer#maxMemory()}
+ * @param maxMemory the most heap bytes the cache's entries may keep alive, by an estimate (key,
+ *     value and a per-entry overhead); beyond it entries are evicted, and a single entry over it is
+ *     refused with 413. 0: derived from the heap at start. See {@link CacheServer#maxMemory()}
  */
 public record ServerConfig(
     String host,
