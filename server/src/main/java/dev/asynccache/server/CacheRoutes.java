@@ -27,6 +27,7 @@ final class CacheRoutes {
   private final AsyncCache<String, byte[]> cache;
   private final int maxValueBytes;
   private final int maxKeyBytes;
+  private final EntryWeigher weigher;
   private final Supplier<ServerStats> stats;
   private final Supplier<Reply> health;
   private final LongAdder sets = new LongAdder();
@@ -36,11 +37,13 @@ final class CacheRoutes {
       AsyncCache<String, byte[]> cache,
       int maxValueBytes,
       int maxKeyBytes,
+      EntryWeigher weigher,
       Supplier<ServerStats> stats,
       Supplier<Reply> health) {
     this.cache = cache;
     this.maxValueBytes = maxValueBytes;
     this.maxKeyBytes = maxKeyBytes;
+    this.weigher = weigher;
     this.stats = stats;
     this.health = health;
   }
@@ -121,18 +124,36 @@ final class CacheRoutes {
       cache.set(put.key(), value, put.ttl());
     } catch (CacheClosedException e) {
       return Reply.error(503, "server is shutting down").closing();
+    } catch (IllegalArgumentException e) {
+      // the entry alone is over the weight bound (checked before reading, so not expected here)
+      return tooLarge(put, value.length + " bytes");
     }
     sets.increment();
     return Reply.NO_CONTENT;
   }
 
-  /** The 413 of a value over the limit. */
-  Reply tooLarge(String size) {
-    return Reply.error(413, "value is " + size + ", the limit is " + maxValueBytes + " bytes").closing();
+  /**
+   * The 413 of a value over the limit for {@code put}: the value limit, or the memory bound when
+   * the entry (key, value and overhead) would weigh more than the whole cache may.
+   */
+  Reply tooLarge(Put put, String size) {
+    if (valueLimit(put) >= maxValueBytes) {
+      return Reply.error(413, "value is " + size + ", the limit is " + maxValueBytes + " bytes").closing();
+    }
+    return Reply.error(
+            413,
+            "value is " + size + ": with its key and the per-entry overhead it is over the cache's memory"
+                + " bound (--max-memory) of " + weigher.maximumWeight() + " bytes; the largest value it"
+                + " can hold under this key is " + Math.max(0, valueLimit(put)) + " bytes")
+        .closing();
   }
 
-  int maxValueBytes() {
-    return maxValueBytes;
+  /**
+   * The longest value {@code put} may store: the value limit, or less when a longer entry would be
+   * over the memory bound on its own (-1: not even an empty value fits).
+   */
+  int valueLimit(Put put) {
+    return weigher.largestFitting(put.key(), maxValueBytes);
   }
 
   private Reply get(String key) {

@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * <table>
  *   <caption>Routes</caption>
  *   <tr><td>{@code PUT /cache/{key}[?ttl=s]}</td><td>stores the body: 204; 413 over the value
- *       limit; 400 for a bad key or ttl ({@code ttl=0}: never expires; no ttl: the default)</td></tr>
+ *       limit, or when the entry alone is over the memory bound ({@link #maxMemory()}); 400 for a bad key or ttl ({@code ttl=0}: never expires; no ttl: the default)</td></tr>
  *   <tr><td>{@code GET /cache/{key}}</td><td>200 with the value, 404 when absent</td></tr>
  *   <tr><td>{@code DELETE /cache/{key}}</td><td>204, or 404 when absent</td></tr>
  *   <tr><td>{@code GET /stats}</td><td>the counters as JSON</td></tr>
@@ -61,6 +61,8 @@ public final class CacheServer implements AutoCloseable {
   private final Connections connections = new Connections();
   private final CacheRoutes routes;
   private final int maxConnections;
+  private final long maxMemory;
+  private final EntryWeigher weigher;
   private final HttpConnectionSelector selector;
   private volatile WebServer web;
   private volatile int boundPort;
@@ -71,11 +73,16 @@ public final class CacheServer implements AutoCloseable {
 
   private CacheServer(ServerConfig config, TimeSource clock) {
     this.config = config;
-    var builder = AsyncCache.builder().maxSize(config.maxSize()).timeSource(clock);
+    this.maxMemory = config.maxMemory() > 0 ? config.maxMemory() : derivedMaxMemory();
+    // One weight bound enforces both --max-memory and --max-size (see EntryWeigher).
+    this.weigher = EntryWeigher.forThisHeap(maxMemory, config.maxSize());
+    var builder =
+        AsyncCache.builder().maximumWeight(weigher.maximumWeight()).weigher(weigher).timeSource(clock);
     config.defaultTtl().ifPresent(builder::defaultTtl);
     this.persistence = SnapshotPersistence.attach(config, builder);
     this.cache = builder.build();
-    this.routes = new CacheRoutes(cache, config.maxValueBytes(), config.maxKeyBytes(), this::stats, this::health);
+    this.routes =
+        new CacheRoutes(cache, config.maxValueBytes(), config.maxKeyBytes(), weigher, this::stats, this::health);
     this.maxConnections = config.maxConnections() > 0 ? config.maxConnections() : derivedMaxConnections();
     var settings =
         new HttpConnection.Settings(
@@ -221,6 +228,33 @@ public final class CacheServer implements AutoCloseable {
     return 10_000;
   }
 
+  /**
+   * The default memory bound: {@link ServerConfig#DEFAULT_MAX_MEMORY_HEAP_FRACTION half} the heap
+   * the JVM may use ({@code -Xmx}, or the JVM's own default, a quarter of the machine's memory); a
+   * JVM without a heap limit (never seen on HotSpot) gets {@code Long.MAX_VALUE / 2}.
+   */
+  static long derivedMaxMemory() {
+    long heap = Runtime.getRuntime().maxMemory();
+    if (heap == Long.MAX_VALUE) {
+      return Long.MAX_VALUE / 2;
+    }
+    return Math.max(1, (long) (heap * ServerConfig.DEFAULT_MAX_MEMORY_HEAP_FRACTION));
+  }
+
+  /**
+   * Returns the memory bound in force, in bytes: {@link ServerConfig#maxMemory()}, or the one
+   * derived from the heap when that is 0. The cache's entries, weighed by their estimated retained
+   * bytes (key, value, and 128 bytes per entry; values of half a G1 region or more rounded up to
+   * whole regions), never weigh more in total; an entry that alone weighs more is refused with 413.
+   * {@link ServerConfig#maxSize()} shares the budget: every entry weighs at least {@code maxMemory
+   * / maxSize}.
+   *
+   * @return the memory bound in bytes
+   */
+  public long maxMemory() {
+    return maxMemory;
+  }
+
   /** {@code /health}: UP (200) while a new connection can be accepted, DEGRADED (503) at the cap. */
   private Reply health() {
     int open = connections.count();
@@ -321,6 +355,8 @@ public final class CacheServer implements AutoCloseable {
         cache.metrics(),
         routes.sets(),
         routes.deletes(),
+        config.maxSize(),
+        maxMemory,
         gate.inFlight(),
         gate.responsesByStatus(),
         (System.nanoTime() - startNanos) / 1e9);
@@ -512,10 +548,11 @@ public final class CacheServer implements AutoCloseable {
                 },
                 "async-cache-server-shutdown"));
     out.printf(
-        "async-cache server listening on %s (max size %d, default TTL %s, value limit %d bytes); "
-            + "stop with Ctrl-C or SIGTERM%n",
+        "async-cache server listening on %s (max size %d, max memory %d bytes, default TTL %s, value limit %d"
+            + " bytes); stop with Ctrl-C or SIGTERM%n",
         server.uri(),
         config.maxSize(),
+        server.maxMemory(),
         config.defaultTtl().map(d -> d.toSeconds() + " s").orElse("none"),
         config.maxValueBytes());
     server.awaitStop();

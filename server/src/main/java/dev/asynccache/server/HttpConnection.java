@@ -202,18 +202,18 @@ final class HttpConnection implements ServerConnection {
         Object route = settings.routes().route(method, target);
         if (route instanceof CacheRoutes.Put put) {
           byte[] value = null;
-          int max = settings.routes().maxValueBytes();
-          if (contentLength > max) {
-            reply = settings.routes().tooLarge(contentLength + " bytes");
+          int max = settings.routes().valueLimit(put);
+          if (contentLength > max || max < 0) {
+            reply = settings.routes().tooLarge(put, contentLength + " bytes");
           } else {
             arm(settings.bodyNanos());
             if (expectContinue) {
               append(CONTINUE);
             }
             try {
-              value = chunked ? readChunked(max) : readExactly((int) Math.max(contentLength, 0));
+              value = chunked ? readChunked(Math.max(max, 0)) : readExactly((int) Math.max(contentLength, 0));
               bodyUnread = value == null;
-              reply = value == null ? settings.routes().tooLarge("more than " + max + " bytes") : settings.routes().store(put, value);
+              reply = value == null ? settings.routes().tooLarge(put, "more than " + max + " bytes") : settings.routes().store(put, value);
             } catch (HttpError e) {
               reply = Reply.error(e.status, e.getMessage()).closing();
             }

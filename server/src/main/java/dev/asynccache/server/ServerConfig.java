@@ -39,13 +39,16 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@code --idle-timeout}</td><td>{@code ASYNC_CACHE_IDLE_TIMEOUT}</td><td>300 s</td></tr>
  *   <tr><td>{@code --header-timeout}</td><td>{@code ASYNC_CACHE_HEADER_TIMEOUT}</td><td>10 s</td></tr>
  *   <tr><td>{@code --body-timeout}</td><td>{@code ASYNC_CACHE_BODY_TIMEOUT}</td><td>30 s</td></tr>
+ *   <tr><td>{@code --max-memory}</td><td>{@code ASYNC_CACHE_MAX_MEMORY}</td><td>0: half the heap
+ *       ({@code Runtime.maxMemory()}); a size such as {@code 256m}, {@code 1g} or bytes</td></tr>
  * </table>
  *
  * <p>Instances are immutable and thread-safe.
  *
  * @param host the address to bind: a literal IP address or a host name
  * @param port the TCP port, 0 for any free one
- * @param maxSize the most entries the cache holds; the least recently used are evicted beyond it
+ * @param maxSize the most entries the cache holds; beyond it entries are evicted (it shares one
+ *     weight budget with {@code maxMemory}, see {@link CacheServer#maxMemory()})
  * @param defaultTtl how long entries written without {@code ttl} live; empty: forever
  * @param maxValueBytes the largest value a {@code PUT} may store
  * @param maxKeyBytes the longest key, in UTF-8 bytes
@@ -61,6 +64,9 @@ import org.jspecify.annotations.Nullable;
  * @param headerTimeout how long a client may take to send a request's head (request line and
  *     headers), from its first byte
  * @param bodyTimeout how long a client may take to send a request's body, and to take the response
+ * @param maxMemory the most heap bytes the cache's entries may keep alive, by an estimate (key,
+ *     value and a per-entry overhead); beyond it entries are evicted, and a single entry over it is
+ *     refused with 413. 0: derived from the heap at start. See {@link CacheServer#maxMemory()}
  */
 public record ServerConfig(
     String host,
@@ -75,7 +81,8 @@ public record ServerConfig(
     int maxConnections,
     Duration idleTimeout,
     Duration headerTimeout,
-    Duration bodyTimeout) {
+    Duration bodyTimeout,
+    long maxMemory) {
 
   /** The default bind address: loopback only. */
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -104,6 +111,12 @@ public record ServerConfig(
   /** The default time a client has to send a request's body (and to take the response). */
   public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
 
+  /**
+   * The default memory bound, as a fraction of the heap ({@code Runtime.maxMemory()}): the rest is
+   * for the server itself, request bodies being read, and the collector's headroom.
+   */
+  public static final double DEFAULT_MAX_MEMORY_HEAP_FRACTION = 0.5;
+
   /** The most a value limit may be (the largest Java array). */
   static final int MAX_VALUE_LIMIT = Integer.MAX_VALUE - 16;
 
@@ -122,6 +135,9 @@ public record ServerConfig(
     Objects.requireNonNull(idleTimeout, "idleTimeout must not be null");
     Objects.requireNonNull(headerTimeout, "headerTimeout must not be null");
     Objects.requireNonNull(bodyTimeout, "bodyTimeout must not be null");
+    if (maxMemory < 0) {
+      throw new IllegalArgumentException("max memory must not be negative, was " + maxMemory);
+    }
     if (maxConnections < 0) {
       throw new IllegalArgumentException("max connections must not be negative, was " + maxConnections);
     }
@@ -168,6 +184,28 @@ public record ServerConfig(
   }
 
   /**
+   * The settings without a memory bound of their own ({@code maxMemory} 0: derived from the heap);
+   * the constructor before {@code --max-memory} existed, kept for source and binary compatibility.
+   */
+  public ServerConfig(
+      String host,
+      int port,
+      long maxSize,
+      Optional<Duration> defaultTtl,
+      int maxValueBytes,
+      int maxKeyBytes,
+      Duration shutdownGrace,
+      Optional<Path> persistencePath,
+      Optional<Duration> saveInterval,
+      int maxConnections,
+      Duration idleTimeout,
+      Duration headerTimeout,
+      Duration bodyTimeout) {
+    this(host, port, maxSize, defaultTtl, maxValueBytes, maxKeyBytes, shutdownGrace, persistencePath,
+        saveInterval, maxConnections, idleTimeout, headerTimeout, bodyTimeout, 0);
+  }
+
+  /**
    * Returns the defaults: loopback, port 8000, 100,000 entries, no default TTL, 1 MiB values,
    * 250-byte keys, 10 s shutdown grace.
    *
@@ -206,6 +244,7 @@ public record ServerConfig(
     b.idleTimeout = idleTimeout;
     b.headerTimeout = headerTimeout;
     b.bodyTimeout = bodyTimeout;
+    b.maxMemory = maxMemory;
     return b;
   }
 
@@ -400,6 +439,14 @@ public record ServerConfig(
       void set(Builder b, String v) {
         b.bodyTimeout(Duration.ofSeconds(parseCount(v)));
       }
+    },
+    MAX_MEMORY(
+        "--max-memory", "SIZE", "ASYNC_CACHE_MAX_MEMORY",
+        "memory bound of the entries: 256m, 1g, bytes (default 0: half the heap)") {
+      @Override
+      void set(Builder b, String v) {
+        b.maxMemory(parseSize(v));
+      }
     };
 
     final String flag;
@@ -436,6 +483,38 @@ public record ServerConfig(
       return null;
     }
 
+    /**
+     * Parses a size in bytes: digits, optionally followed by a unit {@code k}, {@code m}, {@code g}
+     * or {@code t} (any case, optionally followed by {@code b} or {@code ib}), each a power of 1024:
+     * {@code 256m} is 268435456 bytes.
+     */
+    static long parseSize(String v) {
+      String s = v.toLowerCase(java.util.Locale.ROOT);
+      int end = 0;
+      while (end < s.length() && s.charAt(end) >= '0' && s.charAt(end) <= '9') {
+        end++;
+      }
+      if (end == 0) {
+        throw new IllegalArgumentException("must be a size in bytes, such as 268435456, 256m or 1g");
+      }
+      String unit = s.substring(end);
+      int shift =
+          switch (unit) {
+            case "", "b" -> 0;
+            case "k", "kb", "kib" -> 10;
+            case "m", "mb", "mib" -> 20;
+            case "g", "gb", "gib" -> 30;
+            case "t", "tb", "tib" -> 40;
+            default -> throw new IllegalArgumentException(
+                "unknown unit \"" + v.substring(end) + "\" (use k, m, g or t, powers of 1024)");
+          };
+      long n = parseCount(s.substring(0, end));
+      if (n > (Long.MAX_VALUE >> shift)) {
+        throw new IllegalArgumentException("too large");
+      }
+      return n << shift;
+    }
+
     /** Parses a non-negative decimal integer (digits only: no sign, no spaces). */
     static long parseCount(String v) {
       if (v.isEmpty() || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
@@ -464,8 +543,23 @@ public record ServerConfig(
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
     private Duration bodyTimeout = DEFAULT_BODY_TIMEOUT;
+    private long maxMemory;
 
     private Builder() {}
+
+    /**
+     * Sets the memory bound of the cache's entries in bytes (default 0: {@link
+     * #DEFAULT_MAX_MEMORY_HEAP_FRACTION half} the heap, read at start). An entry weighs its key,
+     * its value and a per-entry overhead (see {@link CacheServer#maxMemory()}); beyond the bound
+     * the cache evicts, and a {@code PUT} whose entry alone is over it gets 413.
+     *
+     * @param bytes 0 (derived from the heap) or more
+     * @return this builder
+     */
+    public Builder maxMemory(long bytes) {
+      this.maxMemory = bytes;
+      return this;
+    }
 
     /**
      * Sets the most client connections open at once (default 0: the process's open-file limit
@@ -639,7 +733,8 @@ public record ServerConfig(
           maxConnections,
           idleTimeout,
           headerTimeout,
-          bodyTimeout);
+          bodyTimeout,
+          maxMemory);
     }
 
     /**
@@ -660,7 +755,8 @@ public record ServerConfig(
           maxConnections,
           idleTimeout,
           headerTimeout,
-          bodyTimeout);
+          bodyTimeout,
+          maxMemory);
       if (saveInterval != null && (saveInterval.isNegative() || saveInterval.isZero())) {
         throw new IllegalArgumentException("save interval must be positive, was " + saveInterval);
       }

@@ -11,6 +11,10 @@ import java.util.SortedMap;
  * @param cache the cache's own counters
  * @param sets {@code PUT}s stored
  * @param deletes {@code DELETE}s that removed an entry
+ * @param maxSize the entry bound ({@code --max-size}); the core's metrics do not know it, the cache
+ *     being bounded by weight
+ * @param maxMemory the memory bound in bytes ({@code --max-memory} or derived from the heap). The
+ *     current weight is not reported: the core's metrics have no weight total
  * @param inFlight requests being handled
  * @param responses responses sent so far, by status code
  * @param uptimeSeconds seconds since the server started
@@ -19,6 +23,8 @@ record ServerStats(
     CacheMetrics cache,
     long sets,
     long deletes,
+    long maxSize,
+    long maxMemory,
     int inFlight,
     SortedMap<Integer, Long> responses,
     double uptimeSeconds) {
@@ -34,7 +40,8 @@ record ServerStats(
     field(s, "misses", m.missCount());
     s.append("\"hit_rate\":").append(decimal(m.hitRate())).append(',');
     field(s, "size", m.size());
-    field(s, "max_size", m.maxSize());
+    field(s, "max_size", maxSize);
+    field(s, "max_memory_bytes", maxMemory);
     field(s, "evictions", m.evictionCount());
     field(s, "expirations", m.expirationCount());
     field(s, "load_successes", m.loadSuccessCount());
@@ -67,7 +74,8 @@ record ServerStats(
     counter(s, "asynccache_sets_total", "PUT requests stored.", sets);
     counter(s, "asynccache_deletes_total", "DELETE requests that removed an entry.", deletes);
     gauge(s, "asynccache_entries", "Entries held (expired ones not yet removed included).", m.size());
-    gauge(s, "asynccache_max_entries", "The cache's size bound.", m.maxSize());
+    gauge(s, "asynccache_max_entries", "The cache's size bound.", maxSize);
+    gauge(s, "asynccache_max_memory_bytes", "The cache's memory bound (estimated retained bytes of the entries).", maxMemory);
     header(s, "asynccache_hit_ratio", "gauge", "Hits over lookups (1 before any lookup).");
     s.append("asynccache_hit_ratio ").append(decimal(m.hitRate())).append('\n');
     gauge(s, "asynccache_http_requests_in_flight", "HTTP requests being handled.", inFlight);

@@ -121,6 +121,40 @@ class ServerConfigTest {
   }
 
   @Test
+  void maxMemory_isASizeWithPowerOf1024Units_fromFlagOrEnvironment_defaultZeroMeansDerived() {
+    assertEquals(0, ServerConfig.defaults().maxMemory(), "0: derived from the heap at start");
+    String[] values = {"268435456", "256m", "1g", "64K", "2t", "1GB", "3MiB", "0"};
+    long[] bytes = {268_435_456, 256L << 20, 1L << 30, 64L << 10, 2L << 40, 1L << 30, 3L << 20, 0};
+    for (int i = 0; i < values.length; i++) {
+      assertEquals(bytes[i], ServerConfig.parse(new String[] {"--max-memory", values[i]}, NO_ENV).maxMemory(), values[i]);
+    }
+    assertEquals(1L << 20, ServerConfig.parse(new String[] {"--max-memory=1m"}, NO_ENV).maxMemory());
+    Map<String, String> env = Map.of("ASYNC_CACHE_MAX_MEMORY", "512m");
+    assertEquals(512L << 20, ServerConfig.parse(new String[0], env).maxMemory());
+    assertEquals(7, ServerConfig.parse(new String[] {"--max-memory", "7"}, env).maxMemory(), "the flag wins");
+    assertMessage("--max-memory: invalid value \"1.5g\": unknown unit \".5g\" (use k, m, g or t, powers of 1024)",
+        "--max-memory", "1.5g");
+    assertMessage("--max-memory: invalid value \"m\": must be a size in bytes, such as 268435456, 256m or 1g",
+        "--max-memory", "m");
+    assertMessage("--max-memory: invalid value \"-1m\": must be a size in bytes, such as 268435456, 256m or 1g",
+        "--max-memory", "-1m");
+    assertMessage("--max-memory: invalid value \"9999999999t\": too large", "--max-memory", "9999999999t");
+    assertThrows(IllegalArgumentException.class, () -> ServerConfig.builder().maxMemory(-1).build());
+    assertEquals(5, ServerConfig.defaults().toBuilder().maxMemory(5).build().toBuilder().build().maxMemory());
+    assertTrue(ServerConfig.usage().contains("--max-memory SIZE"));
+    assertTrue(ServerConfig.usage().contains("ASYNC_CACHE_MAX_MEMORY"));
+  }
+
+  @Test
+  void theConstructorBeforeMaxMemory_stillWorks_withADerivedBound() {
+    ServerConfig d = ServerConfig.defaults();
+    ServerConfig c = new ServerConfig(d.host(), d.port(), d.maxSize(), d.defaultTtl(), d.maxValueBytes(),
+        d.maxKeyBytes(), d.shutdownGrace(), d.persistencePath(), d.saveInterval(), d.maxConnections(),
+        d.idleTimeout(), d.headerTimeout(), d.bodyTimeout());
+    assertEquals(d, c);
+  }
+
+  @Test
   void help_isRecognized_andListsEveryFlagAndVariable() {
     assertTrue(ServerConfig.wantsHelp(new String[] {"--port", "1", "--help"}));
     assertTrue(ServerConfig.wantsHelp(new String[] {"-h"}));
