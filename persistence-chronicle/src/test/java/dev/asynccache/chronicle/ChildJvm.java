@@ -158,9 +158,13 @@ final class ChildJvm implements AutoCloseable {
     }
   }
 
-  /** {@code kill -9}. */
+  /**
+   * {@code kill -9}. Through the process handle: {@code Process.destroyForcibly()} also closes
+   * our end of the child's stdout, dropping the lines still in the pipe (the last
+   * acknowledgements, which the kill tests need); the handle only sends the signal.
+   */
   void kill() throws InterruptedException {
-    process.destroyForcibly();
+    process.toHandle().destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
