@@ -1133,7 +1133,9 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     try {
       long n = save();
       LOG.debug("saved {} entries to {}", n, backend);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError | AssertionError e) {
+      // An automatic save (periodic, on close, at shutdown) has no caller to tell: it logs. A
+      // third-party backend's Error is logged too, except the JVM's own (out of memory...).
       LOG.error("could not save the cache to {}; the previous snapshot is kept", backend, e);
     }
   }
