@@ -221,8 +221,8 @@ public interface SuspendingCache<K : Any, V : Any> : AutoCloseable {
 /**
  * Creates a [SuspendingCache] over a new [AsyncCache]. The defaults are the core's.
  *
- * @param maxSize the most entries kept (least recently used evicted first), at least 1, or
- *   [SuspendingCache.UNBOUNDED]
+ * @param maxSize the most entries kept (the core's eviction policy chooses which go), at least 1,
+ *   or [SuspendingCache.UNBOUNDED]
  * @param defaultTtl time to live of entries written without a `ttl`: `null` or
  *   [Duration.INFINITE] for none, else positive
  * @param batchWindow how long a batch collects keys, zero or more and finite
@@ -235,6 +235,10 @@ public interface SuspendingCache<K : Any, V : Any> : AutoCloseable {
  * @param saveOnShutdown save a snapshot when closed and at JVM shutdown (needs [persistence])
  * @param saveInterval save a snapshot this often: `null` for never, else positive and finite
  * @param dispatcher where suspend loaders and batch loaders run
+ * @param refreshAfterWrite reload an entry older than this in the background when a `get` with a
+ *   loader finds it (the core's `refreshAfterWrite`): `null` for never, else positive and finite
+ * @param staleIfError serve an expired value for this long when its reload fails (the core's
+ *   `staleIfError`): `null` for never, else positive and finite
  * @return a new cache; close it when done
  * @throws IllegalArgumentException if an option is out of range (the message names it)
  * @throws IllegalStateException if [saveOnShutdown] or [saveInterval] is set without [persistence]
@@ -251,6 +255,8 @@ public fun <K : Any, V : Any> SuspendingCache(
     saveOnShutdown: Boolean = false,
     saveInterval: Duration? = null,
     dispatcher: CoroutineDispatcher = Dispatchers.Default,
+    refreshAfterWrite: Duration? = null,
+    staleIfError: Duration? = null,
 ): SuspendingCache<K, V> {
     val builder = AsyncCache.builder()
     if (maxSize == SuspendingCache.UNBOUNDED) builder.unbounded() else builder.maxSize(maxSize)
@@ -262,6 +268,8 @@ public fun <K : Any, V : Any> SuspendingCache(
     persistence?.let { builder.persistence(it) }
     if (saveOnShutdown) builder.saveOnShutdown(true)
     saveInterval?.let { builder.saveInterval(positiveFinite(it, "saveInterval")) }
+    refreshAfterWrite?.let { builder.refreshAfterWrite(positiveFinite(it, "refreshAfterWrite")) }
+    staleIfError?.let { builder.staleIfError(positiveFinite(it, "staleIfError")) }
     return DefaultSuspendingCache(builder.build(), dispatcher)
 }
 
