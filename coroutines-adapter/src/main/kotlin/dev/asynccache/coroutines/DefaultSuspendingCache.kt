@@ -1,7 +1,9 @@
 package dev.asynccache.coroutines
 
 import dev.asynccache.AsyncCache
+import dev.asynccache.AsyncBatchLoader
 import dev.asynccache.AsyncLoader
+import dev.asynccache.Batcher
 import dev.asynccache.CacheClosedException
 import dev.asynccache.CacheMetrics
 import dev.asynccache.Ttl
@@ -54,7 +56,7 @@ internal class DefaultSuspendingCache<K : Any, V : Any>(
 
     override suspend fun get(key: K, batchLoader: SuspendBatchLoader<K, V>): V? {
         currentCoroutineContext()[LoadChain]?.refuseRecursion(java, key)
-        return java.getAsync(key, BatchLoaderAdapter(batchLoader, scope, java)).awaitShared(key)
+        return batcherFor(batchLoader).getAsync(key).awaitShared(key)
     }
 
     override suspend fun getAll(keys: Collection<K>, batchLoader: SuspendBatchLoader<K, V>): Map<K, V> {
@@ -62,8 +64,28 @@ internal class DefaultSuspendingCache<K : Any, V : Any>(
         if (chain != null) keys.forEach { chain.refuseRecursion(java, it) }
         // getAllAsync returns a future derived from the shared loads: cancelling it (as await()
         // does when this caller is cancelled) detaches this caller only.
-        return java.getAllAsync(keys, BatchLoaderAdapter(batchLoader, scope, java)).awaitShared(keys)
+        return batcherFor(batchLoader).getAllAsync(keys).awaitShared(keys)
     }
+
+    /** One core [Batcher] per handle (by equality): equal handles share batches. */
+    private val batchers = ConcurrentHashMap<SuspendBatchLoader<K, V>, Batcher<K, V>>()
+
+    /**
+     * The core batcher of [handle]: its batch function runs as a child of [scope] and returns the
+     * coroutine's future to the core, so no thread waits while a batch runs (the core cancels that
+     * future, and with it the coroutine, on `loadTimeout` or `close`). The coroutine carries the
+     * batch's keys for the recursion check.
+     */
+    private fun batcherFor(handle: SuspendBatchLoader<K, V>): Batcher<K, V> =
+        batchers.computeIfAbsent(handle) { h ->
+            java.batcher(
+                AsyncBatchLoader<K, V> { keys, _ ->
+                    scope.futureGuarded("a batch of ${keys.size} keys of $h", LoadChain(java, keys, null)) {
+                        h.load(keys)
+                    }
+                },
+            )
+        }
 
     override fun getIfPresent(key: K): V? = java.getIfPresent(key)
 

@@ -88,9 +88,9 @@ public interface SuspendingCache<K : Any, V : Any> : AutoCloseable {
      * (one batch window, at most `maxBatchSize` keys), DataLoader style. Batches are collected per
      * batch loader by equality: see [SuspendBatchLoader] for how to keep calls in one batch.
      *
-     * The batch function runs in the cache's scope while a virtual thread of the Java cache waits
-     * for it (a parked virtual thread, never a dispatcher thread). Cancelling the caller stops only
-     * its own wait; the batch goes on for its other keys and callers.
+     * The batch function runs in the cache's scope and no thread waits for it (the core gets the
+     * coroutine's future). Cancelling the caller stops only its own wait; the batch goes on for its
+     * other keys and callers.
      *
      * @param key the key
      * @param batchLoader loads a batch of keys
