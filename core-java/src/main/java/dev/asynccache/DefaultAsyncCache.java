@@ -270,14 +270,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
         throw new NullPointerException(
             "the async loader of key " + load.key + " returned null instead of a CompletionStage");
       }
-      try {
-        load.asyncWork = stage.toCompletableFuture();
-        if (load.isSettled()) { // timed out or closed before we could record it
-          load.abandonAsyncWork();
-        }
-      } catch (UnsupportedOperationException notAFuture) {
-        // a stage that cannot be cancelled: its result is ignored once the load is settled
-      }
+      recordAsyncWork(stage, List.of(load));
       stage.whenComplete(
           (value, failure) -> {
             stats.loadTimeNanos.add(time.nanoTime() - start);
@@ -314,6 +307,24 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
             }
           });
     };
+  }
+
+  /**
+   * Records an async loader's stage on its loads, so that a timeout or {@code close()} cancels it;
+   * cancels it at once if they were settled before it could be recorded.
+   */
+  private static void recordAsyncWork(CompletionStage<?> stage, List<? extends InFlightLoad<?, ?>> loads) {
+    try {
+      CompletableFuture<?> work = stage.toCompletableFuture();
+      for (InFlightLoad<?, ?> load : loads) {
+        load.asyncWork = work;
+        if (load.isSettled()) {
+          load.abandonAsyncWork();
+        }
+      }
+    } catch (UnsupportedOperationException notAFuture) {
+      // a stage that cannot be cancelled: its result is ignored once the loads are settled
+    }
   }
 
   private static Throwable unwrapCompletion(Throwable t) {
@@ -878,17 +889,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
             "your async batch loader " + loader + " returned null instead of a CompletionStage for "
                 + keys.size() + " keys");
       }
-      try {
-        CompletableFuture<?> work = stage.toCompletableFuture();
-        for (InFlightLoad<K, V> load : loads) {
-          load.asyncWork = work;
-          if (load.isSettled()) {
-            load.abandonAsyncWork();
-          }
-        }
-      } catch (UnsupportedOperationException notAFuture) {
-        // a stage that cannot be cancelled: its result is ignored once the loads are settled
-      }
+      recordAsyncWork(stage, loads);
       stage.whenComplete(
           (values, failure) -> {
             stats.loadTimeNanos.add(time.nanoTime() - start);
