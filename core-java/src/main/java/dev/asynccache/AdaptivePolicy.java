@@ -39,7 +39,7 @@ final class AdaptivePolicy<K, V> extends Policy<K, V> {
   /** The window shares simulated; the real window takes the best one's. */
   private static final double[] SIMULATED_SHARES = {0.01, 0.05, 0.15, 0.35, 0.60, 0.95};
   /** The largest simulated capacity: beyond it, keys are sampled by hash. */
-  private static final int SIMULATION_TARGET = 512;
+  private static final int SIMULATION_TARGET = 256;
   /** Sampled requests between two decisions, in units of the simulated capacity. */
   private static final int DECISION_PERIOD_FACTOR = 4;
   /** How much of the past hits weigh at each decision (the rest is forgotten). */

@@ -75,8 +75,8 @@ final class ShadowCache {
         if (sizes[PROTECTED] > protectedMax) {
           move(next[sentinel(PROTECTED)], PROBATION);
         }
-      } else {
-        move(slot, q);
+      } else if (next[slot] != sentinel(q)) {
+        move(slot, q); // (already the most recent of its queue: nothing to move, often on skew)
       }
       return;
     }
