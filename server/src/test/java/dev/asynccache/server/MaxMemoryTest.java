@@ -141,10 +141,11 @@ class MaxMemoryTest {
         raw.assertClosedWithNothingMore();
       }
       try (RawHttp raw = new RawHttp(server.port())) {
+        // Only the chunk's size line: the server refuses a chunk larger than the bound as soon as
+        // it reads the size, so no body is ever left unread (closing with unread bytes would reset
+        // the connection and could destroy the 413 before this client reads it).
         raw.send("PUT /cache/big HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
             + Integer.toHexString(big.length) + "\r\n");
-        raw.send(big);
-        raw.send("\r\n0\r\n\r\n");
         RawHttp.Response r = raw.read();
         assertEquals(413, r.status(), r.text());
         assertTrue(r.text().contains("--max-memory"), r.text());
