@@ -123,7 +123,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     checkOpen();
     Node<K, V> node = lookup(key);
     if (node != null) {
-      if (node instanceof RefreshableNode<K, V> r && time.nanoTime() - r.refreshAt >= 0) {
+      if (node instanceof RefreshableNode<K, V> r && isDue(r)) {
         refresh(r, ttl, load -> startOnThread(load, loader));
       }
       return node.value;
@@ -180,7 +180,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     checkOpen();
     Node<K, V> node = lookup(key);
     if (node != null) {
-      if (node instanceof RefreshableNode<K, V> r && time.nanoTime() - r.refreshAt >= 0) {
+      if (node instanceof RefreshableNode<K, V> r && isDue(r)) {
         refresh(r, ttl, load -> startOnThread(load, loader));
       }
       return CompletableFuture.completedFuture(node.value);
@@ -196,12 +196,17 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     checkOpen();
     Node<K, V> node = lookup(key);
     if (node != null) {
-      if (node instanceof RefreshableNode<K, V> r && time.nanoTime() - r.refreshAt >= 0) {
+      if (node instanceof RefreshableNode<K, V> r && isDue(r)) {
         refresh(r, ttl, load -> startAsync(load, loader));
       }
       return CompletableFuture.completedFuture(node.value);
     }
     return missAsync(key, ttl, load -> startAsync(load, loader));
+  }
+
+  /** Whether a refreshable entry has reached its refresh age (read on a hit). */
+  private boolean isDue(RefreshableNode<K, V> node) {
+    return time.nanoTime() - node.refreshAt >= 0;
   }
 
   /**

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.asynccache.persistence.PersistedEntry;
-import dev.asynccache.persistence.PersistenceBackend;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,7 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
@@ -26,7 +24,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -37,27 +34,18 @@ import org.junit.jupiter.api.Test;
 class LoadPathDefectsTest {
   private static final long HANG_SECONDS = 20;
 
-  /** A write-through backend whose put of a chosen key blocks until released. */
-  static final class GatedBackend implements PersistenceBackend<String, String> {
-    final Map<String, PersistedEntry<String, String>> live = new ConcurrentHashMap<>();
+  /**
+   * A write-through backend (the SPI test's recording one) whose put of a chosen value blocks until
+   * released, and which can be made to throw an {@link Error} from put.
+   */
+  static final class GatedBackend extends PersistenceSpiTest.RecordingBackend {
     final CountDownLatch entered = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
     volatile @Nullable String gatedValue;
     volatile @Nullable Error failWith;
 
-    @Override
-    public long save(Iterable<PersistedEntry<String, String>> entries) {
-      return 0;
-    }
-
-    @Override
-    public long load(Consumer<? super PersistedEntry<String, String>> sink) {
-      return 0;
-    }
-
-    @Override
-    public boolean isWriteThrough() {
-      return true;
+    GatedBackend() {
+      super(true);
     }
 
     @Override
@@ -74,26 +62,8 @@ class LoadPathDefectsTest {
           Thread.currentThread().interrupt();
         }
       }
-      live.put(entry.key(), entry);
+      super.put(entry);
     }
-
-    @Override
-    public void remove(String key) {
-      live.remove(key);
-    }
-
-    @Override
-    public void removeAll() {
-      live.clear();
-    }
-
-    @Override
-    public @Nullable PersistedEntry<String, String> get(String key) {
-      return live.get(key);
-    }
-
-    @Override
-    public void close() {}
   }
 
   // ----- defect 1: a set that has returned is never overwritten by a load -----

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class PersistenceSpiTest {
 
   /** An in-memory backend that records what the cache asked of it. */
-  static final class RecordingBackend implements PersistenceBackend<String, String> {
+  static class RecordingBackend implements PersistenceBackend<String, String> {
     final List<PersistedEntry<String, String>> snapshot = new ArrayList<>();
     final Map<String, PersistedEntry<String, String>> live = new ConcurrentHashMap<>();
     final boolean writeThrough;
