@@ -46,7 +46,10 @@ class RefreshAndStaleTest {
       for (CompletableFuture<String> r : readers) {
         assertEquals("v1", r.get(30, TimeUnit.SECONDS), "readers never wait for the reload");
       }
+      // The reload runs on a cache thread: wait until it has started, then it must be the only one.
+      awaitTrue("the background reload started", () -> reloads.get() >= 1);
       assertEquals(1, reloads.get(), "one reload however many readers");
+      assertEquals(1, cache.metrics().refreshCount());
       release.countDown();
       awaitTrue("the reloaded value replaces the entry", () -> "v2".equals(cache.getIfPresent("k")));
       assertEquals(1, cache.metrics().refreshCount());
