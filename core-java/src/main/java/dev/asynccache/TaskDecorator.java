@@ -32,8 +32,8 @@ import java.util.Objects;
  * <p>OpenTelemetry: {@code builder.taskDecorator(task -> Context.current().wrap(task))}. SLF4J:
  * {@link #mdc()}. Both: {@code TaskDecorator.mdc().andThen(task -> Context.current().wrap(task))}.
  *
- * <p>Implementations must be thread-safe, fast (the cache may call them while it holds a lock) and
- * must not call the cache. An exception thrown by {@link #decorate} fails the load (or batch) the
+ * <p>Implementations must be thread-safe, fast (they run on the caller's thread, on its miss path)
+ * and must not call the cache. An exception thrown by {@link #decorate} fails the load (or batch) the
  * task was for with that exception; for a warmup task, the {@code warmup} call throws it; for an
  * async loader's task, {@code execute} throws it.
  */
