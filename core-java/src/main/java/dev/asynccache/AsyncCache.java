@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  *       callers get {@code null}.
  *   <li><b>Where loaders run.</b> A synchronous {@code get} runs the loader on the calling thread
  *       (no thread hop) unless a {@code loadTimeout} is set; {@code getAsync}, timed loads and
- *       batches run on virtual threads the cache owns. Interrupting a caller never fails a load
+ *       batches run on virtual threads the cache owns, with the caller's thread context if the
+ *       builder was given a {@link TaskDecorator}. Interrupting a caller never fails a load
  *       that other callers share: if the interrupted caller was running the loader, the load is
  *       started again on a cache thread for the callers still waiting.
  *   <li><b>Nested loads.</b> A loader may call the cache for other keys. A loader that needs its
@@ -300,12 +301,15 @@ public interface AsyncCache<K, V> extends AutoCloseable {
    * Loads the given keys concurrently, each on a virtual thread, and returns when all have
    * finished. A key that is cached or loading is not loaded again. One failure does not stop the
    * others. If the calling thread is interrupted, the loads still running are interrupted and
-   * awaited, and {@link WaitInterruptedException} is thrown.
+   * awaited, and {@link WaitInterruptedException} is thrown. The loads run with the context of
+   * this call if the builder was given a {@link TaskDecorator}.
    *
    * @param loaders a loader per key
    * @return which keys loaded, which had no value and which failed with what
    * @throws NullPointerException if the map, a key or a loader is null
    * @throws WaitInterruptedException if the caller was interrupted
+   * @throws RuntimeException whatever the cache's {@link TaskDecorator} throws (the loads already
+   *     started are interrupted and awaited)
    * @throws CacheClosedException if the cache is closed
    */
   WarmupResult<K> warmup(Map<? extends K, ? extends Loader<? extends V>> loaders);

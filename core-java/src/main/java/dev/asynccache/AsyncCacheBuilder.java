@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * once with {@link IllegalArgumentException} naming the option and the value; options that clash
  * fail at {@link #build()}. Defaults: {@code maxSize} 128, the {@link EvictionPolicy#ADAPTIVE}
  * eviction policy, no default TTL, {@code batchWindow} 5 ms, {@code maxBatchSize} 100, no {@code
- * loadTimeout}, {@link TimeSource#system()}, no persistence.
+ * loadTimeout}, {@link TimeSource#system()}, no persistence, {@link TaskDecorator#none()}.
  *
  * <p>A builder is not thread-safe; the caches it builds are.
  *
@@ -44,6 +44,7 @@ public final class AsyncCacheBuilder {
   private @Nullable PersistenceBackend<?, ?> persistence;
   private @Nullable Boolean saveOnShutdown;
   private @Nullable Duration saveInterval;
+  private @Nullable TaskDecorator taskDecorator;
 
   AsyncCacheBuilder() {}
 
@@ -316,6 +317,31 @@ public final class AsyncCacheBuilder {
   }
 
   /**
+   * Carries the caller's thread context (MDC, tracing span...) into every task the cache runs on a
+   * caller's behalf on its own threads (default {@link TaskDecorator#none()}): {@code getAsync}
+   * loads, loads with a {@link #loadTimeout}, batches (the context of the call that opened the
+   * batch), {@code warmup} (the context of the {@code warmup} call), refresh-after-write reloads
+   * (the context of the read that found the entry due) and the tasks an {@link AsyncLoader} gives
+   * the cache's executor. The decorator is called on the caller's thread when the task is created,
+   * never on a hit. See {@link TaskDecorator} for the details.
+   *
+   * <pre>{@code
+   * AsyncCache.builder().taskDecorator(TaskDecorator.mdc());                       // SLF4J MDC
+   * AsyncCache.builder().taskDecorator(task -> Context.current().wrap(task));      // OpenTelemetry
+   * }</pre>
+   *
+   * @param decorator the decorator; combine several with {@link TaskDecorator#andThen}
+   * @return this builder
+   * @throws NullPointerException if {@code decorator} is null
+   * @throws IllegalStateException if it was already set
+   */
+  public AsyncCacheBuilder taskDecorator(TaskDecorator decorator) {
+    requireUnset(taskDecorator == null, "taskDecorator");
+    this.taskDecorator = Objects.requireNonNull(decorator, "taskDecorator must not be null");
+    return this;
+  }
+
+  /**
    * Builds the cache.
    *
    * @param <K> the key type
@@ -415,6 +441,10 @@ public final class AsyncCacheBuilder {
     return saveInterval;
   }
 
+  TaskDecorator taskDecoratorOrDefault() {
+    return taskDecorator == null ? TaskDecorator.none() : taskDecorator;
+  }
+
   private static void requireUnset(boolean unset, String option) {
     if (!unset) {
       throw new IllegalStateException(option + " was already set");
@@ -451,6 +481,7 @@ public final class AsyncCacheBuilder {
     if (persistence != null) s.add("persistence=" + persistence);
     if (saveOnShutdown != null) s.add("saveOnShutdown=" + saveOnShutdown);
     if (saveInterval != null) s.add("saveInterval=" + saveInterval);
+    if (taskDecorator != null) s.add("taskDecorator=" + taskDecorator);
     return s.toString();
   }
 }

@@ -15,16 +15,50 @@ import org.jspecify.annotations.Nullable;
  * The threads one cache owns: virtual threads for loads, batches and saves, and one timer (created
  * on first use, itself a virtual thread) for batch windows, load timeouts and periodic saves.
  * {@link #close()} interrupts them all and waits until none is left.
+ *
+ * <p>A task run on a caller's behalf is first passed through {@link #capture} on the caller's
+ * thread (the cache's {@link TaskDecorator}); the cache's own housekeeping is started as it is.
+ * The threads inherit no inheritable thread-locals from the thread that starts them.
  */
 final class CacheThreads {
   private final Set<Thread> live = ConcurrentHashMap.newKeySet();
   private final ThreadFactory factory;
+  private final TaskDecorator decorator;
   private final ReentrantLock timerLock = new ReentrantLock();
   private @Nullable ScheduledThreadPoolExecutor timer;
   private volatile boolean closed;
 
-  CacheThreads(String name) {
-    this.factory = Thread.ofVirtual().name(name + "-", 0).factory();
+  CacheThreads(String name, TaskDecorator decorator) {
+    // No inherited thread-locals (an inheritable MDC, say): a cache thread starts clean whoever
+    // happens to start it, and a caller's context reaches it only through the decorator.
+    this.factory = Thread.ofVirtual().name(name + "-", 0).inheritInheritableThreadLocals(false).factory();
+    this.decorator = decorator;
+  }
+
+  /**
+   * Decorates a task about to be created on the calling thread's behalf (called on that thread):
+   * the result carries the caller's context into the cache thread that runs it.
+   *
+   * @throws RuntimeException whatever the decorator throws
+   * @throws NullPointerException if the decorator returns null
+   */
+  Runnable capture(Runnable task) {
+    Runnable decorated = decorator.decorate(task);
+    if (decorated == null) {
+      throw new NullPointerException(
+          "the cache's task decorator " + decorator + " returned null instead of a task");
+    }
+    return decorated;
+  }
+
+  /**
+   * Starts {@code task} for the calling thread: {@link #capture} then {@link #start}.
+   *
+   * @throws CacheClosedException if closed
+   * @throws RuntimeException whatever the decorator throws (nothing is started then)
+   */
+  Thread startForCaller(Runnable task) {
+    return start(capture(task));
   }
 
   /**

@@ -76,7 +76,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     this.staleGraceNanos = b.staleGraceNanos();
     this.backend = (PersistenceBackend<K, V>) b.persistence();
     this.writeThrough = backend != null && backend.isWriteThrough();
-    this.threads = new CacheThreads(name);
+    this.threads = new CacheThreads(name, b.taskDecoratorOrDefault());
     this.loadExecutor = task -> threads.start(task);
     this.store =
         new EntryStore<>(
@@ -293,7 +293,8 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
 
   /**
    * The executor an async loader gets: the cache's virtual threads, each task running inside the
-   * load's frame, so that a task asking the cache for the key it is loading fails fast.
+   * load's frame, so that a task asking the cache for the key it is loading fails fast, and with
+   * the context of the thread that submitted it (the cache's {@link TaskDecorator}).
    */
   private Executor executorFor(InFlightLoad<K, V> load) {
     return executorFor(List.of(load), load.origin == null ? List.of() : List.of(load.origin));
@@ -302,7 +303,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   private Executor executorFor(List<InFlightLoad<K, V>> loads, List<LoadFrame> origins) {
     return task -> {
       Objects.requireNonNull(task, "task must not be null");
-      threads.start(
+      threads.startForCaller(
           () -> {
             LoadFrame saved = LoadFrame.enter(loads, origins);
             try {
@@ -416,7 +417,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     }
     Acquired<K, V> acquired = acquire(key, defaultTtlNanos, refreshNanos);
     if (acquired.mustStart) {
-      batches.enqueue(source, acquired.load);
+      enqueue(source, acquired.load);
     }
     return await(acquired.load, !acquired.mustStart);
   }
@@ -427,7 +428,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     Node<K, V> node = lookup(key);
     return node != null
         ? CompletableFuture.completedFuture(node.value)
-        : missAsync(key, Ttl.cacheDefault(), load -> batches.enqueue(source, load));
+        : missAsync(key, Ttl.cacheDefault(), load -> enqueue(source, load));
   }
 
   private Map<K, V> getAllBatched(Collection<? extends K> keys, BatchSource<K, V> source) {
@@ -490,9 +491,27 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
       waiting.put(key, acquired.load);
     }
     if (!toLoad.isEmpty()) {
-      batches.enqueueAllAndFlush(source, toLoad);
+      try {
+        batches.enqueueAllAndFlush(source, toLoad);
+      } catch (RuntimeException e) { // the task decorator threw: these loads have no batch
+        for (InFlightLoad<K, V> load : toLoad) {
+          settleFailure(load, e, true);
+        }
+      }
     }
     return waiting;
+  }
+
+  /**
+   * Hands a load this caller created to the batch of {@code source}; fails the load if that
+   * fails (the task decorator threw, or the cache closed).
+   */
+  private void enqueue(BatchSource<K, V> source, InFlightLoad<K, V> load) {
+    try {
+      batches.enqueue(source, load);
+    } catch (RuntimeException e) {
+      settleFailure(load, e, !(e instanceof CacheClosedException));
+    }
   }
 
   /** The live node of {@code key}, counting a miss when there is none (the store counts hits). */
@@ -552,12 +571,16 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     }
   }
 
+  /**
+   * Runs a load on a cache thread, with the calling thread's context (the cache's {@link
+   * TaskDecorator}, applied here, on the thread that created the load or the refresh).
+   */
   private void startOnThread(InFlightLoad<K, V> load, Loader<? extends V> loader) {
     load.handedOff = true;
     try {
-      threads.start(() -> runLoad(load, loader, false));
-    } catch (CacheClosedException e) {
-      settleFailure(load, e, false);
+      threads.startForCaller(() -> runLoad(load, loader, false));
+    } catch (RuntimeException e) { // closed, or the task decorator threw
+      settleFailure(load, e, !(e instanceof CacheClosedException));
     }
   }
 

@@ -19,9 +19,15 @@ final class TaskScope implements AutoCloseable {
     this.threads = threads;
   }
 
-  /** Starts {@code task} in this scope. */
+  /**
+   * Starts {@code task} in this scope, with the context of the owner (the cache's {@link
+   * TaskDecorator}, applied on the owner's thread).
+   *
+   * @throws CacheClosedException if the cache is closed
+   * @throws RuntimeException whatever the task decorator throws (nothing is started then)
+   */
   void fork(Runnable task) {
-    forked.add(threads.start(task));
+    forked.add(threads.startForCaller(task));
   }
 
   /**

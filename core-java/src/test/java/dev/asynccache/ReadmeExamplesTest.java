@@ -13,7 +13,11 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.ContextKey;
+import io.opentelemetry.context.Scope;
 import org.junit.jupiter.api.Test;
+import org.slf4j.MDC;
 
 /** The README's Java examples, compiled and run. Keep the two in step. */
 class ReadmeExamplesTest {
@@ -117,5 +121,42 @@ User w = f.join();
     assertEquals(2, repository.finds.get());
     assertEquals(3, cachedPrices.price("abc"));
     assertEquals("label x", cachedPrices.label(new RequestContext("t1"), "x"));
+  }
+
+  @Test
+  void logsAndTracesFollowTheRequest() throws Exception {
+    Repository repository = new Repository();
+    // SLF4J's MDC (a request id in every log line of the loader):
+    AsyncCache<Long, User> users = AsyncCache.builder()
+        .taskDecorator(TaskDecorator.mdc())
+        .build();
+
+    // OpenTelemetry: the loader's spans become children of the caller's span. One line:
+    AsyncCache<Long, User> traced = AsyncCache.builder()
+        .taskDecorator(task -> Context.current().wrap(task))  // io.opentelemetry.context.Context
+        .build();
+
+    // Both (decorators compose):
+    AsyncCache<Long, User> both = AsyncCache.builder()
+        .taskDecorator(TaskDecorator.mdc().andThen(task -> Context.current().wrap(task)))
+        .build();
+
+    ContextKey<String> span = ContextKey.named("span");
+    MDC.put("request", "r-42");
+    try (Scope ignored = Context.current().with(span, "s-42").makeCurrent()) {
+      assertEquals("r-42", users.getAsync(1L, () -> new User(1, MDC.get("request"))).join().name());
+      assertEquals("s-42", traced.getAsync(1L, () -> new User(1, Context.current().get(span))).join().name());
+      assertEquals(
+          "r-42 s-42",
+          both.getAsync(1L, () -> new User(1, MDC.get("request") + " " + Context.current().get(span)))
+              .join()
+              .name());
+    } finally {
+      MDC.remove("request");
+      users.close();
+      traced.close();
+      both.close();
+    }
+    assertEquals(0, repository.finds.get());
   }
 }

@@ -22,7 +22,8 @@ package dev.asynccache.coroutines
  *
  * @param K the key type
  * @param V the value type
- * @property function loads a batch; runs in the cache's scope
+ * @property function loads a batch; runs in the cache's scope, with the coroutine context of the
+ *   call that opened the batch minus its job
  * @property name shown in messages and `toString`, not part of equality
  */
 public class SuspendBatchLoader<K : Any, V : Any>(

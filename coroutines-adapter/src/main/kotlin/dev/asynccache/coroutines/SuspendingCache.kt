@@ -23,7 +23,23 @@ import kotlinx.coroutines.Dispatchers
  *
  * A suspend loader runs in a scope the cache owns (a [kotlinx.coroutines.SupervisorJob] with the
  * dispatcher chosen at creation, [Dispatchers.Default] unless told otherwise), never in the job of
- * the caller whose miss started it. So:
+ * the caller whose miss started it.
+ *
+ * **The context rule.** A load runs with the coroutine context of the caller that started it, minus
+ * that caller's [kotlinx.coroutines.Job], and with the cache's dispatcher (the caller's own only if
+ * the cache was created with `loadOnCallerDispatcher = true`). So a loader sees the caller's
+ * `MDCContext` (kotlinx-coroutines-slf4j), OpenTelemetry context element, any other
+ * [kotlinx.coroutines.ThreadContextElement] and its [kotlinx.coroutines.CoroutineName]:
+ * - a load started by a miss: the context of that caller; callers that join the load later do not
+ *   change what the running loader sees;
+ * - a batch: the context of the call that opened the batch (for [getAll], of the caller whose keys
+ *   fill a batch of their own);
+ * - a refresh-after-write reload: the context of the read that found the entry due;
+ * - [warmup]: the context of the `warmup` call.
+ *
+ * For a Java cache wrapped with [asSuspending], batches follow the rule only if that cache was built
+ * with [coroutineContextTaskDecorator] (the factory does it for you); otherwise they run with the
+ * cache's scope alone. Because the caller's job is left out:
  * - **A cancelled caller never cancels a load.** It stops waiting at once and gets
  *   [CancellationException]; the load runs on, its other waiters get its value, and the value is
  *   cached. This holds for the caller whose miss started the load too.
@@ -39,8 +55,8 @@ import kotlinx.coroutines.Dispatchers
  * A loader that asks the cache for its own key (directly or through other suspend loads) fails at
  * once with [dev.asynccache.RecursiveLoadException] instead of waiting for itself: each loader's
  * coroutine carries a context element naming the loads it belongs to. (A batch function's chain
- * starts at its own batch: a cycle that passes through a batch and back into a caller's loader is
- * not seen.)
+ * links to the chain of the call that opened the batch only: a cycle that passes through a batch
+ * and back into the loader of another of its callers is not seen.)
  *
  * ## Keys, values, nulls
  *
@@ -60,7 +76,8 @@ public interface SuspendingCache<K : Any, V : Any> : AutoCloseable {
 
     /**
      * Returns the value of [key], loading it with [loader] on a miss. Concurrent misses of one key
-     * (from coroutines or Java threads alike) share one call of one loader.
+     * (from coroutines or Java threads alike) share one call of one loader, which runs with the
+     * context of the caller that started it, minus its job (see the class documentation).
      *
      * A hit returns without suspending. A miss suspends until the load settles; cancelling the
      * caller stops only its own wait (see the class documentation).
@@ -239,6 +256,9 @@ public interface SuspendingCache<K : Any, V : Any> : AutoCloseable {
  *   loader finds it (the core's `refreshAfterWrite`): `null` for never, else positive and finite
  * @param staleIfError serve an expired value for this long when its reload fails (the core's
  *   `staleIfError`): `null` for never, else positive and finite
+ * @param loadOnCallerDispatcher run each load on the dispatcher of the caller that started it
+ *   instead of [dispatcher] (which then serves only callers that have none). Only for callers whose
+ *   dispatchers outlive the loads they start: a load is shared, and runs on after its starter left
  * @return a new cache; close it when done
  * @throws IllegalArgumentException if an option is out of range (the message names it)
  * @throws IllegalStateException if [saveOnShutdown] or [saveInterval] is set without [persistence]
@@ -257,6 +277,7 @@ public fun <K : Any, V : Any> SuspendingCache(
     dispatcher: CoroutineDispatcher = Dispatchers.Default,
     refreshAfterWrite: Duration? = null,
     staleIfError: Duration? = null,
+    loadOnCallerDispatcher: Boolean = false,
 ): SuspendingCache<K, V> {
     val builder = AsyncCache.builder()
     if (maxSize == SuspendingCache.UNBOUNDED) builder.unbounded() else builder.maxSize(maxSize)
@@ -270,16 +291,23 @@ public fun <K : Any, V : Any> SuspendingCache(
     saveInterval?.let { builder.saveInterval(positiveFinite(it, "saveInterval")) }
     refreshAfterWrite?.let { builder.refreshAfterWrite(positiveFinite(it, "refreshAfterWrite")) }
     staleIfError?.let { builder.staleIfError(positiveFinite(it, "staleIfError")) }
-    return DefaultSuspendingCache(builder.build(), dispatcher)
+    builder.taskDecorator(coroutineContextTaskDecorator()) // batches get their opener's context
+    return DefaultSuspendingCache(builder.build(), dispatcher, loadOnCallerDispatcher)
 }
 
 /**
  * Wraps this Java cache for coroutines. Kotlin and Java callers share its entries and loads;
- * suspend loaders run in a new scope with [dispatcher]. Closing the returned cache closes this one.
+ * suspend loaders run in a new scope with [dispatcher], with the context of the caller that started
+ * them minus its job (see [SuspendingCache]). Batch functions get the context of the call that
+ * opened their batch only if this cache was built with
+ * `taskDecorator(coroutineContextTaskDecorator())`. Closing the returned cache closes this one.
  *
  * @param dispatcher where suspend loaders and batch loaders run
+ * @param loadOnCallerDispatcher run each load on the dispatcher of the caller that started it
+ *   instead (see the factory's parameter of that name)
  * @return the suspending view
  */
 public fun <K : Any, V : Any> AsyncCache<K, V>.asSuspending(
     dispatcher: CoroutineDispatcher = Dispatchers.Default,
-): SuspendingCache<K, V> = DefaultSuspendingCache(this, dispatcher)
+    loadOnCallerDispatcher: Boolean = false,
+): SuspendingCache<K, V> = DefaultSuspendingCache(this, dispatcher, loadOnCallerDispatcher)

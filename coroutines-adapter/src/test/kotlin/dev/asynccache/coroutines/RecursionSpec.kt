@@ -39,6 +39,17 @@ class RecursionSpec : FunSpec({
         }
     }
 
+    test("a cycle through a batch back into the loader whose call opened it is refused (the batch carries its opener's chain)") {
+        SuspendingCache<String, String>().use { cache ->
+            val batch = SuspendBatchLoader<String, String>("back to A") { keys ->
+                keys.associateWith { cache.get("A") { "never" } }
+            }
+            hangDetector {
+                shouldThrow<RecursiveLoadException> { cache.get("A") { cache.get("B", batch) ?: "none" } }
+            }
+        }
+    }
+
     test("nested loads of other keys still work, and the same key in another cache is no recursion") {
         SuspendingCache<String, String>().use { cache ->
             SuspendingCache<String, String>().use { other ->
