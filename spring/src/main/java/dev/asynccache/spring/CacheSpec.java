@@ -38,7 +38,9 @@ public record CacheSpec(
    * @throws IllegalArgumentException naming the option and the value, if one is out of range
    */
   public CacheSpec {
-    applyTo(AsyncCache.builder());
+    // The fields are assigned only after this body: check the parameters, not the fields.
+    set(AsyncCache.builder(), maxSize, defaultTtl, batchWindow, maxBatchSize, loadTimeout,
+        refreshAfterWrite, staleIfError);
   }
 
   /**
@@ -77,6 +79,19 @@ public record CacheSpec(
    * @throws IllegalStateException if {@code builder} already had one of these options
    */
   public AsyncCacheBuilder applyTo(AsyncCacheBuilder builder) {
+    return set(builder, maxSize, defaultTtl, batchWindow, maxBatchSize, loadTimeout,
+        refreshAfterWrite, staleIfError);
+  }
+
+  private static AsyncCacheBuilder set(
+      AsyncCacheBuilder builder,
+      @Nullable Long maxSize,
+      @Nullable Duration defaultTtl,
+      @Nullable Duration batchWindow,
+      @Nullable Integer maxBatchSize,
+      @Nullable Duration loadTimeout,
+      @Nullable Duration refreshAfterWrite,
+      @Nullable Duration staleIfError) {
     if (maxSize != null) builder.maxSize(maxSize);
     if (defaultTtl != null) builder.defaultTtl(defaultTtl);
     if (batchWindow != null) builder.batchWindow(batchWindow);
