@@ -40,6 +40,7 @@ public class AsyncCacheManager implements CacheManager, AutoCloseable {
   private final boolean allowNullValues;
   private final ConcurrentMap<String, AsyncCacheSpringCache> caches = new ConcurrentHashMap<>();
   private volatile boolean dynamic = true;
+  private volatile boolean closed;
 
   /**
    * A dynamic manager over {@code factory} whose caches allow {@code null} values.
@@ -69,6 +70,7 @@ public class AsyncCacheManager implements CacheManager, AutoCloseable {
    *
    * @param name the cache name
    * @return the cache, or {@code null} if the manager is static and has no such cache
+   * @throws IllegalStateException if the manager is closed and has no cache of this name
    * @throws RuntimeException whatever the factory throws for this name
    */
   @Override
@@ -137,15 +139,22 @@ public class AsyncCacheManager implements CacheManager, AutoCloseable {
     return allowNullValues;
   }
 
-  /** Closes every cache; later use of them throws {@link dev.asynccache.CacheClosedException}. */
+  /**
+   * Closes every cache; later use of them throws {@link dev.asynccache.CacheClosedException}, and
+   * the manager creates no more caches.
+   */
   @Override
   public void close() {
+    closed = true;
     for (Map.Entry<String, AsyncCacheSpringCache> e : caches.entrySet()) {
       e.getValue().getNativeCache().close();
     }
   }
 
   private AsyncCacheSpringCache create(String name) {
+    if (closed) {
+      throw new IllegalStateException("AsyncCacheManager is closed: cannot create cache '" + name + "'");
+    }
     AsyncCache<Object, Object> cache = factory.create(name);
     if (cache == null) {
       throw new IllegalStateException(

@@ -424,6 +424,12 @@ class SpringCacheContractTest {
       assertThrows(CacheClosedException.class, () -> m.getCache("a").put("k", "v"));
       assertThrows(CacheClosedException.class, () -> custom.set("k", "v"));
     }
+    AsyncCacheManager closedDynamic =
+        new AsyncCacheManager(AsyncCacheFactory.fromSpecs(CacheSpec.empty(), Map.of()));
+    closedDynamic.close();
+    IllegalStateException late =
+        assertThrows(IllegalStateException.class, () -> closedDynamic.getCache("new"));
+    assertTrue(late.getMessage().contains("closed"), late.getMessage());
   }
 
   @Test

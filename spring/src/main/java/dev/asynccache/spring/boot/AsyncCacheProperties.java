@@ -62,7 +62,6 @@ public record AsyncCacheProperties(
    */
   public AsyncCacheProperties {
     cacheNames = List.copyOf(cacheNames);
-    caches = new LinkedHashMap<>(caches);
     check(PREFIX + ".", maxSize, defaultTtl, batchWindow, maxBatchSize, loadTimeout,
         refreshAfterWrite, staleIfError);
     for (Map.Entry<String, CacheProperties> e : caches.entrySet()) {
@@ -140,7 +139,6 @@ public record AsyncCacheProperties(
     check(prefix + "stale-if-error", staleIfError, b -> b.staleIfError(staleIfError));
   }
 
-  @SuppressWarnings("NullAway")
   private static void check(String property, @Nullable Object value, Consumer<AsyncCacheBuilder> option) {
     if (value == null) {
       return;

@@ -261,6 +261,7 @@ class AsyncCacheAutoConfigurationTest {
           "async-cache.caches", "async-cache.allow-null-values")) {
         assertTrue(json.contains("\"name\": \"" + name + "\""), name + " missing from the metadata");
       }
+      assertTrue(json.contains("\"defaultValue\": \"5ms\""), "the batch window's default is documented");
     }
   }
 
