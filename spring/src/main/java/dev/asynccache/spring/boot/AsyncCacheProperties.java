@@ -62,13 +62,10 @@ public record AsyncCacheProperties(
    */
   public AsyncCacheProperties {
     cacheNames = List.copyOf(cacheNames);
-    check(PREFIX + ".", maxSize, defaultTtl, batchWindow, maxBatchSize, loadTimeout,
-        refreshAfterWrite, staleIfError);
-    for (Map.Entry<String, CacheProperties> e : caches.entrySet()) {
-      CacheProperties c = e.getValue();
-      check(PREFIX + ".caches." + e.getKey() + ".", c.maxSize(), c.defaultTtl(), c.batchWindow(),
-          c.maxBatchSize(), c.loadTimeout(), c.refreshAfterWrite(), c.staleIfError());
-    }
+    // The top-level options have the shape of one cache's.
+    check(PREFIX + ".", new CacheProperties(maxSize, defaultTtl, batchWindow, maxBatchSize, loadTimeout,
+        refreshAfterWrite, staleIfError));
+    caches.forEach((name, c) -> check(PREFIX + ".caches." + name + ".", c));
     caches = Map.copyOf(caches);
   }
 
@@ -120,23 +117,16 @@ public record AsyncCacheProperties(
     }
   }
 
-  private static void check(
-      String prefix,
-      @Nullable Long maxSize,
-      @Nullable Duration defaultTtl,
-      @Nullable Duration batchWindow,
-      @Nullable Integer maxBatchSize,
-      @Nullable Duration loadTimeout,
-      @Nullable Duration refreshAfterWrite,
-      @Nullable Duration staleIfError) {
+  private static void check(String prefix, CacheProperties c) {
     // Each value is tried on a builder of its own: the core's rule and message, our property name.
-    check(prefix + "max-size", maxSize, b -> b.maxSize(maxSize));
-    check(prefix + "default-ttl", defaultTtl, b -> b.defaultTtl(defaultTtl));
-    check(prefix + "batch-window", batchWindow, b -> b.batchWindow(batchWindow));
-    check(prefix + "max-batch-size", maxBatchSize, b -> b.maxBatchSize(maxBatchSize));
-    check(prefix + "load-timeout", loadTimeout, b -> b.loadTimeout(loadTimeout));
-    check(prefix + "refresh-after-write", refreshAfterWrite, b -> b.refreshAfterWrite(refreshAfterWrite));
-    check(prefix + "stale-if-error", staleIfError, b -> b.staleIfError(staleIfError));
+    check(prefix + "max-size", c.maxSize(), b -> b.maxSize(c.maxSize()));
+    check(prefix + "default-ttl", c.defaultTtl(), b -> b.defaultTtl(c.defaultTtl()));
+    check(prefix + "batch-window", c.batchWindow(), b -> b.batchWindow(c.batchWindow()));
+    check(prefix + "max-batch-size", c.maxBatchSize(), b -> b.maxBatchSize(c.maxBatchSize()));
+    check(prefix + "load-timeout", c.loadTimeout(), b -> b.loadTimeout(c.loadTimeout()));
+    check(prefix + "refresh-after-write", c.refreshAfterWrite(),
+        b -> b.refreshAfterWrite(c.refreshAfterWrite()));
+    check(prefix + "stale-if-error", c.staleIfError(), b -> b.staleIfError(c.staleIfError()));
   }
 
   private static void check(String property, @Nullable Object value, Consumer<AsyncCacheBuilder> option) {
