@@ -1,0 +1,4 @@
+package dev.asynccache.spring.quickstart;
+
+/** A value of the quick start. */
+public record Product(long id, String name) {}
