@@ -255,6 +255,11 @@ public final class CacheServer implements AutoCloseable {
     return maxMemory;
   }
 
+  /** Connections open now (for tests). */
+  int openConnections() {
+    return connections.count();
+  }
+
   /** {@code /health}: UP (200) while a new connection can be accepted, DEGRADED (503) at the cap. */
   private Reply health() {
     int open = connections.count();
