@@ -522,6 +522,10 @@ public final class CacheServer implements AutoCloseable {
       out.print(ServerConfig.usage());
       return 0;
     }
+    if (ServerCommandLine.wantsVersion(args)) {
+      out.print(ServerCommandLine.version());
+      return 0;
+    }
     ServerConfig config;
     try {
       config = ServerConfig.parse(args, System.getenv());
