@@ -264,16 +264,24 @@ public final class CacheServer implements AutoCloseable {
   private Reply health() {
     int open = connections.count();
     boolean full = open >= maxConnections;
-    String files = "";
+    Long files = null;
+    Long maxFiles = null;
     if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
-      files = ",\"open_files\":" + os.getOpenFileDescriptorCount() + ",\"max_open_files\":" + os.getMaxFileDescriptorCount();
+      files = os.getOpenFileDescriptorCount();
+      maxFiles = os.getMaxFileDescriptorCount();
     }
-    String body =
-        "{\"status\":\"" + (full ? "DEGRADED" : "UP") + "\",\"connections\":" + open + ",\"max_connections\":"
-            + maxConnections + files + "}\n";
-    return full ? new Reply(503, Reply.JSON, body.getBytes(java.nio.charset.StandardCharsets.UTF_8), null, false)
-        : Reply.ok(Reply.JSON, body);
+    byte[] body = Json.write(new Health(full ? "DEGRADED" : "UP", open, maxConnections, files, maxFiles));
+    return new Reply(full ? 503 : 200, Reply.JSON, body, null, false);
   }
+
+  /** The {@code /health} document (the file counts only where the JVM reports them). */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  record Health(
+      @com.fasterxml.jackson.annotation.JsonProperty("status") String status,
+      @com.fasterxml.jackson.annotation.JsonProperty("connections") int connections,
+      @com.fasterxml.jackson.annotation.JsonProperty("max_connections") int maxConnections,
+      @com.fasterxml.jackson.annotation.JsonProperty("open_files") @Nullable Long openFiles,
+      @com.fasterxml.jackson.annotation.JsonProperty("max_open_files") @Nullable Long maxOpenFiles) {}
 
   /**
    * Returns the connection cap in force: {@link ServerConfig#maxConnections()}, or the one derived

@@ -1,6 +1,8 @@
 package dev.asynccache.server;
 
 import dev.asynccache.CacheMetrics;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.Locale;
 import java.util.SortedMap;
 
@@ -32,34 +34,38 @@ record ServerStats(
   /** The {@code Content-Type} of {@link #prometheus()}. */
   static final String PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-  /** Renders {@code /stats}: one JSON object, keys in snake case. */
+  /** Renders {@code /stats}: one JSON object, keys in snake case (written by Jackson). */
   String json() {
     CacheMetrics m = cache;
-    StringBuilder s = new StringBuilder(512).append('{');
-    field(s, "hits", m.hitCount());
-    field(s, "misses", m.missCount());
-    s.append("\"hit_rate\":").append(decimal(m.hitRate())).append(',');
-    field(s, "size", m.size());
-    field(s, "max_size", maxSize);
-    field(s, "max_memory_bytes", maxMemory);
-    field(s, "evictions", m.evictionCount());
-    field(s, "expirations", m.expirationCount());
-    field(s, "load_successes", m.loadSuccessCount());
-    field(s, "load_failures", m.loadFailureCount());
-    field(s, "joined_loads", m.joinedLoadCount());
-    field(s, "sets", sets);
-    field(s, "deletes", deletes);
-    field(s, "requests_in_flight", inFlight);
-    s.append("\"responses\":{");
-    String sep = "";
-    for (var e : responses.entrySet()) {
-      s.append(sep).append('"').append(e.getKey()).append("\":").append(e.getValue());
-      sep = ",";
-    }
-    s.append("},");
-    s.append("\"uptime_seconds\":").append(decimal(uptimeSeconds));
-    return s.append("}\n").toString();
+    return Json.text(
+        new Document(m.hitCount(), m.missCount(), m.hitRate(), m.size(), maxSize, maxMemory, m.evictionCount(),
+            m.expirationCount(), m.loadSuccessCount(), m.loadFailureCount(), m.joinedLoadCount(), sets, deletes,
+            inFlight, responses, uptimeSeconds));
   }
+
+  /** The {@code /stats} document; the JSON names and order are the ones {@code /stats} always had. */
+  @JsonPropertyOrder({
+    "hits", "misses", "hit_rate", "size", "max_size", "max_memory_bytes", "evictions", "expirations",
+    "load_successes", "load_failures", "joined_loads", "sets", "deletes", "requests_in_flight", "responses",
+    "uptime_seconds"
+  })
+  record Document(
+      @JsonProperty("hits") long hits,
+      @JsonProperty("misses") long misses,
+      @JsonProperty("hit_rate") double hitRate,
+      @JsonProperty("size") long size,
+      @JsonProperty("max_size") long maxSize,
+      @JsonProperty("max_memory_bytes") long maxMemoryBytes,
+      @JsonProperty("evictions") long evictions,
+      @JsonProperty("expirations") long expirations,
+      @JsonProperty("load_successes") long loadSuccesses,
+      @JsonProperty("load_failures") long loadFailures,
+      @JsonProperty("joined_loads") long joinedLoads,
+      @JsonProperty("sets") long sets,
+      @JsonProperty("deletes") long deletes,
+      @JsonProperty("requests_in_flight") int requestsInFlight,
+      @JsonProperty("responses") SortedMap<Integer, Long> responses,
+      @JsonProperty("uptime_seconds") double uptimeSeconds) {}
 
   /** Renders {@code /metrics} in the Prometheus text exposition format. */
   String prometheus() {
@@ -90,10 +96,6 @@ record ServerStats(
     header(s, "asynccache_uptime_seconds", "gauge", "Seconds since the server started.");
     s.append("asynccache_uptime_seconds ").append(decimal(uptimeSeconds)).append('\n');
     return s.toString();
-  }
-
-  private static void field(StringBuilder s, String name, long value) {
-    s.append('"').append(name).append("\":").append(value).append(',');
   }
 
   private static void counter(StringBuilder s, String name, String help, long value) {
