@@ -60,6 +60,7 @@ public final class CacheServer implements AutoCloseable {
   private final RequestGate gate = new RequestGate();
   private final Connections connections = new Connections();
   private final CacheRoutes routes;
+  private final ServerMeters meters;
   private final int maxConnections;
   private final long maxMemory;
   private final EntryWeigher weigher;
@@ -82,8 +83,11 @@ public final class CacheServer implements AutoCloseable {
     this.persistence = SnapshotPersistence.attach(config, builder);
     this.cache = builder.build();
     this.routes =
-        new CacheRoutes(cache, config.maxValueBytes(), config.maxKeyBytes(), weigher, this::stats, this::health);
+        new CacheRoutes(
+            cache, config.maxValueBytes(), config.maxKeyBytes(), weigher, this::stats, this::health, this::metrics);
     this.maxConnections = config.maxConnections() > 0 ? config.maxConnections() : derivedMaxConnections();
+    this.meters =
+        new ServerMeters(cache, routes, gate, connections, config.maxSize(), maxMemory, maxConnections, startNanos);
     var settings =
         new HttpConnection.Settings(
             routes,
@@ -334,11 +338,13 @@ public final class CacheServer implements AutoCloseable {
     } catch (RuntimeException e) {
       server.cache.close();
       server.connections.close();
+      server.meters.close();
       throw e;
     }
     if (!server.web.isRunning()) { // Helidon logs a bind failure instead of throwing it
       server.cache.close();
       server.connections.close();
+      server.meters.close();
       throw new IllegalStateException(
           "cannot listen on " + config.host() + ":" + config.port() + " (address in use or not local?)");
     }
@@ -361,6 +367,11 @@ public final class CacheServer implements AutoCloseable {
     } catch (java.io.IOException | RuntimeException e) {
       throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage());
     }
+  }
+
+  /** {@code /metrics}: every meter in the Prometheus text format. */
+  private Reply metrics() {
+    return Reply.ok(ServerMeters.CONTENT_TYPE, meters.scrape());
   }
 
   ServerStats stats() {
@@ -456,6 +467,7 @@ public final class CacheServer implements AutoCloseable {
       // core's saveOnShutdown hook, which runs beside this one and could save mid-drain.
       persistence.ifPresent(p -> saveReport = p.stopAndSave(cache));
       cache.close();
+      meters.close();
     } finally {
       stopped.countDown();
     }
