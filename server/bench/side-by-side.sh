@@ -17,15 +17,36 @@ DURATION=${DURATION:-10}
 KEYS=${KEYS:-100000}
 VALUE=${VALUE:-100}
 JAVA_OPTS=${ASYNC_CACHE_JAVA_OPTS:-}
+# DEFAULT_FLAGS=0: the JVM's own defaults instead of the ones run-server adds (to compare them)
+DEFAULT_FLAGS=${DEFAULT_FLAGS:-1}
 out=$(mktemp -d)
 export BENCH_KEYS=$KEYS BENCH_VALUE_BYTES=$VALUE
 
-for tool in wrk redis-server redis-benchmark redis-cli curl; do
-  command -v "$tool" >/dev/null || { echo "side-by-side: $tool is missing (apt-get install wrk redis-server)" >&2; exit 1; }
-done
+# Installs what is missing from Debian's packages (as root, or with sudo).
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null && command -v redis-cli >/dev/null || need+=(redis-server)
+command -v curl >/dev/null || need+=(curl)
+command -v bc >/dev/null || need+=(bc)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=$([ "$(id -u)" -eq 0 ] || echo sudo)
+  echo "side-by-side: installing ${need[*]}" >&2
+  $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq "${need[@]}" >&2 \
+    || { echo "side-by-side: could not install ${need[*]} (apt-get install ${need[*]})" >&2; exit 1; }
+fi
 jar="$root/server/target/async-cache-server.jar"
 [ -f "$jar" ] || { echo "side-by-side: build the server first: ./mvnw -pl server -am package -DskipTests" >&2; exit 1; }
 jdk=$(sh "$root/.mvn/find-jdk.sh" 21)
+# The flags run-server adds (keep in step with it).
+feature=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$jdk/release" 2>/dev/null)
+run_server_flags=""
+if [ "${feature:-0}" -ge 23 ]; then run_server_flags="--sun-misc-unsafe-memory-access=allow"; fi
+if [ "$DEFAULT_FLAGS" = 1 ]; then
+  run_server_flags="$run_server_flags -Xms16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"
+  if [ "${feature:-0}" -ge 25 ]; then run_server_flags="$run_server_flags -XX:+UseCompactObjectHeaders"; fi
+  export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+fi
+echo "server JVM flags: $run_server_flags $JAVA_OPTS"
 
 free_port() {
   local p
@@ -44,7 +65,7 @@ redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemon
 pids+=($!); rpid=$!
 aport=$(free_port)
 # shellcheck disable=SC2086
-"$jdk/bin/java" $(cat "$root/server/target/jvm.options") $JAVA_OPTS -jar "$jar" --port "$aport" \
+"$jdk/bin/java" $(cat "$root/server/target/jvm.options") $run_server_flags $JAVA_OPTS -jar "$jar" --port "$aport" \
   --max-size "$((KEYS * 2))" >"$out/ours.log" 2>&1 &
 pids+=($!); apid=$!
 

@@ -30,6 +30,7 @@ final class CacheRoutes {
   private final EntryWeigher weigher;
   private final Supplier<ServerStats> stats;
   private final Supplier<Reply> health;
+  private final Supplier<Reply> metrics;
   private final LongAdder sets = new LongAdder();
   private final LongAdder deletes = new LongAdder();
 
@@ -39,13 +40,15 @@ final class CacheRoutes {
       int maxKeyBytes,
       EntryWeigher weigher,
       Supplier<ServerStats> stats,
-      Supplier<Reply> health) {
+      Supplier<Reply> health,
+      Supplier<Reply> metrics) {
     this.cache = cache;
     this.maxValueBytes = maxValueBytes;
     this.maxKeyBytes = maxKeyBytes;
     this.weigher = weigher;
     this.stats = stats;
     this.health = health;
+    this.metrics = metrics;
   }
 
   /** A {@code PUT} that may go ahead once its body has been read. */
@@ -102,9 +105,7 @@ final class CacheRoutes {
           return read ? Reply.ok(Reply.JSON, stats.get().json()) : methodNotAllowed(method, path, ALLOW_GET);
         }
         case "/metrics" -> {
-          return read
-              ? Reply.ok(ServerStats.PROMETHEUS_CONTENT_TYPE, stats.get().prometheus())
-              : methodNotAllowed(method, path, ALLOW_GET);
+          return read ? metrics.get() : methodNotAllowed(method, path, ALLOW_GET);
         }
         case "/health" -> {
           return read ? health.get() : methodNotAllowed(method, path, ALLOW_GET);

@@ -60,6 +60,7 @@ public final class CacheServer implements AutoCloseable {
   private final RequestGate gate = new RequestGate();
   private final Connections connections = new Connections();
   private final CacheRoutes routes;
+  private final ServerMeters meters;
   private final int maxConnections;
   private final long maxMemory;
   private final EntryWeigher weigher;
@@ -82,8 +83,11 @@ public final class CacheServer implements AutoCloseable {
     this.persistence = SnapshotPersistence.attach(config, builder);
     this.cache = builder.build();
     this.routes =
-        new CacheRoutes(cache, config.maxValueBytes(), config.maxKeyBytes(), weigher, this::stats, this::health);
+        new CacheRoutes(
+            cache, config.maxValueBytes(), config.maxKeyBytes(), weigher, this::stats, this::health, this::metrics);
     this.maxConnections = config.maxConnections() > 0 ? config.maxConnections() : derivedMaxConnections();
+    this.meters =
+        new ServerMeters(cache, routes, gate, connections, config.maxSize(), maxMemory, maxConnections, startNanos);
     var settings =
         new HttpConnection.Settings(
             routes,
@@ -255,20 +259,33 @@ public final class CacheServer implements AutoCloseable {
     return maxMemory;
   }
 
+  /** Connections open now (for tests). */
+  int openConnections() {
+    return connections.count();
+  }
+
   /** {@code /health}: UP (200) while a new connection can be accepted, DEGRADED (503) at the cap. */
   private Reply health() {
     int open = connections.count();
     boolean full = open >= maxConnections;
-    String files = "";
+    Long files = null;
+    Long maxFiles = null;
     if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
-      files = ",\"open_files\":" + os.getOpenFileDescriptorCount() + ",\"max_open_files\":" + os.getMaxFileDescriptorCount();
+      files = os.getOpenFileDescriptorCount();
+      maxFiles = os.getMaxFileDescriptorCount();
     }
-    String body =
-        "{\"status\":\"" + (full ? "DEGRADED" : "UP") + "\",\"connections\":" + open + ",\"max_connections\":"
-            + maxConnections + files + "}\n";
-    return full ? new Reply(503, Reply.JSON, body.getBytes(java.nio.charset.StandardCharsets.UTF_8), null, false)
-        : Reply.ok(Reply.JSON, body);
+    byte[] body = Json.write(new Health(full ? "DEGRADED" : "UP", open, maxConnections, files, maxFiles));
+    return new Reply(full ? 503 : 200, Reply.JSON, body, null, false);
   }
+
+  /** The {@code /health} document (the file counts only where the JVM reports them). */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  record Health(
+      @com.fasterxml.jackson.annotation.JsonProperty("status") String status,
+      @com.fasterxml.jackson.annotation.JsonProperty("connections") int connections,
+      @com.fasterxml.jackson.annotation.JsonProperty("max_connections") int maxConnections,
+      @com.fasterxml.jackson.annotation.JsonProperty("open_files") @Nullable Long openFiles,
+      @com.fasterxml.jackson.annotation.JsonProperty("max_open_files") @Nullable Long maxOpenFiles) {}
 
   /**
    * Returns the connection cap in force: {@link ServerConfig#maxConnections()}, or the one derived
@@ -321,11 +338,13 @@ public final class CacheServer implements AutoCloseable {
     } catch (RuntimeException e) {
       server.cache.close();
       server.connections.close();
+      server.meters.close();
       throw e;
     }
     if (!server.web.isRunning()) { // Helidon logs a bind failure instead of throwing it
       server.cache.close();
       server.connections.close();
+      server.meters.close();
       throw new IllegalStateException(
           "cannot listen on " + config.host() + ":" + config.port() + " (address in use or not local?)");
     }
@@ -348,6 +367,11 @@ public final class CacheServer implements AutoCloseable {
     } catch (java.io.IOException | RuntimeException e) {
       throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage());
     }
+  }
+
+  /** {@code /metrics}: every meter in the Prometheus text format. */
+  private Reply metrics() {
+    return Reply.ok(ServerMeters.CONTENT_TYPE, meters.scrape());
   }
 
   ServerStats stats() {
@@ -443,6 +467,7 @@ public final class CacheServer implements AutoCloseable {
       // core's saveOnShutdown hook, which runs beside this one and could save mid-drain.
       persistence.ifPresent(p -> saveReport = p.stopAndSave(cache));
       cache.close();
+      meters.close();
     } finally {
       stopped.countDown();
     }
@@ -515,6 +540,10 @@ public final class CacheServer implements AutoCloseable {
     LogConfig.configureRuntime(); // reads logging.properties from the class path
     if (ServerConfig.wantsHelp(args)) {
       out.print(ServerConfig.usage());
+      return 0;
+    }
+    if (ServerCommandLine.wantsVersion(args)) {
+      out.print(ServerCommandLine.version());
       return 0;
     }
     ServerConfig config;

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -33,7 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       400 (431/414/505 where they fit) that closes the connection, without a log line.
  *   <li><b>A response that leaves a request body unread closes the connection</b> (413, a refused
  *       key or ttl, a route that takes no body...), so unread bytes are never parsed as further
- *       requests. So does {@code Connection: close} from the client, and HTTP/1.0 without
+ *       requests. It closes lingering: half-close, then read and discard the client's bytes for a
+ *       bounded time and size ({@link #LINGER_MILLIS}, {@link #LINGER_BYTES}), so that the kernel
+ *       does not reset the connection under the response. So does {@code Connection: close} from the client, and HTTP/1.0 without
  *       {@code Connection: keep-alive}.
  *   <li><b>Time is bounded per phase</b> by {@link Connections}: waiting for a request (idle
  *       timeout), receiving its head (header timeout), receiving its body and sending the response
@@ -53,6 +56,17 @@ final class HttpConnection implements ServerConnection {
   private static final int MAX_HEADER_LINES = 100;
   private static final int MAX_CHUNK_LINE = 1024;
   private static final int SMALL_BODY = 8192;
+  /**
+   * Lingering close (as nginx's {@code lingering_close} and Tomcat's swallowing of an unread body):
+   * after a response that leaves request bytes unread, the server half-closes and reads and
+   * discards input for at most {@value #LINGER_MILLIS} ms (enforced by {@link Connections}, so up to
+   * one tick later) and {@value #LINGER_BYTES} bytes before it closes. Closing at once with bytes
+   * unread makes the kernel answer with a reset, which can destroy the response before the client
+   * reads it, and fails a client still writing its body. The discarded bytes are never parsed.
+   */
+  static final long LINGER_MILLIS = 2_000;
+  /** See {@link #LINGER_MILLIS}. */
+  static final long LINGER_BYTES = 1 << 20;
   private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] EMPTY = new byte[0];
   private static final byte[][] STATUS_LINES = new byte[600][];
@@ -132,6 +146,8 @@ final class HttpConnection implements ServerConnection {
   private long contentLength;
   private boolean chunked;
   private boolean expectContinue;
+  // the connection closes after the response with request bytes possibly unread: linger
+  private boolean lingerOnClose;
 
   HttpConnection(Settings settings, ConnectionContext ctx) {
     this.settings = settings;
@@ -156,6 +172,9 @@ final class HttpConnection implements ServerConnection {
         lastActivity = connections.now();
         arm(settings.headerNanos());
         if (!serveOne()) {
+          if (lingerOnClose) {
+            linger();
+          }
           return;
         }
       }
@@ -181,6 +200,7 @@ final class HttpConnection implements ServerConnection {
     } catch (HttpError e) {
       settings.gate().count(e.status);
       write(Reply.error(e.status, e.getMessage()).closing(), false);
+      lingerOnClose = true; // the rest of the request (a body, more lines) may be on its way
       return false;
     }
     RequestGate gate = settings.gate();
@@ -188,6 +208,7 @@ final class HttpConnection implements ServerConnection {
     if (!gate.enter()) {
       try {
         status = 503;
+        lingerOnClose = chunked || contentLength > 0 || pos < lim;
         write(Reply.error(503, "server is shutting down").closing(), method.equals("HEAD"));
         return false;
       } finally {
@@ -229,11 +250,36 @@ final class HttpConnection implements ServerConnection {
         reply = reply.closing();
       }
       status = reply.status();
+      lingerOnClose = reply.close() && (bodyUnread || pos < lim);
       arm(settings.bodyNanos());
       write(reply, head);
       return !reply.close();
     } finally {
       gate.exit(status);
+    }
+  }
+
+  /**
+   * The lingering close (see {@link #LINGER_MILLIS}): the response is sent, the output shut down,
+   * and input read and dropped until the client closes, or the bytes or the time run out.
+   */
+  private void linger() throws ClientGone {
+    flush();
+    HalfClose.shutdownOutput(socket);
+    arm(TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS));
+    long discarded = lim - pos;
+    pos = lim;
+    while (discarded < LINGER_BYTES) {
+      byte[] got;
+      try {
+        got = socket.get();
+      } catch (UncheckedIOException e) {
+        return; // reset by the client, or closed by the deadline
+      }
+      if (got == null) {
+        return; // the client closed: a clean close on both sides
+      }
+      discarded += got.length;
     }
   }
 

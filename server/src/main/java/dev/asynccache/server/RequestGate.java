@@ -95,6 +95,11 @@ final class RequestGate {
     return inFlight.get();
   }
 
+  /** Responses sent so far with {@code status}. */
+  long responses(int status) {
+    return status > 0 && status < responses.length ? responses[status].sum() : 0;
+  }
+
   /** Responses sent so far by status code, in code order. */
   SortedMap<Integer, Long> responsesByStatus() {
     SortedMap<Integer, Long> copy = new TreeMap<>();

@@ -1,6 +1,5 @@
 package dev.asynccache.server;
 
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -12,7 +11,7 @@ import org.jspecify.annotations.Nullable;
  * The cache server's settings: where it listens, how big the cache is, what it accepts.
  *
  * <p>Read them from the command line and the environment with {@link #parse(String[], Map)} (a
- * flag wins over its environment variable, which wins over the default), or build them in code
+ * flag wins over its environment variable, which wins over the default; picocli reads them), or build them in code
  * with {@link #builder()}. Every value is checked when the settings are made: a bad one throws
  * {@link IllegalArgumentException} naming the option and the value.
  *
@@ -250,44 +249,18 @@ public record ServerConfig(
 
   /**
    * Reads the settings from command-line flags and environment variables (see the class
-   * description). Flags are {@code --name value} or {@code --name=value}.
+   * description). Flags are {@code --name value} or {@code --name=value}; a repeated flag's last
+   * value wins; {@code @file} is an ordinary value. An unknown flag's message suggests the flags
+   * that start alike.
    *
    * @param args the command line
    * @param env the environment, usually {@link System#getenv()}
    * @return the settings
    * @throws IllegalArgumentException for an unknown flag, a flag without a value, or a bad value
-   *     (the message names the flag or variable)
+   *     (the one-line message names the flag or variable)
    */
   public static ServerConfig parse(String[] args, Map<String, String> env) {
-    Builder b = builder();
-    for (Option option : Option.values()) {
-      String value = env.get(option.env);
-      if (value != null && !value.isBlank()) {
-        option.apply(b, value.strip(), option.env);
-      }
-    }
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      String name = arg;
-      @Nullable String value = null;
-      int eq = arg.indexOf('=');
-      if (arg.startsWith("--") && eq > 0) {
-        name = arg.substring(0, eq);
-        value = arg.substring(eq + 1);
-      }
-      Option option = Option.byFlag(name);
-      if (option == null) {
-        throw new IllegalArgumentException("unknown option: " + arg + " (see --help)");
-      }
-      if (value == null) {
-        if (i + 1 >= args.length) {
-          throw new IllegalArgumentException(name + " needs a value");
-        }
-        value = args[++i];
-      }
-      option.apply(b, value, name);
-    }
-    return b.build();
+    return ServerCommandLine.parse(Objects.requireNonNull(args, "args"), Objects.requireNonNull(env, "env"));
   }
 
   /**
@@ -297,235 +270,17 @@ public record ServerConfig(
    * @return {@code true} if help was asked for
    */
   public static boolean wantsHelp(String[] args) {
-    for (String arg : args) {
-      if (arg.equals("--help") || arg.equals("-h")) {
-        return true;
-      }
-    }
-    return false;
+    return ServerCommandLine.wantsHelp(args);
   }
 
   /**
-   * Returns the usage text printed by {@code --help}.
+   * Returns the usage text printed by {@code --help}: the routes, then each flag with its
+   * environment variable and default.
    *
    * @return the usage text
    */
   public static String usage() {
-    StringBuilder s =
-        new StringBuilder(
-            """
-            Usage: run-server [options]
-
-            An HTTP/1.1 cache server over one async-cache AsyncCache<String, byte[]>.
-              PUT    /cache/{key}[?ttl=seconds]  store the request body (204); ttl=0: never expires
-              GET    /cache/{key}                200 with the value, 404 when absent
-              DELETE /cache/{key}                204, or 404 when absent
-              GET    /stats                      cache counters as JSON
-              GET    /metrics                    Prometheus text format
-              HEAD   (any GET route)             the headers of the GET, no body
-              GET    /health                     200 {"status":"UP",...}; 503 at the connection cap
-
-            Options (a flag wins over its environment variable):
-            """);
-    for (Option o : Option.values()) {
-      s.append(String.format("  %-24s %-30s %s%n", o.flag + " " + o.metavar, o.env, o.help));
-    }
-    s.append(String.format("  %-24s %-30s %s%n", "-h, --help", "", "print this help and exit"));
-    return s.toString();
-  }
-
-  /** The flags, their environment variables and how each sets the builder. */
-  private enum Option {
-    BIND("--bind", "ADDRESS", "ASYNC_CACHE_BIND", "address to listen on (default 127.0.0.1)") {
-      @Override
-      void set(Builder b, String v) {
-        b.host(v);
-      }
-    },
-    PORT("--port", "N", "ASYNC_CACHE_PORT", "TCP port, 0 for any free one (default 8000)") {
-      @Override
-      void set(Builder b, String v) {
-        b.port(Math.toIntExact(parseCount(v)));
-      }
-    },
-    MAX_SIZE("--max-size", "N", "ASYNC_CACHE_MAX_SIZE", "most entries held, LRU beyond (default 100000)") {
-      @Override
-      void set(Builder b, String v) {
-        b.maxSize(parseCount(v));
-      }
-    },
-    DEFAULT_TTL(
-        "--default-ttl", "SECONDS", "ASYNC_CACHE_DEFAULT_TTL", "TTL of PUTs without ?ttl (default 0: none)") {
-      @Override
-      void set(Builder b, String v) {
-        long seconds = parseCount(v);
-        b.defaultTtl(seconds == 0 ? null : Duration.ofSeconds(seconds));
-      }
-    },
-    MAX_VALUE_BYTES(
-        "--max-value-bytes", "N", "ASYNC_CACHE_MAX_VALUE_BYTES", "largest value accepted (default 1048576)") {
-      @Override
-      void set(Builder b, String v) {
-        long n = parseCount(v);
-        if (n > MAX_VALUE_LIMIT) {
-          throw new IllegalArgumentException("must be at most " + MAX_VALUE_LIMIT);
-        }
-        b.maxValueBytes((int) n);
-      }
-    },
-    MAX_KEY_BYTES("--max-key-bytes", "N", "ASYNC_CACHE_MAX_KEY_BYTES", "longest key in UTF-8 bytes (default 250)") {
-      @Override
-      void set(Builder b, String v) {
-        b.maxKeyBytes(Math.toIntExact(parseCount(v)));
-      }
-    },
-    SHUTDOWN_GRACE(
-        "--shutdown-grace", "SECONDS", "ASYNC_CACHE_SHUTDOWN_GRACE", "wait for requests in flight on stop (default 10)") {
-      @Override
-      void set(Builder b, String v) {
-        b.shutdownGrace(Duration.ofSeconds(parseCount(v)));
-      }
-    },
-    PERSISTENCE_PATH(
-        "--persistence-path", "FILE", "ASYNC_CACHE_PERSISTENCE_PATH",
-        "snapshot file: restored at start, saved at stop (default: none)") {
-      @Override
-      void set(Builder b, String v) {
-        if (v.isBlank()) {
-          throw new IllegalArgumentException("must not be empty");
-        }
-        try {
-          b.persistencePath(Path.of(v));
-        } catch (InvalidPathException e) {
-          throw new IllegalArgumentException("not a valid path: " + e.getReason());
-        }
-      }
-    },
-    SAVE_INTERVAL(
-        "--save-interval", "SECONDS", "ASYNC_CACHE_SAVE_INTERVAL",
-        "also snapshot every N seconds (default 0: only at stop)") {
-      @Override
-      void set(Builder b, String v) {
-        long seconds = parseCount(v);
-        b.saveInterval(seconds == 0 ? null : Duration.ofSeconds(seconds));
-      }
-    },
-    MAX_CONNECTIONS(
-        "--max-connections", "N", "ASYNC_CACHE_MAX_CONNECTIONS",
-        "most open connections (default 0: open-file limit less a reserve)") {
-      @Override
-      void set(Builder b, String v) {
-        b.maxConnections(Math.toIntExact(parseCount(v)));
-      }
-    },
-    IDLE_TIMEOUT(
-        "--idle-timeout", "SECONDS", "ASYNC_CACHE_IDLE_TIMEOUT", "close a connection idle this long (default 300)") {
-      @Override
-      void set(Builder b, String v) {
-        b.idleTimeout(Duration.ofSeconds(parseCount(v)));
-      }
-    },
-    HEADER_TIMEOUT(
-        "--header-timeout", "SECONDS", "ASYNC_CACHE_HEADER_TIMEOUT", "time to send a request head (default 10)") {
-      @Override
-      void set(Builder b, String v) {
-        b.headerTimeout(Duration.ofSeconds(parseCount(v)));
-      }
-    },
-    BODY_TIMEOUT(
-        "--body-timeout", "SECONDS", "ASYNC_CACHE_BODY_TIMEOUT",
-        "time to send a body / take a response (default 30)") {
-      @Override
-      void set(Builder b, String v) {
-        b.bodyTimeout(Duration.ofSeconds(parseCount(v)));
-      }
-    },
-    MAX_MEMORY(
-        "--max-memory", "SIZE", "ASYNC_CACHE_MAX_MEMORY",
-        "memory bound of the entries: 256m, 1g, bytes (default 0: half the heap)") {
-      @Override
-      void set(Builder b, String v) {
-        b.maxMemory(parseSize(v));
-      }
-    };
-
-    final String flag;
-    final String metavar;
-    final String env;
-    final String help;
-
-    Option(String flag, String metavar, String env, String help) {
-      this.flag = flag;
-      this.metavar = metavar;
-      this.env = env;
-      this.help = help;
-    }
-
-    abstract void set(Builder b, String value);
-
-    /** Sets the value, prefixing any error with the flag or variable it came from. */
-    void apply(Builder b, String value, String source) {
-      try {
-        set(b, value);
-        b.checkRanges(); // range checks now, so that an error names this option
-      } catch (IllegalArgumentException | ArithmeticException e) {
-        throw new IllegalArgumentException(
-            source + ": invalid value \"" + value + "\": " + e.getMessage(), e);
-      }
-    }
-
-    static @Nullable Option byFlag(String flag) {
-      for (Option o : values()) {
-        if (o.flag.equals(flag)) {
-          return o;
-        }
-      }
-      return null;
-    }
-
-    /**
-     * Parses a size in bytes: digits, optionally followed by a unit {@code k}, {@code m}, {@code g}
-     * or {@code t} (any case, optionally followed by {@code b} or {@code ib}), each a power of 1024:
-     * {@code 256m} is 268435456 bytes.
-     */
-    static long parseSize(String v) {
-      String s = v.toLowerCase(java.util.Locale.ROOT);
-      int end = 0;
-      while (end < s.length() && s.charAt(end) >= '0' && s.charAt(end) <= '9') {
-        end++;
-      }
-      if (end == 0) {
-        throw new IllegalArgumentException("must be a size in bytes, such as 268435456, 256m or 1g");
-      }
-      String unit = s.substring(end);
-      int shift =
-          switch (unit) {
-            case "", "b" -> 0;
-            case "k", "kb", "kib" -> 10;
-            case "m", "mb", "mib" -> 20;
-            case "g", "gb", "gib" -> 30;
-            case "t", "tb", "tib" -> 40;
-            default -> throw new IllegalArgumentException(
-                "unknown unit \"" + v.substring(end) + "\" (use k, m, g or t, powers of 1024)");
-          };
-      long n = parseCount(s.substring(0, end));
-      if (n > (Long.MAX_VALUE >> shift)) {
-        throw new IllegalArgumentException("too large");
-      }
-      return n << shift;
-    }
-
-    /** Parses a non-negative decimal integer (digits only: no sign, no spaces). */
-    static long parseCount(String v) {
-      if (v.isEmpty() || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
-        throw new IllegalArgumentException("must be a non-negative integer");
-      }
-      try {
-        return Long.parseLong(v);
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("too large");
-      }
-    }
+    return ServerCommandLine.usage();
   }
 
   /** Builds a {@link ServerConfig}; starts from the defaults. Not thread-safe. */

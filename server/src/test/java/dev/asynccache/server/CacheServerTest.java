@@ -286,14 +286,27 @@ class CacheServerTest {
     assertEquals(200, r.statusCode());
     assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
     String json = TestClient.text(r);
-    for (String field :
-        List.of(
-            "\"hits\":3,", "\"misses\":1,", "\"hit_rate\":0.750000,", "\"size\":1,", "\"max_size\":10000,",
-            "\"evictions\":0,", "\"expirations\":0,", "\"load_successes\":0,", "\"load_failures\":0,",
-            "\"sets\":2,", "\"deletes\":1,", "\"requests_in_flight\":1,",
-            "\"responses\":{\"200\":3,\"204\":3,\"404\":2}")) {
-      assertTrue(json.contains(field), field + " in " + json);
+    var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+    List<String> names = new java.util.ArrayList<>();
+    doc.fieldNames().forEachRemaining(names::add);
+    assertEquals(
+        List.of("hits", "misses", "hit_rate", "size", "max_size", "max_memory_bytes", "evictions", "expirations",
+            "load_successes", "load_failures", "joined_loads", "sets", "deletes", "requests_in_flight", "responses",
+            "uptime_seconds"),
+        names, "the field names and order /stats always had");
+    assertEquals(3, doc.get("hits").asLong());
+    assertEquals(1, doc.get("misses").asLong());
+    assertEquals(0.75, doc.get("hit_rate").asDouble());
+    assertEquals(1, doc.get("size").asLong());
+    assertEquals(10000, doc.get("max_size").asLong());
+    for (String zero : List.of("evictions", "expirations", "load_successes", "load_failures", "joined_loads")) {
+      assertEquals(0, doc.get(zero).asLong(), zero);
     }
+    assertEquals(2, doc.get("sets").asLong());
+    assertEquals(1, doc.get("deletes").asLong());
+    assertEquals(1, doc.get("requests_in_flight").asLong());
+    assertEquals("{\"200\":3,\"204\":3,\"404\":2}", doc.get("responses").toString());
+    assertTrue(doc.get("uptime_seconds").isDouble(), json);
     assertTrue(json.startsWith("{") && json.endsWith("}\n"), json);
   }
 
@@ -307,28 +320,46 @@ class CacheServerTest {
     assertEquals(
         "text/plain; version=0.0.4; charset=utf-8", r.headers().firstValue("content-type").orElseThrow());
     String text = TestClient.text(r);
-    for (String line :
-        List.of(
-            "# HELP asynccache_hits_total ",
-            "# TYPE asynccache_hits_total counter\nasynccache_hits_total 1\n",
-            "# TYPE asynccache_misses_total counter\nasynccache_misses_total 1\n",
-            "asynccache_sets_total 1\n",
-            "# TYPE asynccache_entries gauge\nasynccache_entries 1\n",
-            "asynccache_max_entries 10000\n",
-            "asynccache_hit_ratio 0.500000\n",
-            "asynccache_http_responses_total{code=\"200\"} 1\n",
-            "asynccache_http_responses_total{code=\"204\"} 1\n",
-            "asynccache_http_responses_total{code=\"404\"} 1\n")) {
-      assertTrue(text.contains(line), line + " in\n" + text);
-    }
-    // Every sample line belongs to a declared metric; counters end in _total.
+    // name{labels} -> value, and name -> type, as a Prometheus scraper reads them
+    java.util.Map<String, Double> samples = new java.util.HashMap<>();
+    java.util.Map<String, String> types = new java.util.HashMap<>();
     for (String line : text.split("\n")) {
       if (line.startsWith("# TYPE ")) {
         String[] parts = line.split(" ");
-        assertTrue(parts[3].equals("gauge") || parts[2].endsWith("_total"), line);
-      } else if (!line.startsWith("# HELP ")) {
-        String name = line.split("[ {]")[0];
-        assertTrue(text.contains("# TYPE " + name + " "), line);
+        types.put(parts[2], parts[3]);
+      } else if (!line.startsWith("#") && !line.isBlank()) {
+        int space = line.lastIndexOf(' ');
+        samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+      }
+    }
+    java.util.Map<String, Double> expected = new java.util.LinkedHashMap<>();
+    expected.put("asynccache_hits_total", 1.0);
+    expected.put("asynccache_misses_total", 1.0);
+    expected.put("asynccache_sets_total", 1.0);
+    expected.put("asynccache_deletes_total", 0.0);
+    expected.put("asynccache_evictions_total", 0.0);
+    expected.put("asynccache_expirations_total", 0.0);
+    expected.put("asynccache_load_successes_total", 0.0);
+    expected.put("asynccache_load_failures_total", 0.0);
+    expected.put("asynccache_entries", 1.0);
+    expected.put("asynccache_max_entries", 10000.0);
+    expected.put("asynccache_max_memory_bytes", (double) server.maxMemory());
+    expected.put("asynccache_hit_ratio", 0.5);
+    expected.put("asynccache_http_requests_in_flight", 1.0);
+    expected.put("asynccache_http_connections_max", (double) server.maxConnections());
+    expected.put("asynccache_http_responses_total{code=\"200\"}", 1.0);
+    expected.put("asynccache_http_responses_total{code=\"204\"}", 1.0);
+    expected.put("asynccache_http_responses_total{code=\"404\"}", 1.0);
+    expected.forEach((name, value) -> assertEquals(value, samples.get(name), name + " in\n" + text));
+    assertTrue(samples.get("asynccache_uptime_seconds") > 0, text);
+    assertTrue(samples.get("asynccache_http_connections") >= 1, text);
+    assertTrue(samples.keySet().stream().anyMatch(n -> n.startsWith("jvm_memory_used_bytes{")), text);
+    // Counters are typed counter and end in _total; gauges are typed gauge; every sample is declared.
+    for (String name : samples.keySet()) {
+      String family = name.split("\\{")[0];
+      if (family.startsWith("asynccache_")) {
+        String type = types.get(family);
+        assertEquals(family.endsWith("_total") ? "counter" : "gauge", type, family);
       }
     }
   }

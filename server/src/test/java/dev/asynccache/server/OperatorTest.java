@@ -69,6 +69,29 @@ class OperatorTest {
   }
 
   @Test
+  void misspelledOption_isOneLineOnStderr_withTheLikelyFlag_exitStatus2() throws Exception {
+    Run r = run("--persistance-path", "x.snap");
+    assertEquals(2, r.status(), r.toString());
+    assertEquals("", r.stdout());
+    assertEquals(
+        "async-cache-server: unknown option: --persistance-path (did you mean --persistence-path? see --help)\n",
+        r.stderr());
+  }
+
+  @Test
+  void helpAndVersion_goToStdout_exitStatus0() throws Exception {
+    Run help = run("--help");
+    assertEquals(0, help.status(), help.toString());
+    assertEquals("", help.stderr());
+    assertTrue(help.stdout().startsWith("Usage: run-server [options]"), help.stdout());
+    assertTrue(help.stdout().contains("--max-memory SIZE"), help.stdout());
+    Run version = run("--version");
+    assertEquals(0, version.status(), version.toString());
+    assertEquals("", version.stderr());
+    assertTrue(version.stdout().startsWith("async-cache-server 0.1.0"), version.stdout());
+  }
+
+  @Test
   void badValue_isOneLineOnStderr_exitStatus2() throws Exception {
     Run r = run("--port", "x");
     assertEquals(2, r.status(), r.toString());

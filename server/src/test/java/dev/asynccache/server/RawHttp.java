@@ -42,6 +42,24 @@ final class RawHttp implements AutoCloseable {
     this(port, 15_000);
   }
 
+  /**
+   * A connection whose send buffer is {@code sendBufferBytes} (set before connecting), so that a
+   * large write blocks until the server has read most of it instead of sitting in the kernel.
+   */
+  static RawHttp withSmallSendBuffer(int port, int sendBufferBytes) throws IOException {
+    Socket s = new Socket();
+    s.setSendBufferSize(sendBufferBytes);
+    s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 15_000);
+    return new RawHttp(s, 15_000);
+  }
+
+  private RawHttp(Socket socket, int timeoutMillis) throws IOException {
+    this.socket = socket;
+    socket.setSoTimeout(timeoutMillis);
+    socket.setTcpNoDelay(true);
+    in = socket.getInputStream();
+  }
+
   RawHttp send(String ascii) throws IOException {
     return send(ascii.getBytes(StandardCharsets.ISO_8859_1));
   }

@@ -171,6 +171,68 @@ class ServerConfigTest {
   }
 
   @Test
+  void unknownFlag_suggestsTheFlagsThatStartAlike_onOneLine() {
+    assertMessage("unknown option: --persistance-path (did you mean --persistence-path? see --help)",
+        "--persistance-path", "x");
+    assertMessage("unknown option: --max-sise (did you mean --max-size, --max-value-bytes, --max-key-bytes,"
+        + " --max-connections or --max-memory? see --help)", "--max-sise", "1");
+    assertMessage("unknown option: --colour (see --help)", "--colour", "red");
+    assertMessage("unknown option: stray (see --help)", "stray");
+  }
+
+  @Test
+  void aFlagFollowedByAnotherFlag_needsAValue_insteadOfTakingTheFlagAsItsValue() {
+    assertMessage("--bind needs a value", "--bind", "--port", "1");
+  }
+
+  @Test
+  void environmentValues_areCheckedLikeFlags_andNamedByTheirVariable() {
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> ServerConfig.parse(new String[0], Map.of("ASYNC_CACHE_PORT", "x")));
+    assertEquals("ASYNC_CACHE_PORT: invalid value \"x\": must be a non-negative integer", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> ServerConfig.parse(new String[0], Map.of("ASYNC_CACHE_IDLE_TIMEOUT", "0")));
+    assertEquals("ASYNC_CACHE_IDLE_TIMEOUT: invalid value \"0\": timeouts must be positive, was PT0S", e.getMessage());
+    assertEquals(9005, ServerConfig.parse(new String[0], Map.of("ASYNC_CACHE_PORT", " 9005 ")).port(), "stripped");
+    assertEquals(8000, ServerConfig.parse(new String[0], Map.of("ASYNC_CACHE_PORT", "  ")).port(), "blank: unset");
+    assertEquals(9006, ServerConfig.parse(new String[] {"--port", "9006"}, Map.of("ASYNC_CACHE_PORT", "x")).port(),
+        "a flag replaces its variable, so a bad variable under a good flag is not read");
+  }
+
+  @Test
+  void aRepeatedFlag_takesItsLastValue_andAtFilesAreOrdinaryValues() {
+    assertEquals(2, ServerConfig.parse(new String[] {"--port", "1", "--port=2"}, NO_ENV).port());
+    assertEquals(Optional.of(Path.of("@cache.snap")),
+        ServerConfig.parse(new String[] {"--persistence-path", "@cache.snap"}, NO_ENV).persistencePath());
+  }
+
+  @Test
+  void everyFlag_hasTheEnvironmentVariableNamedAfterIt_inTheHelp() {
+    var spec = new picocli.CommandLine(ServerCommandLine.class).getCommandSpec();
+    String usage = ServerConfig.usage();
+    int options = 0;
+    for (var o : spec.options()) {
+      if (o.usageHelp() || o.versionHelp()) {
+        continue;
+      }
+      options++;
+      String env = "ASYNC_CACHE_" + o.longestName().substring(2).toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+      assertTrue(usage.contains(o.longestName() + " " + o.paramLabel()), o.longestName());
+      assertTrue(usage.contains(env), env);
+      // the variable really sets the option: a bad number in it is refused, naming it
+      if (o.paramLabel().equals("ADDRESS") || o.paramLabel().equals("FILE")) {
+        assertTrue(ServerConfig.parse(new String[0], Map.of(env, "-3")).toString().contains("-3"), env);
+      } else {
+        var e = assertThrows(IllegalArgumentException.class,
+            () -> ServerConfig.parse(new String[0], Map.of(env, "-3")), env);
+        assertTrue(e.getMessage().startsWith(env + ": invalid value \"-3\""), e.getMessage());
+      }
+    }
+    assertEquals(14, options, "every option of ServerConfig");
+    assertTrue(usage.contains("--version"));
+  }
+
+  @Test
   void builder_checksRanges() {
     assertThrows(IllegalArgumentException.class, () -> ServerConfig.builder().maxKeyBytes(0).build());
     assertThrows(IllegalArgumentException.class, () -> ServerConfig.builder().maxValueBytes(-1).build());

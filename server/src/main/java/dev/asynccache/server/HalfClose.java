@@ -1,0 +1,58 @@
+package dev.asynccache.server;
+
+import io.helidon.common.socket.HelidonSocket;
+import io.helidon.common.socket.NioSocket;
+import io.helidon.common.socket.PlainSocket;
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.net.Socket;
+import java.nio.channels.SocketChannel;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Shuts down the sending side of a Helidon socket (a TCP FIN), so that a client sees the end of
+ * the response while the server still reads what it sends. Helidon 4.5.0's {@link HelidonSocket}
+ * offers no half-close; its plain sockets keep the {@link SocketChannel} ({@link NioSocket}, the
+ * listener's default) or the {@link Socket} ({@link PlainSocket}) in a private field, read here by
+ * reflection. That works while Helidon is on the class path (as {@code run-server} and the tests
+ * run it); elsewhere (the module path, a Helidon without those fields, TLS) {@link #shutdownOutput}
+ * does nothing and returns false, and the caller's bounded lingering still applies, only without
+ * the early FIN. Thread-safe (stateless).
+ */
+final class HalfClose {
+  private static final @Nullable VarHandle NIO = find(NioSocket.class, SocketChannel.class);
+  private static final @Nullable VarHandle PLAIN = find(PlainSocket.class, Socket.class);
+
+  private HalfClose() {}
+
+  private static @Nullable VarHandle find(Class<?> owner, Class<?> type) {
+    try {
+      return MethodHandles.privateLookupIn(owner, MethodHandles.lookup()).findVarHandle(owner, "delegate", type);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Sends a FIN on {@code socket} if it is one of Helidon's plain (not TLS) sockets; never throws.
+   *
+   * @param socket the connection's socket
+   * @return whether the output was shut down
+   */
+  static boolean shutdownOutput(HelidonSocket socket) {
+    try {
+      if (NIO != null && socket.getClass() == NioSocket.class) {
+        ((SocketChannel) NIO.get(socket)).shutdownOutput();
+        return true;
+      }
+      if (PLAIN != null && socket.getClass() == PlainSocket.class) {
+        ((Socket) PLAIN.get(socket)).shutdownOutput();
+        return true;
+      }
+      return false;
+    } catch (IOException | RuntimeException e) {
+      return false; // already closed or reset: nothing left to half-close
+    }
+  }
+}
