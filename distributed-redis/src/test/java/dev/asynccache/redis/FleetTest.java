@@ -68,12 +68,13 @@ class FleetTest {
         for (Future<String> r : results) {
           assertEquals("value-" + key, r.get());
         }
-        assertEquals(1, loads.get(), "loader calls in round " + round);
+        assertEquals(1, loads.get(),
+            "loader calls in round " + round + ": " + a.tierMetrics() + " / " + b.tierMetrics());
       }
-      long leases = a.metrics().leasesAcquired() + b.metrics().leasesAcquired();
+      long leases = a.tierMetrics().leasesAcquired() + b.tierMetrics().leasesAcquired();
       assertEquals(rounds, leases);
       // Inside each JVM the L1 single-flight let one thread per key through to Redis.
-      assertTrue(a.metrics().l1().joinedLoadCount() + b.metrics().l1().joinedLoadCount() > 0);
+      assertTrue(a.tierMetrics().l1().joinedLoadCount() + b.tierMetrics().l1().joinedLoadCount() > 0);
     }
   }
 
@@ -88,7 +89,7 @@ class FleetTest {
       assertEquals("v", a.get("k", () -> "v" + (loads.incrementAndGet() > 1 ? "x" : "")));
       long waitedMs = (System.nanoTime() - t0) / 1_000_000;
       assertEquals(1, loads.get());
-      assertEquals(1, a.metrics().leaseTakeovers());
+      assertEquals(1, a.tierMetrics().leaseTakeovers());
       assertTrue(waitedMs >= 200, "waited only " + waitedMs + " ms for a 300 ms lease");
     }
   }
@@ -115,13 +116,13 @@ class FleetTest {
       loading.await();
       Future<String> waiter = threads.submit(() -> b.get("k", () -> "from-b"));
       Fixtures.await("b to wait for a's lease", Duration.ofSeconds(10),
-          () -> b.metrics().leaseWaits() == 1);
+          () -> b.tierMetrics().leaseWaits() == 1);
       release.countDown();
       assertEquals("from-a", holder.get());
       long t0 = System.nanoTime();
       assertEquals("from-a", waiter.get());
       assertTrue((System.nanoTime() - t0) < Duration.ofSeconds(10).toNanos());
-      assertEquals(0, b.metrics().loads());
+      assertEquals(0, b.tierMetrics().loads());
     }
   }
 
@@ -133,14 +134,14 @@ class FleetTest {
       assertEquals("v1", a.get("k", () -> "unused"));
       a.set("k", "v2");
       Fixtures.await("b to receive the invalidation", Duration.ofSeconds(10),
-          () -> b.metrics().invalidationsReceived() == 1);
+          () -> b.tierMetrics().invalidationsReceived() == 1);
       assertEquals("v2", b.get("k", () -> "loaded"));
       a.delete("k");
       Fixtures.await("b to receive the delete", Duration.ofSeconds(10),
-          () -> b.metrics().invalidationsReceived() == 2);
+          () -> b.tierMetrics().invalidationsReceived() == 2);
       assertEquals("loaded", b.get("k", () -> "loaded"));
       // The writer does not invalidate itself through the channel, and fills broadcast nothing.
-      assertEquals(0, a.metrics().invalidationsReceived());
+      assertEquals(0, a.tierMetrics().invalidationsReceived());
     }
   }
 
@@ -154,7 +155,7 @@ class FleetTest {
         String key = "k" + (i % 7);
         String written = "written-" + i;
         impl(b).l1().delete(key);
-        long before = b.metrics().invalidationsReceived();
+        long before = b.tierMetrics().invalidationsReceived();
         CountDownLatch go = new CountDownLatch(1);
         // b fills from Redis (or loads) while a writes: every interleaving happens over the rounds.
         Future<String> reader =
@@ -174,7 +175,7 @@ class FleetTest {
         reader.get();
         writer.get();
         Fixtures.await("b to receive round " + i + "'s invalidation", Duration.ofSeconds(10),
-            () -> b.metrics().invalidationsReceived() > before);
+            () -> b.tierMetrics().invalidationsReceived() > before);
         Held<String> held = impl(b).l1().getIfPresent(key);
         String l1 = held == null ? null : held.value();
         assertTrue(l1 == null || l1.equals(written), "round " + i + ": b's L1 holds " + l1);
@@ -203,7 +204,7 @@ class FleetTest {
       loading.await();
       a.delete("k");
       Fixtures.await("b to receive the delete", Duration.ofSeconds(10),
-          () -> b.metrics().invalidationsReceived() == 1);
+          () -> b.tierMetrics().invalidationsReceived() == 1);
       release.countDown();
       assertEquals("read-before-the-delete", load.get()); // its callers still get it
       assertEquals(":0", redis.command("EXISTS revoke:{k}"));

@@ -134,6 +134,52 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
+  /** The number of calls of {@code command} since the start, from {@code INFO commandstats}. */
+  long commandStat(String command) {
+    String info = rawCommand("INFO commandstats");
+    String marker = "cmdstat_" + command.toLowerCase(java.util.Locale.ROOT) + ":calls=";
+    int i = info.indexOf(marker);
+    if (i < 0) {
+      return 0;
+    }
+    int start = i + marker.length();
+    int end = start;
+    while (end < info.length() && Character.isDigit(info.charAt(end))) {
+      end++;
+    }
+    return Long.parseLong(info.substring(start, end));
+  }
+
+  /** Sends one command in the inline protocol and returns the whole reply (a bulk string's body). */
+  String rawCommand(String inline) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+      s.setSoTimeout(2000);
+      OutputStream out = s.getOutputStream();
+      out.write((inline + "\r\n").getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      InputStream in = s.getInputStream();
+      StringBuilder header = new StringBuilder();
+      int c;
+      while ((c = in.read()) != -1 && c != '\n') {
+        if (c != '\r') {
+          header.append((char) c);
+        }
+      }
+      if (header.length() == 0 || header.charAt(0) != '$') {
+        return header.toString();
+      }
+      int length = Integer.parseInt(header.substring(1));
+      if (length < 0) {
+        return "";
+      }
+      byte[] body = in.readNBytes(length);
+      return new String(body, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("redis command failed: " + inline, e);
+    }
+  }
+
   @Override
   public synchronized void close() {
     kill();
