@@ -1033,6 +1033,11 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     return bytes.length > 100 ? sb + "..." : sb.toString();
   }
 
+  /** Package-private for tests: the name of this cache's Redis connections. */
+  String clientName() {
+    return redis.clientName();
+  }
+
   /** Package-private for tests: this JVM's L1 tier. */
   AsyncCache<K, Held<V>> l1() {
     return l1;

@@ -34,6 +34,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -130,6 +131,7 @@ final class RedisTier implements AutoCloseable {
   private final byte[] channel;
   private final String flushWatchPrefix;
   private final byte[] sender;
+  private final String clientName;
   private final long timeoutNanos;
   private final CircuitBreaker breaker;
   private final ClientResources resources;
@@ -164,7 +166,9 @@ final class RedisTier implements AutoCloseable {
     // The URI's timeout bounds the connection handshake (commands are bounded by TimeoutOptions
     // and by our own wait): give a busy machine time to connect.
     Duration connect = timeout.compareTo(CONNECT_TIMEOUT) < 0 ? CONNECT_TIMEOUT : timeout;
-    RedisURI u = RedisURI.builder(uri).withTimeout(connect).build();
+    // Named, so that operators (and tests) can tell a cache's connections in CLIENT LIST.
+    this.clientName = "asynccache-" + namespace + "-" + HexFormat.of().formatHex(sender, 0, 4);
+    RedisURI u = RedisURI.builder(uri).withTimeout(connect).withClientName(clientName).build();
     // Reconnect quickly after an outage: 10 ms doubling up to 1 s (Lettuce's default reaches 30 s).
     this.resources =
         ClientResources.builder()
@@ -295,6 +299,11 @@ final class RedisTier implements AutoCloseable {
     } else {
       resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
+  }
+
+  /** The name this tier's connections carry in {@code CLIENT LIST}. */
+  String clientName() {
+    return clientName;
   }
 
   Keys keys(byte[] key) {

@@ -134,6 +134,26 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
+  /** Kills every connection named {@code name} ({@code CLIENT LIST}, then {@code CLIENT KILL ID}). */
+  int killClientsNamed(String name) {
+    int killed = 0;
+    for (String line : rawCommand("CLIENT LIST").split("\n")) {
+      String id = null;
+      boolean match = false;
+      for (String field : line.trim().split(" ")) {
+        if (field.startsWith("id=")) {
+          id = field.substring(3);
+        } else if (field.equals("name=" + name)) {
+          match = true;
+        }
+      }
+      if (match && id != null && command("CLIENT KILL ID " + id).equals(":1")) {
+        killed++;
+      }
+    }
+    return killed;
+  }
+
   /** The number of calls of {@code command} since the start, from {@code INFO commandstats}. */
   long commandStat(String command) {
     String info = rawCommand("INFO commandstats");
