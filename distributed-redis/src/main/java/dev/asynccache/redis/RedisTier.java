@@ -25,6 +25,7 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -197,6 +198,14 @@ final class RedisTier implements AutoCloseable {
                 .build());
         StatefulRedisClusterConnection<byte[], byte[]> cconn = cc.connect(ByteArrayCodec.INSTANCE);
         conn = cconn;
+        // Connect to every master now: Lettuce opens node connections on first use, and while one
+        // is being opened the REJECT_COMMANDS behaviour would fail the commands sent to it. Slot
+        // routing keys node connections by host and port (not node id), hence this form.
+        for (RedisClusterNode node : cc.getPartitions()) {
+          if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+            cconn.getConnection(node.getUri().getHost(), node.getUri().getPort());
+          }
+        }
         this.commands = cconn.async();
         ps = cc.connectPubSub(ByteArrayCodec.INSTANCE);
       } else {

@@ -30,17 +30,27 @@ final class RedisServer implements AutoCloseable {
   private final String binary;
   private final Path dir;
   private final int port;
+  private final List<String> extra;
   private Process process;
 
-  private RedisServer(String binary, Path dir, int port, Process process) {
+  private RedisServer(String binary, Path dir, int port, List<String> extra, Process process) {
     this.binary = binary;
     this.dir = dir;
     this.port = port;
+    this.extra = extra;
     this.process = process;
   }
 
   /** Starts a server on a free loopback port; retries another port if one is taken meanwhile. */
   static RedisServer start() {
+    return start(List.of());
+  }
+
+  /**
+   * Starts a server with extra options (e.g. Cluster mode, which also needs port + 10000 free for
+   * the cluster bus; the port chosen leaves it free at the time of the check).
+   */
+  static RedisServer start(List<String> extra) {
     String binary = findBinary();
     IOException last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -52,8 +62,8 @@ final class RedisServer implements AutoCloseable {
         throw new IllegalStateException("cannot create a directory for redis-server", e);
       }
       try {
-        Process p = launch(binary, dir, port);
-        return new RedisServer(binary, dir, port, p);
+        Process p = launch(binary, dir, port, extra);
+        return new RedisServer(binary, dir, port, List.copyOf(extra), p);
       } catch (IOException e) {
         last = e;
         deleteTree(dir);
@@ -97,7 +107,7 @@ final class RedisServer implements AutoCloseable {
     IOException last = null;
     for (int attempt = 0; attempt < 20; attempt++) {
       try {
-        process = launch(binary, dir, port);
+        process = launch(binary, dir, port, extra);
         return;
       } catch (IOException e) {
         last = e; // the port may linger for a moment after the kill
@@ -206,11 +216,13 @@ final class RedisServer implements AutoCloseable {
     deleteTree(dir);
   }
 
-  private static Process launch(String binary, Path dir, int port) throws IOException {
+  private static Process launch(String binary, Path dir, int port, List<String> extra)
+      throws IOException {
     List<String> cmd = new ArrayList<>(List.of(binary, "--port", Integer.toString(port)));
     cmd.addAll(
         List.of(
             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+    cmd.addAll(extra);
     Process p =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)
@@ -261,7 +273,7 @@ final class RedisServer implements AutoCloseable {
     for (int i = 0; i < 100; i++) {
       try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
         int port = s.getLocalPort();
-        if (port != 6379 && port + 10000 <= 65535) {
+        if (port != 6379 && port + 10000 <= 65535 && free(port + 10000)) {
           return port;
         }
       } catch (IOException e) {
@@ -269,6 +281,25 @@ final class RedisServer implements AutoCloseable {
       }
     }
     throw new IllegalStateException("no free loopback port");
+  }
+
+  private static boolean free(int port) {
+    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static String findTool(String name, String hint) {
+    String path = System.getenv().getOrDefault("PATH", "");
+    for (String d : path.split(File.pathSeparator)) {
+      File f = new File(d, name);
+      if (f.isFile() && f.canExecute()) {
+        return f.getAbsolutePath();
+      }
+    }
+    throw new AssertionError(hint);
   }
 
   private static void deleteTree(Path dir) {
