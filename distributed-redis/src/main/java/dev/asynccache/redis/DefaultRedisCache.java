@@ -920,8 +920,8 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     }
     if (message[0] == RedisTier.CLEAR) {
       if (!redis.fromMe(message)) {
-        clearsReceived.increment();
         clearL1();
+        clearsReceived.increment();
       }
       return;
     }
@@ -955,9 +955,9 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     if (closed) {
       return;
     }
-    l1Flushes.increment();
     log.debug("dropping every L1 entry: {}", why);
     clearL1();
+    l1Flushes.increment(); // after the clear: the counter says the flush is done
     // Anyone waiting for a lease holder re-reads now rather than at the fallback.
     waiters.values().forEach(w -> w.complete(null));
   }
