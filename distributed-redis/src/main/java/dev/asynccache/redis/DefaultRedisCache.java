@@ -1,19 +1,34 @@
 package dev.asynccache.redis;
 
+import dev.asynccache.AsyncBatchLoader;
 import dev.asynccache.AsyncCache;
+import dev.asynccache.AsyncLoader;
+import dev.asynccache.BatchLoader;
+import dev.asynccache.Batcher;
 import dev.asynccache.CacheClosedException;
+import dev.asynccache.CacheMetrics;
 import dev.asynccache.Loader;
 import dev.asynccache.Ttl;
+import dev.asynccache.WarmupResult;
 import dev.asynccache.persistence.Codec;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -64,6 +79,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   private final LongAdder leaseTakeovers = new LongAdder();
   private final LongAdder invalidationsReceived = new LongAdder();
   private final LongAdder l1Flushes = new LongAdder();
+  private final LongAdder clearsReceived = new LongAdder();
   private final LongAdder decodeFailures = new LongAdder();
 
   DefaultRedisCache(RedisCacheBuilder<K, V> b, io.lettuce.core.RedisURI uri) {
@@ -93,12 +109,22 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       this.redis =
           new RedisTier(
               uri,
+              Boolean.TRUE.equals(b.cluster),
               Objects.requireNonNull(b.namespace),
               b.redisTimeout != null ? b.redisTimeout : Duration.ofSeconds(1),
               breaker,
               sender,
-              this::onMessage,
-              this::onResubscribed);
+              new RedisTier.Events() {
+                @Override
+                public void message(byte[] message) {
+                  onMessage(message);
+                }
+
+                @Override
+                public void lost(String why) {
+                  flushL1(why);
+                }
+              });
     } catch (RuntimeException e) {
       l1.close();
       throw e;
@@ -118,13 +144,14 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(ttl, "ttl must not be null");
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
-    Held<V> held = l1.get(key, () -> loadThroughRedis(key, ttl, loader));
+    Loader<Held<V>> viaRedis = () -> loadThroughRedis(key, ttl, loader);
+    Held<V> held = l1.get(key, viaRedis);
     if (held == null || held.isFresh()) {
       return Held.valueOf(held);
     }
     // Its Redis TTL ran out before maxStaleness: read again (once; a fresh read is current).
     l1.delete(key);
-    return Held.valueOf(l1.get(key, () -> loadThroughRedis(key, ttl, loader)));
+    return Held.valueOf(l1.get(key, viaRedis));
   }
 
   @Override
@@ -139,15 +166,85 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
     Loader<Held<V>> viaRedis = () -> loadThroughRedis(key, ttl, loader);
-    return l1.getAsync(key, viaRedis)
+    return freshAsync(key, () -> l1.getAsync(key, viaRedis));
+  }
+
+  @Override
+  public CompletableFuture<@Nullable V> getAsync(K key, Ttl ttl, AsyncLoader<? extends V> loader) {
+    Objects.requireNonNull(key, "key must not be null");
+    Objects.requireNonNull(ttl, "ttl must not be null");
+    Objects.requireNonNull(loader, "loader must not be null");
+    checkOpen();
+    // The Redis calls block: they run on a virtual thread of the L1 cache; the caller's loader is
+    // started there only when Redis lacks the key, and its stage is awaited (cancelled if the L1
+    // cancels ours, on loadTimeout or close).
+    AsyncLoader<Held<V>> viaRedis =
+        executor ->
+            onCacheThread(
+                executor,
+                stageOwner ->
+                    loadThroughRedis(
+                        key, ttl, () -> Stages.await(stageOwner.started(loader.load(executor)))));
+    return freshAsync(key, () -> l1.getAsync(key, Ttl.cacheDefault(), viaRedis));
+  }
+
+  /** The L1 future's value, read once more if its Redis TTL ran out before maxStaleness. */
+  private CompletableFuture<@Nullable V> freshAsync(
+      K key, java.util.function.Supplier<CompletableFuture<@Nullable Held<V>>> lookup) {
+    return lookup
+        .get()
         .thenCompose(
             held -> {
               if (held == null || held.isFresh()) {
                 return CompletableFuture.completedFuture(Held.valueOf(held));
               }
               l1.delete(key);
-              return l1.getAsync(key, viaRedis).thenApply(Held::valueOf);
+              return lookup.get().thenApply(Held::valueOf);
             });
+  }
+
+  /** Runs {@code work} on a thread of {@code executor}, completing the returned stage with it. */
+  private static <T> CompletableFuture<T> onCacheThread(
+      Executor executor, Stages.Work<T> work) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Stages.Owner owner = new Stages.Owner(result);
+    executor.execute(
+        () -> {
+          try {
+            result.complete(work.run(owner));
+          } catch (Throwable t) {
+            result.completeExceptionally(t);
+          }
+        });
+    return result;
+  }
+
+  @Override
+  public @Nullable V getIfPresent(K key) {
+    Objects.requireNonNull(key, "key must not be null");
+    checkOpen();
+    Held<V> held = l1.getIfPresent(key);
+    if (held != null && held.isFresh()) {
+      return held.value();
+    }
+    if (held != null) {
+      l1.delete(key);
+    }
+    // L1 lacks it: Redis, through the L1's single-flight (a hit fills L1; a miss caches nothing).
+    return Held.valueOf(l1.get(key, () -> readThroughRedis(key)));
+  }
+
+  /** Reads Redis only: the value (decodable) or null; null also when Redis is unavailable. */
+  private @Nullable Held<V> readThroughRedis(K key) throws InterruptedException {
+    RedisTier.Keys keys = redis.keys(keyCodec.encode(key));
+    try {
+      return decodeHit(keys, redis.read(keys));
+    } catch (RedisUnavailable e) {
+      if (strict) {
+        throw new RedisCacheException("Redis unavailable while reading: " + e.getMessage(), e);
+      }
+      return null;
+    }
   }
 
   /** Runs once per key per JVM (the L1's single-flight): Redis, else a lease and the loader. */
@@ -176,38 +273,29 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     ByteKey waitKey = new ByteKey(keys.key());
     while (true) {
       checkOpen();
-      if (redis.tryLease(keys, token, leaseMillis)) {
+      RedisTier.Lease lease = redis.lease(keys, token, leaseMillis);
+      if (lease.acquired()) {
         leasesAcquired.increment();
+        Held<V> stored = decodeNew(keys, lease.read(), garbage);
+        if (stored != null) {
+          // A holder stored the value and left between our miss and our lease: no load.
+          releaseQuietly(keys, token);
+          return stored;
+        }
         if (waited) {
           leaseTakeovers.increment();
         }
-        return loadAsOwner(keys, token, ttl, loader, garbage);
+        return loadAsOwner(keys, token, ttl, loader, undecodable(lease.read()));
+      }
+      Held<V> now = decodeNew(keys, lease.read(), garbage);
+      if (now != null) {
+        return now;
       }
       if (!waited) {
         leaseWaits.increment();
         waited = true;
       }
-      // Register before flagging, so a notification sent after the flag cannot be missed.
-      CompletableFuture<Void> signal = new CompletableFuture<>();
-      CompletableFuture<Void> shared = waiters.putIfAbsent(waitKey, signal);
-      CompletableFuture<Void> mine = shared != null ? shared : signal;
-      try {
-        RedisTier.Read read = redis.flagAndRead(keys, leaseMillis);
-        Held<V> hit = decodeHit(keys, read);
-        if (hit != null) {
-          return hit;
-        }
-        garbage = undecodable(read);
-        try {
-          mine.get(recheckNanos, TimeUnit.NANOSECONDS);
-        } catch (TimeoutException fallbackReread) {
-          // no notification within leaseRecheck: read again anyway
-        } catch (ExecutionException impossible) {
-          throw new IllegalStateException(impossible);
-        }
-      } finally {
-        waiters.remove(waitKey, mine);
-      }
+      awaitHolder(keys, waitKey);
       RedisTier.Read read = redis.read(keys);
       Held<V> hit = decodeHit(keys, read);
       if (hit != null) {
@@ -215,6 +303,33 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       }
       garbage = undecodable(read);
       // Nothing yet: the holder stored nothing, was revoked, or its lease expired. Try again.
+    }
+  }
+
+  /**
+   * Flags that this JVM waits for the key's lease holder, then waits for its notification (or a
+   * flush, or {@code leaseRecheck}). Returns early if the value is already there.
+   */
+  private void awaitHolder(RedisTier.Keys keys, ByteKey waitKey)
+      throws RedisUnavailable, InterruptedException {
+    // Register before flagging, so a notification sent after the flag cannot be missed.
+    CompletableFuture<Void> signal = new CompletableFuture<>();
+    CompletableFuture<Void> shared = waiters.putIfAbsent(waitKey, signal);
+    CompletableFuture<Void> mine = shared != null ? shared : signal;
+    try {
+      RedisTier.Read read = redis.flagAndRead(keys, leaseMillis);
+      if (read.value() != null) {
+        return;
+      }
+      try {
+        mine.get(recheckNanos, TimeUnit.NANOSECONDS);
+      } catch (TimeoutException fallbackReread) {
+        // no notification within leaseRecheck: read again anyway
+      } catch (ExecutionException impossible) {
+        throw new IllegalStateException(impossible);
+      }
+    } finally {
+      waiters.remove(waitKey, mine);
     }
   }
 
@@ -267,6 +382,426 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     directLoads.increment();
     V value = loader.load();
     return value == null ? null : Held.of(value, ttlMillis(ttl), maxStalenessNanos);
+  }
+
+  // ---- batches ----
+
+  @Override
+  public @Nullable V get(K key, BatchLoader<K, ? extends V> batchLoader) {
+    Objects.requireNonNull(key, "key must not be null");
+    Objects.requireNonNull(batchLoader, "batchLoader must not be null");
+    checkOpen();
+    TierBatchLoader tier = new TierBatchLoader(batchLoader);
+    Held<V> held = l1.get(key, tier);
+    if (held == null || held.isFresh()) {
+      return Held.valueOf(held);
+    }
+    l1.delete(key);
+    return Held.valueOf(l1.get(key, tier));
+  }
+
+  @Override
+  public CompletableFuture<@Nullable V> getAsync(K key, BatchLoader<K, ? extends V> batchLoader) {
+    Objects.requireNonNull(key, "key must not be null");
+    Objects.requireNonNull(batchLoader, "batchLoader must not be null");
+    checkOpen();
+    TierBatchLoader tier = new TierBatchLoader(batchLoader);
+    return freshAsync(key, () -> l1.getAsync(key, tier));
+  }
+
+  @Override
+  public Map<K, V> getAll(Collection<? extends K> keys, BatchLoader<K, ? extends V> batchLoader) {
+    Objects.requireNonNull(keys, "keys must not be null");
+    Objects.requireNonNull(batchLoader, "batchLoader must not be null");
+    checkOpen();
+    TierBatchLoader tier = new TierBatchLoader(batchLoader);
+    return freshAll(l1.getAll(keys, tier), stale -> l1.getAll(stale, tier));
+  }
+
+  @Override
+  public CompletableFuture<Map<K, V>> getAllAsync(
+      Collection<? extends K> keys, BatchLoader<K, ? extends V> batchLoader) {
+    Objects.requireNonNull(keys, "keys must not be null");
+    Objects.requireNonNull(batchLoader, "batchLoader must not be null");
+    checkOpen();
+    TierBatchLoader tier = new TierBatchLoader(batchLoader);
+    return freshAllAsync(l1.getAllAsync(keys, tier), stale -> l1.getAllAsync(stale, tier));
+  }
+
+  @Override
+  public Batcher<K, V> batcher(BatchLoader<K, ? extends V> batchLoader) {
+    Objects.requireNonNull(batchLoader, "batchLoader must not be null");
+    checkOpen();
+    return new TierBatcher(l1.batcher(new TierBatchLoader(batchLoader)));
+  }
+
+  @Override
+  public Batcher<K, V> batcher(AsyncBatchLoader<K, ? extends V> batchLoader) {
+    Objects.requireNonNull(batchLoader, "batchLoader must not be null");
+    checkOpen();
+    AsyncBatchLoader<K, Held<V>> tier =
+        (keys, executor) ->
+            onCacheThread(
+                executor,
+                owner ->
+                    nullIfBroken(
+                        () ->
+                            loadManyThroughRedis(
+                                keys,
+                                missing ->
+                                    Collections.unmodifiableMap(
+                                        Stages.await(
+                                            owner.started(batchLoader.load(missing, executor)))))));
+    return new TierBatcher(l1.batcher(tier));
+  }
+
+  /** Drops stale L1 answers of a batch lookup and looks those keys up once more. */
+  private Map<K, V> freshAll(
+      Map<K, Held<V>> found, java.util.function.Function<List<K>, Map<K, Held<V>>> again) {
+    Map<K, V> out = new LinkedHashMap<>();
+    List<K> stale = unwrapFresh(found, out);
+    if (!stale.isEmpty()) {
+      stale.forEach(l1::delete);
+      again.apply(stale).forEach((k, h) -> out.put(k, h.value()));
+    }
+    return out;
+  }
+
+  private CompletableFuture<Map<K, V>> freshAllAsync(
+      CompletableFuture<Map<K, Held<V>>> found,
+      java.util.function.Function<List<K>, CompletableFuture<Map<K, Held<V>>>> again) {
+    return found.thenCompose(
+        map -> {
+          Map<K, V> out = new LinkedHashMap<>();
+          List<K> stale = unwrapFresh(map, out);
+          if (stale.isEmpty()) {
+            return CompletableFuture.completedFuture(out);
+          }
+          stale.forEach(l1::delete);
+          return again
+              .apply(stale)
+              .thenApply(
+                  more -> {
+                    more.forEach((k, h) -> out.put(k, h.value()));
+                    return out;
+                  });
+        });
+  }
+
+  private List<K> unwrapFresh(Map<K, Held<V>> found, Map<K, V> out) {
+    List<K> stale = new ArrayList<>();
+    found.forEach(
+        (k, h) -> {
+          if (h.isFresh()) {
+            out.put(k, h.value());
+          } else {
+            stale.add(k);
+          }
+        });
+    return stale;
+  }
+
+  /**
+   * Runs once per batch of keys that L1 lacks (the L1's batching and single-flight): one pipelined
+   * MGET, one pipeline of leases for the keys Redis lacks, one call of {@code batchLoader} for the
+   * keys leased, one pipeline of fills. Keys another JVM holds a lease for are waited for, each as
+   * a single {@code get} would (on virtual threads, concurrently).
+   */
+  private Map<K, Held<V>> loadManyThroughRedis(List<K> keys, BatchLoader<K, ? extends V> loader)
+      throws Exception {
+    List<RedisTier.Keys> names = new ArrayList<>(keys.size());
+    for (K k : keys) {
+      names.add(redis.keys(keyCodec.encode(k)));
+    }
+    Map<K, Held<V>> out = new HashMap<>();
+    List<Integer> missing = new ArrayList<>();
+    List<byte[]> garbage = new ArrayList<>();
+    try {
+      List<RedisTier.Read> reads = redis.readMany(names);
+      for (int i = 0; i < keys.size(); i++) {
+        Held<V> hit = decodeHit(names.get(i), reads.get(i));
+        if (hit != null) {
+          out.put(keys.get(i), hit);
+        } else {
+          missing.add(i);
+          garbage.add(undecodable(reads.get(i)));
+        }
+      }
+      if (missing.isEmpty()) {
+        return out;
+      }
+      List<RedisTier.Keys> toLease = new ArrayList<>(missing.size());
+      List<byte[]> tokens = new ArrayList<>(missing.size());
+      for (int i : missing) {
+        toLease.add(names.get(i));
+        tokens.add(newToken());
+      }
+      List<RedisTier.Lease> leases = redis.leaseMany(toLease, tokens, leaseMillis);
+      List<Integer> owned = new ArrayList<>();
+      List<Integer> contended = new ArrayList<>();
+      List<RedisTier.Fill> releases = new ArrayList<>();
+      for (int j = 0; j < missing.size(); j++) {
+        int i = missing.get(j);
+        RedisTier.Lease lease = leases.get(j);
+        Held<V> now = decodeNew(names.get(i), lease.read(), garbage.get(j));
+        if (lease.acquired()) {
+          leasesAcquired.increment();
+        }
+        if (now != null) {
+          out.put(keys.get(i), now);
+          if (lease.acquired()) {
+            releases.add(new RedisTier.Fill(names.get(i), tokens.get(j), null, 0, RedisTier.EMPTY));
+          }
+        } else if (lease.acquired()) {
+          owned.add(j);
+        } else {
+          contended.add(i);
+        }
+      }
+      if (!releases.isEmpty()) {
+        redis.fillMany(releases);
+      }
+      if (!owned.isEmpty()) {
+        loadOwnedBatch(keys, names, missing, owned, tokens, garbage, loader, out);
+      }
+      if (!contended.isEmpty()) {
+        awaitContended(keys, names, contended, loader, out);
+      }
+      return out;
+    } catch (RedisUnavailable e) {
+      if (strict) {
+        throw new RedisCacheException("Redis unavailable during a batch: " + e.getMessage(), e);
+      }
+      List<K> rest = new ArrayList<>();
+      for (K k : keys) {
+        if (!out.containsKey(k)) {
+          rest.add(k);
+        }
+      }
+      loads.add(rest.size());
+      directLoads.add(rest.size());
+      long ttl = ttlMillis(Ttl.cacheDefault());
+      Map<K, ? extends V> loaded = callBatch(loader, rest);
+      for (K k : rest) {
+        V v = loaded.get(k);
+        if (v != null) {
+          out.put(k, Held.of(v, ttl, maxStalenessNanos));
+        }
+      }
+      return out;
+    }
+  }
+
+  /** Calls the batch loader once for the leased keys, then stores the values in one pipeline. */
+  private void loadOwnedBatch(
+      List<K> keys,
+      List<RedisTier.Keys> names,
+      List<Integer> missing,
+      List<Integer> owned,
+      List<byte[]> tokens,
+      List<byte[]> garbage,
+      BatchLoader<K, ? extends V> loader,
+      Map<K, Held<V>> out)
+      throws Exception {
+    List<K> batch = new ArrayList<>(owned.size());
+    for (int j : owned) {
+      batch.add(keys.get(missing.get(j)));
+    }
+    loads.add(batch.size());
+    List<RedisTier.Fill> fills = new ArrayList<>(owned.size());
+    long ttl = ttlMillis(Ttl.cacheDefault());
+    Map<K, ? extends V> loaded;
+    List<Held<V>> held = new ArrayList<>(owned.size());
+    try {
+      loaded = callBatch(loader, Collections.unmodifiableList(batch));
+      for (int n = 0; n < owned.size(); n++) {
+        int j = owned.get(n);
+        V v = loaded.get(batch.get(n));
+        byte[] bytes = v == null || ttl == 0 ? null : encodeChecked(v);
+        fills.add(new RedisTier.Fill(names.get(missing.get(j)), tokens.get(j), bytes, ttl,
+            garbage.get(j)));
+        held.add(v == null ? null : Held.of(v, ttl, maxStalenessNanos));
+      }
+    } catch (Throwable t) {
+      List<RedisTier.Fill> releases = new ArrayList<>();
+      for (int j : owned) {
+        releases.add(new RedisTier.Fill(names.get(missing.get(j)), tokens.get(j), null, 0,
+            RedisTier.EMPTY));
+      }
+      try {
+        redis.fillMany(releases);
+      } catch (RedisUnavailable ignored) {
+        // the leases expire by themselves
+      }
+      throw t;
+    }
+    try {
+      redis.fillMany(fills);
+    } catch (RedisUnavailable e) {
+      if (strict) {
+        throw new RedisCacheException("Redis unavailable while storing: " + e.getMessage(), e);
+      }
+    }
+    for (int n = 0; n < batch.size(); n++) {
+      if (held.get(n) != null) {
+        out.put(batch.get(n), held.get(n));
+      }
+    }
+  }
+
+  /** Waits for other JVMs' leases, one virtual thread per key; a take-over loads that key alone. */
+  private void awaitContended(
+      List<K> keys,
+      List<RedisTier.Keys> names,
+      List<Integer> contended,
+      BatchLoader<K, ? extends V> loader,
+      Map<K, Held<V>> out)
+      throws Exception {
+    List<CompletableFuture<@Nullable Held<V>>> waits = new ArrayList<>(contended.size());
+    for (int i : contended) {
+      K key = keys.get(i);
+      RedisTier.Keys name = names.get(i);
+      CompletableFuture<@Nullable Held<V>> f = new CompletableFuture<>();
+      Thread.ofVirtual()
+          .name("async-cache-redis-batch-wait")
+          .start(
+              () -> {
+                try {
+                  f.complete(
+                      leaseAndLoad(
+                          name,
+                          Ttl.cacheDefault(),
+                          () -> callBatch(loader, List.of(key)).get(key),
+                          RedisTier.EMPTY));
+                } catch (Throwable t) {
+                  f.completeExceptionally(t);
+                }
+              });
+      waits.add(f);
+    }
+    for (int n = 0; n < contended.size(); n++) {
+      Held<V> h = Stages.await(waits.get(n));
+      if (h != null) {
+        out.put(keys.get(contended.get(n)), h);
+      }
+    }
+  }
+
+  private static <K, V> Map<K, ? extends V> callBatch(BatchLoader<K, ? extends V> loader,
+      List<K> keys) throws Exception {
+    Map<K, ? extends V> loaded = loader.load(keys);
+    if (loaded == null) {
+      throw new NullBatchResult();
+    }
+    return loaded;
+  }
+
+  /**
+   * The user's batch loader returned null: give L1 null in turn, so that the core fails every
+   * caller of the batch with its own {@code BatchLoadException} (leases were released on the way).
+   */
+  private static <T> @Nullable T nullIfBroken(Loader<T> work) throws Exception {
+    try {
+      return work.load();
+    } catch (NullBatchResult broken) {
+      return null;
+    }
+  }
+
+  /** Internal signal: a batch loader returned null instead of a map. */
+  private static final class NullBatchResult extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NullBatchResult() {
+      super("the batch loader returned null instead of a map", null, false, false);
+    }
+  }
+
+  /**
+   * The batch loader given to L1: reads Redis, leases, and calls the user's batch loader for what
+   * the fleet lacks. Equal when the user's loaders coalesce (the core's rule: a lambda or method
+   * reference by the expression that created it, a named class by {@code equals}), so per-call
+   * batch loaders still share batches.
+   */
+  private final class TierBatchLoader implements BatchLoader<K, Held<V>> {
+    private final BatchLoader<K, ? extends V> user;
+    private final Object coalesceKey;
+
+    TierBatchLoader(BatchLoader<K, ? extends V> user) {
+      this.user = user;
+      Class<?> type = user.getClass();
+      this.coalesceKey = type.isHidden() ? type : user;
+    }
+
+    @Override
+    public @Nullable Map<K, Held<V>> load(List<K> keys) throws Exception {
+      return nullIfBroken(() -> loadManyThroughRedis(keys, user));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof DefaultRedisCache<?, ?>.TierBatchLoader t && t.coalesceKey.equals(coalesceKey);
+    }
+
+    @Override
+    public int hashCode() {
+      return coalesceKey.hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return "through Redis: " + user;
+    }
+  }
+
+  /** A core batcher of L1 seen with the values unwrapped (and stale ones read again). */
+  private final class TierBatcher implements Batcher<K, V> {
+    private final Batcher<K, Held<V>> l1Batcher;
+
+    TierBatcher(Batcher<K, Held<V>> l1Batcher) {
+      this.l1Batcher = l1Batcher;
+    }
+
+    @Override
+    public @Nullable V get(K key) {
+      checkOpen();
+      Held<V> held = l1Batcher.get(key);
+      if (held == null || held.isFresh()) {
+        return Held.valueOf(held);
+      }
+      l1.delete(key);
+      return Held.valueOf(l1Batcher.get(key));
+    }
+
+    @Override
+    public CompletableFuture<@Nullable V> getAsync(K key) {
+      checkOpen();
+      return freshAsync(key, () -> l1Batcher.getAsync(key));
+    }
+
+    @Override
+    public Map<K, V> getAll(Collection<? extends K> keys) {
+      checkOpen();
+      return freshAll(l1Batcher.getAll(keys), l1Batcher::getAll);
+    }
+
+    @Override
+    public CompletableFuture<Map<K, V>> getAllAsync(Collection<? extends K> keys) {
+      checkOpen();
+      return freshAllAsync(l1Batcher.getAllAsync(keys), l1Batcher::getAllAsync);
+    }
+  }
+
+  /**
+   * Decodes the value read beside a lease attempt, unless there is none or it is the same bytes
+   * already rejected (counted once).
+   */
+  private @Nullable Held<V> decodeNew(RedisTier.Keys keys, RedisTier.Read read, byte[] rejected) {
+    byte[] bytes = read.value();
+    if (bytes == null || (rejected.length > 0 && Arrays.equals(bytes, rejected))) {
+      return null;
+    }
+    return decodeHit(keys, read);
   }
 
   /** The bytes of a read that {@link #decodeHit} rejected, else empty. */
@@ -361,10 +896,33 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     return removed > 0 || local;
   }
 
+  @Override
+  public void clear() {
+    checkOpen();
+    try {
+      redis.clearNamespace();
+    } catch (RedisUnavailable e) {
+      if (strict) {
+        throw new RedisCacheException("Redis unavailable while clearing: " + e.getMessage(), e);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RedisCacheException("interrupted while clearing Redis", e);
+    }
+    l1.clear();
+  }
+
   // ---- notifications (on a Lettuce thread: short, never blocking) ----
 
   private void onMessage(byte[] message) {
     if (message.length < RedisTier.HEADER || closed) {
+      return;
+    }
+    if (message[0] == RedisTier.CLEAR) {
+      if (!redis.fromMe(message)) {
+        clearL1();
+        clearsReceived.increment();
+      }
       return;
     }
     byte[] keyBytes = Arrays.copyOfRange(message, RedisTier.HEADER, message.length);
@@ -389,18 +947,27 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     }
   }
 
-  private void onResubscribed() {
+  /**
+   * Invalidations may have been lost (the notification connection dropped or came back, Redis was
+   * flushed): drop every L1 entry; the core keeps loads in flight out of L1 too.
+   */
+  private void flushL1(String why) {
     if (closed) {
       return;
     }
+    log.debug("dropping every L1 entry: {}", why);
+    clearL1();
+    l1Flushes.increment(); // after the clear: the counter says the flush is done
+    // Anyone waiting for a lease holder re-reads now rather than at the fallback.
+    waiters.values().forEach(w -> w.complete(null));
+  }
+
+  private void clearL1() {
     try {
-      l1.clear(); // notifications sent while we were not subscribed are lost
-      l1Flushes.increment();
+      l1.clear();
     } catch (CacheClosedException e) {
       // closing
     }
-    // Anyone waiting for a lease holder re-reads now rather than at the fallback.
-    waiters.values().forEach(w -> w.complete(null));
   }
 
   // ---- helpers ----
@@ -466,13 +1033,23 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     return bytes.length > 100 ? sb + "..." : sb.toString();
   }
 
+  /** Package-private for tests: the name of this cache's Redis connections. */
+  String clientName() {
+    return redis.clientName();
+  }
+
   /** Package-private for tests: this JVM's L1 tier. */
   AsyncCache<K, Held<V>> l1() {
     return l1;
   }
 
   @Override
-  public RedisCacheMetrics metrics() {
+  public CacheMetrics metrics() {
+    return l1.metrics();
+  }
+
+  @Override
+  public RedisCacheMetrics tierMetrics() {
     return new RedisCacheMetrics(
         l1.metrics(),
         l2Hits.sum(),
@@ -483,11 +1060,73 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
         leaseWaits.sum(),
         leaseTakeovers.sum(),
         invalidationsReceived.sum(),
+        clearsReceived.sum(),
         l1Flushes.sum(),
         redis.errors.sum(),
         redis.timeouts.sum(),
         decodeFailures.sum(),
         breaker.state());
+  }
+
+  @Override
+  public WarmupResult<K> warmup(Map<? extends K, ? extends Loader<? extends V>> loaders) {
+    Objects.requireNonNull(loaders, "loaders must not be null");
+    checkOpen();
+    Map<K, Loader<Held<V>>> viaRedis = new LinkedHashMap<>();
+    loaders.forEach(
+        (k, loader) -> {
+          Objects.requireNonNull(k, "key must not be null");
+          Objects.requireNonNull(loader, "loader must not be null");
+          viaRedis.put(k, () -> loadThroughRedis(k, Ttl.cacheDefault(), loader));
+        });
+    return l1.warmup(viaRedis);
+  }
+
+  /**
+   * Not offered: the map's atomic operations would have to be atomic across the fleet.
+   *
+   * @throws UnsupportedOperationException always
+   */
+  @Override
+  public ConcurrentMap<K, V> asMap() {
+    throw new UnsupportedOperationException(
+        "asMap() is not offered by a RedisCache: putIfAbsent, replace and compute would have to be"
+            + " atomic across the fleet; use get, set and delete");
+  }
+
+  @Override
+  public void cleanUp() {
+    checkOpen();
+    l1.cleanUp();
+  }
+
+  @Override
+  public long size() {
+    return l1.size();
+  }
+
+  /**
+   * A {@code RedisCache} has no persistence backend (Redis is its shared tier).
+   *
+   * @throws IllegalStateException always (or {@link CacheClosedException} once closed)
+   */
+  @Override
+  public long saveToBackend() {
+    checkOpen();
+    throw new IllegalStateException(
+        "a RedisCache has no persistence backend: Redis is its shared tier");
+  }
+
+  /**
+   * A {@code RedisCache} has no persistence backend (Redis is its shared tier).
+   *
+   * @throws IllegalStateException always (or {@link CacheClosedException} once closed)
+   */
+  @Override
+  public long loadFromBackend() {
+    checkOpen();
+    throw new IllegalStateException(
+        "a RedisCache has no persistence backend: Redis is its shared tier");
   }
 
   @Override

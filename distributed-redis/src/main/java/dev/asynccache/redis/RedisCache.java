@@ -1,5 +1,6 @@
 package dev.asynccache.redis;
 
+import dev.asynccache.AsyncCache;
 import dev.asynccache.CacheClosedException;
 import dev.asynccache.LoadException;
 import dev.asynccache.Loader;
@@ -38,6 +39,33 @@ import org.jspecify.annotations.Nullable;
  *       counted in {@link RedisCacheMetrics#decodeFailures()} and logged once per key.
  * </ul>
  *
+ * <h2>The core's operations</h2>
+ *
+ * <p>A {@code RedisCache} is an {@link AsyncCache}: code written against the core (and the Kotlin
+ * {@code SuspendingCache}, through {@code asSuspending()}) runs over it unchanged. How each
+ * operation uses the two tiers:
+ *
+ * <ul>
+ *   <li>{@code get}/{@code getAsync} with a {@link dev.asynccache.Loader} or {@link
+ *       dev.asynccache.AsyncLoader}: as above.
+ *   <li>Batch loads ({@code get}/{@code getAll} with a {@link dev.asynccache.BatchLoader}, {@link
+ *       #batcher}): the keys L1 lacks are read from Redis in one pipelined {@code MGET} (split by
+ *       hash slot, one round trip per node, in a Cluster); the keys Redis lacks too are leased in one
+ *       pipeline and the batch loader is called once for the leased ones; the values are written
+ *       back in one pipeline. Keys leased by another JVM are waited for as with {@code get}.
+ *   <li>{@link #getIfPresent}: L1, else Redis (a hit fills L1); never loads.
+ *   <li>{@link #clear()}: removes every Redis key of the namespace (on every master of a Cluster)
+ *       and tells every JVM of the fleet to clear its L1.
+ *   <li>{@link #metrics()}: the L1 cache's counters, as the core defines them; {@link
+ *       #tierMetrics()} adds Redis, leases, invalidations and the breaker.
+ *   <li>{@link #warmup}: {@code get} of each key concurrently, through Redis.
+ *   <li>{@link #asMap()} throws {@link UnsupportedOperationException}: its atomic operations
+ *       ({@code putIfAbsent}, {@code replace}, {@code compute}) would need to be atomic across the
+ *       fleet, which this tier does not offer. {@link #saveToBackend()} and {@link
+ *       #loadFromBackend()} throw {@link IllegalStateException} (Redis is the shared tier; there is
+ *       no persistence backend).
+ * </ul>
+ *
  * <p>Keys and values are never {@code null}; passing one throws {@link NullPointerException}.
  * Every method is thread-safe; blocking methods are meant for virtual threads. After {@link
  * #close()} every method but {@code close} and {@code metrics} throws {@link
@@ -50,7 +78,7 @@ import org.jspecify.annotations.Nullable;
  * @param <K> the key type
  * @param <V> the value type
  */
-public interface RedisCache<K, V> extends AutoCloseable {
+public interface RedisCache<K, V> extends AsyncCache<K, V> {
 
   /**
    * Returns a new builder for a cache whose keys and values are stored in Redis through the given
@@ -68,76 +96,6 @@ public interface RedisCache<K, V> extends AutoCloseable {
   }
 
   /**
-   * Returns the value of {@code key} from L1, else from Redis, else from {@code loader} (run by
-   * one JVM of the fleet at a time); a loaded value lives for the cache's {@code defaultTtl}.
-   *
-   * @param key the key
-   * @param loader computes the value when neither tier has it
-   * @return the value, or {@code null} if the loader returned {@code null}
-   * @throws NullPointerException if {@code key} or {@code loader} is null
-   * @throws LoadException if the loader threw a checked exception
-   * @throws ValueTooLargeException if the loaded value encodes to more than {@code maxValueBytes}
-   * @throws RedisCacheException in strict mode only, if Redis failed or timed out
-   * @throws CacheClosedException if the cache is or gets closed
-   */
-  @Nullable V get(K key, Loader<? extends V> loader);
-
-  /**
-   * As {@link #get(Object, Loader)}; a loaded value lives for {@code ttl} in Redis and at most that
-   * long in L1.
-   *
-   * @param key the key
-   * @param ttl the time to live of a loaded value
-   * @param loader computes the value when neither tier has it
-   * @return the value, or {@code null} if the loader returned {@code null}
-   * @throws NullPointerException if an argument is null
-   * @throws LoadException if the loader threw a checked exception
-   * @throws ValueTooLargeException if the loaded value encodes to more than {@code maxValueBytes}
-   * @throws RedisCacheException in strict mode only, if Redis failed or timed out
-   * @throws CacheClosedException if the cache is or gets closed
-   */
-  @Nullable V get(K key, Ttl ttl, Loader<? extends V> loader);
-
-  /**
-   * As {@link #get(Object, Loader)}, returning a future; on an L1 miss the Redis calls and the
-   * loader run on a virtual thread of the L1 cache. Cancelling the future stops only this
-   * caller's wait.
-   *
-   * @param key the key
-   * @param loader computes the value when neither tier has it
-   * @return a future of the value (or {@code null}), failed with the loader's exception
-   * @throws NullPointerException if an argument is null
-   * @throws CacheClosedException if the cache is closed
-   */
-  CompletableFuture<@Nullable V> getAsync(K key, Loader<? extends V> loader);
-
-  /**
-   * As {@link #getAsync(Object, Loader)}, with a time to live for a loaded value.
-   *
-   * @param key the key
-   * @param ttl the time to live of a loaded value
-   * @param loader computes the value when neither tier has it
-   * @return a future of the value
-   * @throws NullPointerException if an argument is null
-   * @throws CacheClosedException if the cache is closed
-   */
-  CompletableFuture<@Nullable V> getAsync(K key, Ttl ttl, Loader<? extends V> loader);
-
-  /**
-   * Stores {@code value} with the cache's {@code defaultTtl}: see {@link #set(Object, Object,
-   * Ttl)}.
-   *
-   * @param key the key
-   * @param value the value
-   * @throws NullPointerException if {@code key} or {@code value} is null
-   * @throws ValueTooLargeException if the value encodes to more than {@code maxValueBytes} (nothing
-   *     is written)
-   * @throws RedisCacheException in strict mode only, if Redis failed or timed out
-   * @throws CacheClosedException if the cache is closed
-   */
-  void set(K key, V value);
-
-  /**
    * Stores {@code value} under {@code key} in Redis for {@code ttl}, revokes any lease in flight
    * for the key, drops this JVM's L1 copy and notifies the other JVMs to drop theirs. A zero
    * {@code ttl} deletes the key. In fail-safe mode, if Redis is unavailable the value is kept in
@@ -152,6 +110,7 @@ public interface RedisCache<K, V> extends AutoCloseable {
    * @throws RedisCacheException in strict mode only, if Redis failed or timed out
    * @throws CacheClosedException if the cache is closed
    */
+  @Override
   void set(K key, V value, Ttl ttl);
 
   /**
@@ -165,14 +124,27 @@ public interface RedisCache<K, V> extends AutoCloseable {
    * @throws RedisCacheException in strict mode only, if Redis failed or timed out
    * @throws CacheClosedException if the cache is closed
    */
+  @Override
   boolean delete(K key);
+
+  /**
+   * Removes every key of this cache's namespace from Redis (values, leases, wait flags; on every
+   * master of a Cluster), then tells every JVM of the fleet (this one included) to clear its L1.
+   * Loads in flight are kept out of L1 and a lease holder's value is not stored. In fail-safe mode,
+   * if Redis is unavailable only this JVM's L1 is cleared.
+   *
+   * @throws RedisCacheException in strict mode only, if Redis failed or timed out
+   * @throws CacheClosedException if the cache is closed
+   */
+  @Override
+  void clear();
 
   /**
    * Returns a snapshot of both tiers' counters. Never throws, also after {@link #close()}.
    *
    * @return the metrics
    */
-  RedisCacheMetrics metrics();
+  RedisCacheMetrics tierMetrics();
 
   /**
    * Closes the Redis connections and the L1 cache; waiters of unfinished loads fail with {@link

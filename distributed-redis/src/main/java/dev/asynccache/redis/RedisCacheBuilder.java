@@ -47,6 +47,7 @@ public final class RedisCacheBuilder<K, V> {
   @Nullable Integer breakerFailures;
   @Nullable Duration breakerOpenTime;
   @Nullable Boolean strict;
+  @Nullable Boolean cluster;
 
   RedisCacheBuilder(Codec<K> keyCodec, Codec<V> valueCodec) {
     this.keyCodec = Objects.requireNonNull(keyCodec, "keyCodec");
@@ -252,6 +253,22 @@ public final class RedisCacheBuilder<K, V> {
   }
 
   /**
+   * Chooses Redis Cluster: {@code redisUri} is then one seed node of the cluster, the topology is
+   * discovered from it (and refreshed on MOVED/ASK redirects and reconnects), commands go to the
+   * master of each key's hash slot, and notifications use the cluster-wide {@code PUBLISH}
+   * (default {@code false}: a standalone Redis).
+   *
+   * @param cluster whether {@code redisUri} is a Redis Cluster node
+   * @return this builder
+   * @throws IllegalStateException if it was already set
+   */
+  public RedisCacheBuilder<K, V> cluster(boolean cluster) {
+    once(this.cluster, "cluster");
+    this.cluster = cluster;
+    return this;
+  }
+
+  /**
    * Connects to Redis and builds the cache.
    *
    * @return the cache
@@ -300,6 +317,7 @@ public final class RedisCacheBuilder<K, V> {
     add(set, "breakerFailures", breakerFailures);
     add(set, "breakerOpenTime", breakerOpenTime);
     add(set, "strict", strict);
+    add(set, "cluster", cluster);
     return "RedisCacheBuilder" + set;
   }
 

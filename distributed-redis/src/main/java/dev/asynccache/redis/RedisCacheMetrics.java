@@ -20,8 +20,10 @@ import java.util.Objects;
  *       JVM's lease and waited; {@code leaseTakeovers}: leases won after such a wait (the holder's
  *       lease expired or it stored nothing).
  *   <li>{@code invalidationsReceived}: notifications from other JVMs that dropped an L1 entry;
+ *       {@code clearsReceived}: {@code clear()} calls of other JVMs that cleared this JVM's L1;
  *       {@code l1Flushes}: times the whole L1 was dropped because invalidations may have been lost
- *       (the notification subscription was re-established).
+ *       (the notification connection was lost or re-established, or Redis was flushed with {@code
+ *       FLUSHALL}/{@code FLUSHDB}).
  *   <li>{@code redisErrors} / {@code redisTimeouts}: Redis calls that failed / exceeded the call
  *       timeout; calls refused by the open breaker count in neither.
  *   <li>{@code decodeFailures}: values read from Redis that the value codec rejected.
@@ -37,6 +39,7 @@ import java.util.Objects;
  * @param leaseWaits waits for another JVM's lease
  * @param leaseTakeovers leases won after a wait
  * @param invalidationsReceived L1 entries dropped on another JVM's notification
+ * @param clearsReceived L1 clears on another JVM's {@code clear()}
  * @param l1Flushes whole-L1 drops after a possible loss of notifications
  * @param redisErrors failed Redis calls
  * @param redisTimeouts timed-out Redis calls
@@ -53,6 +56,7 @@ public record RedisCacheMetrics(
     long leaseWaits,
     long leaseTakeovers,
     long invalidationsReceived,
+    long clearsReceived,
     long l1Flushes,
     long redisErrors,
     long redisTimeouts,
@@ -70,7 +74,7 @@ public record RedisCacheMetrics(
     Objects.requireNonNull(breakerState, "breakerState");
     long[] all = {
       l2Hits, l2Misses, loads, directLoads, leasesAcquired, leaseWaits, leaseTakeovers,
-      invalidationsReceived, l1Flushes, redisErrors, redisTimeouts, decodeFailures
+      invalidationsReceived, clearsReceived, l1Flushes, redisErrors, redisTimeouts, decodeFailures
     };
     for (long value : all) {
       if (value < 0) {

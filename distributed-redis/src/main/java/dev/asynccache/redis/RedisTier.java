@@ -1,17 +1,31 @@
 package dev.asynccache.redis;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.TrackingArgs;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.push.PushListener;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -19,13 +33,18 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,6 +59,7 @@ import org.jspecify.annotations.Nullable;
 final class RedisTier implements AutoCloseable {
   static final byte INVALIDATE = 'I';
   static final byte FILLED = 'F';
+  static final byte CLEAR = 'C';
   static final int HEADER = 17;
 
   /**
@@ -86,22 +106,41 @@ final class RedisTier implements AutoCloseable {
   private static final byte[] ZERO = {'0'};
   static final byte[] EMPTY = {};
 
+  /** What the tier tells its cache, on a Lettuce thread: short, never blocking. */
+  interface Events {
+    /** A message on the namespace channel. */
+    void message(byte[] message);
+
+    /**
+     * Invalidations may have been lost (the subscription dropped or came back, or Redis was
+     * flushed): drop every L1 entry.
+     */
+    void lost(String why);
+  }
+
   /** A value read with its remaining time to live in ms ({@code -1}: none). */
   record Read(byte @Nullable [] value, long pttl) {}
+
+  /** The outcome of a lease attempt and the value read right after it, in the same pipeline. */
+  record Lease(boolean acquired, Read read) {}
 
   /** The three Redis names of one key, and the key's bytes. */
   record Keys(byte[] key, byte[] value, byte[] lease, byte[] waitFlag) {}
 
   private final byte[] prefix;
+  private final String scanPattern;
   private final byte[] channel;
+  private final String flushWatchPrefix;
   private final byte[] sender;
+  private final String clientName;
   private final long timeoutNanos;
   private final CircuitBreaker breaker;
   private final ClientResources resources;
-  private final RedisClient client;
-  private final StatefulRedisConnection<byte[], byte[]> connection;
-  private final RedisAsyncCommands<byte[], byte[]> commands;
+  private final AbstractRedisClient client;
+  private final StatefulConnection<byte[], byte[]> connection;
+  private final RedisClusterAsyncCommands<byte[], byte[]> commands;
   private final StatefulRedisPubSubConnection<byte[], byte[]> pubSub;
+  private final Events events;
   private final String fillSha;
   private final String writeSha;
   final LongAdder errors = new LongAdder();
@@ -109,21 +148,28 @@ final class RedisTier implements AutoCloseable {
 
   RedisTier(
       RedisURI uri,
+      boolean cluster,
       String namespace,
       Duration timeout,
       CircuitBreaker breaker,
       byte[] sender,
-      Consumer<byte[]> onMessage,
-      Runnable onResubscribed) {
+      Events events) {
     this.prefix = (namespace + ":{").getBytes(StandardCharsets.UTF_8);
+    this.scanPattern = globEscape(namespace) + ":{*";
     this.channel = ("asynccache:" + namespace).getBytes(StandardCharsets.UTF_8);
+    // A prefix no key ever has: tracking in broadcast mode on it sends nothing but the null-key
+    // invalidation Redis pushes to every tracking client on FLUSHALL / FLUSHDB.
+    this.flushWatchPrefix = "asynccache-flush-watch:" + namespace + ":";
     this.sender = sender.clone();
     this.timeoutNanos = timeout.toNanos();
     this.breaker = breaker;
+    this.events = events;
     // The URI's timeout bounds the connection handshake (commands are bounded by TimeoutOptions
     // and by our own wait): give a busy machine time to connect.
     Duration connect = timeout.compareTo(CONNECT_TIMEOUT) < 0 ? CONNECT_TIMEOUT : timeout;
-    RedisURI u = RedisURI.builder(uri).withTimeout(connect).build();
+    // Named, so that operators (and tests) can tell a cache's connections in CLIENT LIST.
+    this.clientName = "asynccache-" + namespace + "-" + HexFormat.of().formatHex(sender, 0, 4);
+    RedisURI u = RedisURI.builder(uri).withTimeout(connect).withClientName(clientName).build();
     // Reconnect quickly after an outage: 10 ms doubling up to 1 s (Lettuce's default reaches 30 s).
     this.resources =
         ClientResources.builder()
@@ -133,24 +179,52 @@ final class RedisTier implements AutoCloseable {
                 Delay.exponential(
                     Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
             .build();
-    RedisClient c = RedisClient.create(resources, u);
-    c.setOptions(
-        ClientOptions.builder()
-            .autoReconnect(true)
-            // While disconnected, fail at once (the breaker counts it) instead of queueing.
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.enabled(timeout))
-            .socketOptions(
-                SocketOptions.builder()
-                    .connectTimeout(connect)
-                    .build())
-            .build());
-    this.client = c;
-    StatefulRedisConnection<byte[], byte[]> conn = null;
+    SocketOptions socket = SocketOptions.builder().connectTimeout(connect).build();
+    StatefulConnection<byte[], byte[]> conn = null;
     StatefulRedisPubSubConnection<byte[], byte[]> ps = null;
+    AbstractRedisClient c = null;
     try {
-      conn = c.connect(ByteArrayCodec.INSTANCE);
-      ps = c.connectPubSub(ByteArrayCodec.INSTANCE);
+      if (cluster) {
+        RedisClusterClient cc = RedisClusterClient.create(resources, u);
+        c = cc;
+        cc.setOptions(
+            ClusterClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(timeout))
+                .socketOptions(socket)
+                .topologyRefreshOptions(
+                    ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers().build())
+                .build());
+        StatefulRedisClusterConnection<byte[], byte[]> cconn = cc.connect(ByteArrayCodec.INSTANCE);
+        conn = cconn;
+        // Connect to every master now: Lettuce opens node connections on first use, and while one
+        // is being opened the REJECT_COMMANDS behaviour would fail the commands sent to it. Slot
+        // routing keys node connections by host and port (not node id), hence this form.
+        for (RedisClusterNode node : cc.getPartitions()) {
+          if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+            cconn.getConnection(node.getUri().getHost(), node.getUri().getPort());
+          }
+        }
+        this.commands = cconn.async();
+        ps = cc.connectPubSub(ByteArrayCodec.INSTANCE);
+      } else {
+        RedisClient rc = RedisClient.create(resources, u);
+        c = rc;
+        rc.setOptions(
+            ClientOptions.builder()
+                .autoReconnect(true)
+                // While disconnected, fail at once (the breaker counts it) instead of queueing.
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(timeout))
+                .socketOptions(socket)
+                .build());
+        StatefulRedisConnection<byte[], byte[]> sconn = rc.connect(ByteArrayCodec.INSTANCE);
+        conn = sconn;
+        this.commands = sconn.async();
+        ps = rc.connectPubSub(ByteArrayCodec.INSTANCE);
+      }
+      StatefulRedisPubSubConnection<byte[], byte[]> subscriber = ps;
       AtomicBoolean first = new AtomicBoolean(true);
       byte[] ch = channel;
       ps.addListener(
@@ -158,35 +232,87 @@ final class RedisTier implements AutoCloseable {
             @Override
             public void message(byte[] from, byte[] message) {
               if (Arrays.equals(from, ch)) {
-                onMessage.accept(message);
+                events.message(message);
               }
             }
 
             @Override
             public void subscribed(byte[] to, long count) {
               // Lettuce resubscribes after a reconnect: whatever was published meanwhile is lost.
+              // Tracking (the FLUSHALL watch) is per connection: arm it again, then flush, so a
+              // flush of Redis between the reconnect and the arming cannot be missed.
               if (Arrays.equals(to, ch) && !first.compareAndSet(true, false)) {
-                onResubscribed.run();
+                armFlushWatch(subscriber)
+                    .whenComplete((ok, failed) -> events.lost("notification channel resubscribed"));
               }
             }
           });
+      ps.addListener(
+          (PushListener)
+              push -> {
+                if ("invalidate".equals(push.getType())) {
+                  events.lost("Redis was flushed (FLUSHALL / FLUSHDB)");
+                }
+              });
+      ps.addListener(
+          new RedisConnectionStateListener() {
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+              events.lost("notification connection lost");
+            }
+          });
       ps.sync().subscribe(channel);
-    } catch (RuntimeException e) {
+      armFlushWatch(ps).get(connect.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RuntimeException | ExecutionException | TimeoutException e) {
+      closeQuietly(ps, conn, c, resources);
+      throw new RedisCacheException(
+          "cannot connect to Redis at " + uri.getHost() + ":" + uri.getPort(),
+          e instanceof ExecutionException ? e.getCause() : e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closeQuietly(ps, conn, c, resources);
+      throw new RedisCacheException("interrupted while connecting to Redis", e);
+    }
+    this.client = c;
+    this.connection = conn;
+    this.pubSub = ps;
+    this.fillSha = commands.digest(FILL);
+    this.writeSha = commands.digest(WRITE);
+  }
+
+  /** Turns on broadcast tracking of a prefix no key has: Redis then tells us of every flush. */
+  private CompletableFuture<String> armFlushWatch(
+      StatefulRedisPubSubConnection<byte[], byte[]> ps) {
+    return ps.async()
+        .clientTracking(TrackingArgs.Builder.enabled().bcast().prefixes(flushWatchPrefix))
+        .toCompletableFuture();
+  }
+
+  private static void closeQuietly(
+      @Nullable StatefulConnection<?, ?> ps,
+      @Nullable StatefulConnection<?, ?> conn,
+      @Nullable AbstractRedisClient c,
+      ClientResources resources) {
+    try {
       if (ps != null) {
         ps.close();
       }
       if (conn != null) {
         conn.close();
       }
-      shutdown(c, resources);
-      throw new RedisCacheException(
-          "cannot connect to Redis at " + uri.getHost() + ":" + uri.getPort(), e);
+    } catch (RuntimeException ignored) {
+      // closing after a failure
     }
-    this.connection = conn;
-    this.pubSub = ps;
-    this.commands = conn.async();
-    this.fillSha = commands.digest(FILL);
-    this.writeSha = commands.digest(WRITE);
+    if (c != null) {
+      shutdown(c, resources);
+    } else {
+      resources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The name this tier's connections carry in {@code CLIENT LIST}. */
+  String clientName() {
+    return clientName;
   }
 
   Keys keys(byte[] key) {
@@ -218,11 +344,64 @@ final class RedisTier implements AutoCloseable {
     return new Read(value, value == null ? -2 : ttl);
   }
 
-  /** SET lease token NX PX. */
-  boolean tryLease(Keys k, byte[] token, long leaseMillis)
+  /**
+   * GET of many keys in one MGET (Lettuce splits it by hash slot in a Cluster and sends the parts
+   * to their nodes at once) with their PTTLs, all pipelined: one round trip per node.
+   */
+  List<Read> readMany(List<Keys> keys) throws RedisUnavailable, InterruptedException {
+    allow();
+    byte[][] names = new byte[keys.size()][];
+    List<RedisFuture<Long>> pttls = new ArrayList<>(keys.size());
+    for (int i = 0; i < names.length; i++) {
+      names[i] = keys.get(i).value();
+    }
+    RedisFuture<List<KeyValue<byte[], byte[]>>> mget = commands.mget(names);
+    for (byte[] name : names) {
+      pttls.add(commands.pttl(name));
+    }
+    List<KeyValue<byte[], byte[]>> values = await(mget);
+    List<Read> reads = new ArrayList<>(names.length);
+    for (int i = 0; i < names.length; i++) {
+      KeyValue<byte[], byte[]> kv = values.get(i);
+      byte[] value = kv.hasValue() ? kv.getValue() : null;
+      long ttl = await(pttls.get(i));
+      reads.add(new Read(value, value == null ? -2 : ttl));
+    }
+    return reads;
+  }
+
+  /**
+   * SET lease token NX PX, then GET and PTTL of the value, pipelined. The read closes a race: a
+   * holder that stored the value and dropped its lease between our miss and our lease; Redis runs
+   * the GET after our SET, so it sees that value.
+   */
+  Lease lease(Keys k, byte[] token, long leaseMillis)
+      throws RedisUnavailable, InterruptedException {
+    return leaseMany(List.of(k), List.of(token), leaseMillis).get(0);
+  }
+
+  /** {@link #lease} for many keys, all pipelined. */
+  List<Lease> leaseMany(List<Keys> keys, List<byte[]> tokens, long leaseMillis)
       throws RedisUnavailable, InterruptedException {
     allow();
-    return "OK".equals(await(commands.set(k.lease(), token, SetArgs.Builder.nx().px(leaseMillis))));
+    int n = keys.size();
+    List<RedisFuture<String>> sets = new ArrayList<>(n);
+    List<RedisFuture<byte[]>> gets = new ArrayList<>(n);
+    List<RedisFuture<Long>> pttls = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      Keys k = keys.get(i);
+      sets.add(commands.set(k.lease(), tokens.get(i), SetArgs.Builder.nx().px(leaseMillis)));
+      gets.add(commands.get(k.value()));
+      pttls.add(commands.pttl(k.value()));
+    }
+    List<Lease> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      boolean acquired = "OK".equals(await(sets.get(i)));
+      byte[] value = await(gets.get(i));
+      long ttl = await(pttls.get(i));
+      out.add(new Lease(acquired, new Read(value, value == null ? -2 : ttl)));
+    }
+    return out;
   }
 
   /** Flags that a JVM waits for this key's lease holder, then reads the value (pipelined). */
@@ -237,6 +416,9 @@ final class RedisTier implements AutoCloseable {
     return new Read(value, value == null ? -2 : ttl);
   }
 
+  /** One lease holder's outcome for {@link #fillMany}. */
+  record Fill(Keys keys, byte[] token, byte @Nullable [] value, long ttlMillis, byte[] replacing) {}
+
   /**
    * Stores (value non-null) unless another value was written meanwhile (the undecodable bytes
    * {@code replacing}, if not empty, may be overwritten), and releases the lease if still ours;
@@ -244,18 +426,34 @@ final class RedisTier implements AutoCloseable {
    */
   boolean fill(Keys k, byte[] token, byte @Nullable [] value, long ttlMillis, byte[] replacing)
       throws RedisUnavailable, InterruptedException {
+    return fillMany(List.of(new Fill(k, token, value, ttlMillis, replacing))) == 1;
+  }
+
+  /** {@link #fill} of many keys, pipelined; returns how many leases were still ours. */
+  int fillMany(List<Fill> fills) throws RedisUnavailable, InterruptedException {
     allow();
-    byte[][] keys = {k.value(), k.lease(), k.waitFlag()};
-    byte[][] args = {
-      token,
-      value == null ? ZERO : ONE,
-      value == null ? EMPTY : value,
-      Long.toString(Math.max(ttlMillis, 0)).getBytes(StandardCharsets.US_ASCII),
-      channel,
-      message(FILLED, k.key()),
-      replacing
-    };
-    return script(fillSha, FILL, keys, args) == 1L;
+    List<CompletableFuture<Long>> results = new ArrayList<>(fills.size());
+    for (Fill f : fills) {
+      Keys k = f.keys();
+      byte[][] keys = {k.value(), k.lease(), k.waitFlag()};
+      byte[][] args = {
+        f.token(),
+        f.value() == null ? ZERO : ONE,
+        f.value() == null ? EMPTY : f.value(),
+        Long.toString(Math.max(f.ttlMillis(), 0)).getBytes(StandardCharsets.US_ASCII),
+        channel,
+        message(FILLED, k.key()),
+        f.replacing()
+      };
+      results.add(script(fillSha, FILL, keys, args));
+    }
+    int owned = 0;
+    for (CompletableFuture<Long> r : results) {
+      if (await(r) == 1L) {
+        owned++;
+      }
+    }
+    return owned;
   }
 
   /** Sets (value non-null) or deletes; revokes the lease; notifies every JVM. */
@@ -270,25 +468,52 @@ final class RedisTier implements AutoCloseable {
       channel,
       message(INVALIDATE, k.key())
     };
-    return script(writeSha, WRITE, keys, args);
+    return await(script(writeSha, WRITE, keys, args));
   }
 
-  private long script(String sha, String source, byte[][] keys, byte[][] args)
-      throws RedisUnavailable, InterruptedException {
-    RedisFuture<Long> f = commands.evalsha(sha, ScriptOutputType.INTEGER, keys, args);
-    try {
-      return awaitRaw(f);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RedisNoScriptException) {
-        // First use on this server (or after a restart / SCRIPT FLUSH): send the source once.
-        try {
-          return awaitRaw(commands.eval(source, ScriptOutputType.INTEGER, keys, args));
-        } catch (ExecutionException again) {
-          throw failed(again);
-        }
+  /**
+   * Removes every key of the namespace (values, leases, wait flags; on every master of a
+   * Cluster), then tells every JVM to clear its L1. Returns the number of keys removed.
+   */
+  long clearNamespace() throws RedisUnavailable, InterruptedException {
+    allow();
+    ScanArgs args = ScanArgs.Builder.matches(scanPattern).limit(1000);
+    long removed = 0;
+    KeyScanCursor<byte[]> cursor = await(commands.scan(args));
+    while (true) {
+      List<byte[]> found = cursor.getKeys();
+      if (!found.isEmpty()) {
+        removed += await(commands.unlink(found.toArray(new byte[0][])));
       }
-      throw failed(e);
+      if (cursor.isFinished()) {
+        break;
+      }
+      cursor = await(commands.scan(cursor, args));
     }
+    await(commands.publish(channel, message(CLEAR, EMPTY)));
+    return removed;
+  }
+
+  private CompletableFuture<Long> script(
+      String sha, String source, byte[][] keys, byte[][] args) {
+    return commands
+        .<Long>evalsha(sha, ScriptOutputType.INTEGER, keys, args)
+        .toCompletableFuture()
+        .handle(
+            (result, failure) -> {
+              if (failure == null) {
+                return CompletableFuture.completedFuture(result);
+              }
+              Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+              if (cause instanceof RedisNoScriptException) {
+                // First use on this server (or after a restart / SCRIPT FLUSH): send the source.
+                return commands
+                    .<Long>eval(source, ScriptOutputType.INTEGER, keys, args)
+                    .toCompletableFuture();
+              }
+              return CompletableFuture.<Long>failedFuture(cause);
+            })
+        .thenCompose(f -> f);
   }
 
   private void allow() throws RedisUnavailable {
@@ -297,7 +522,7 @@ final class RedisTier implements AutoCloseable {
     }
   }
 
-  private <T> T await(RedisFuture<T> f) throws RedisUnavailable, InterruptedException {
+  private <T> T await(CompletionStage<T> f) throws RedisUnavailable, InterruptedException {
     try {
       return awaitRaw(f);
     } catch (ExecutionException e) {
@@ -305,8 +530,9 @@ final class RedisTier implements AutoCloseable {
     }
   }
 
-  private <T> T awaitRaw(RedisFuture<T> f)
+  private <T> T awaitRaw(CompletionStage<T> stage)
       throws RedisUnavailable, InterruptedException, ExecutionException {
+    CompletableFuture<T> f = stage.toCompletableFuture();
     try {
       T result = f.get(timeoutNanos, TimeUnit.NANOSECONDS);
       breaker.onSuccess();
@@ -355,7 +581,19 @@ final class RedisTier implements AutoCloseable {
     }
   }
 
-  private static void shutdown(RedisClient client, ClientResources resources) {
+  /** Escapes the glob characters of SCAN MATCH. */
+  static String globEscape(String s) {
+    StringBuilder sb = new StringBuilder(s.length());
+    for (char c : s.toCharArray()) {
+      if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+        sb.append('\\');
+      }
+      sb.append(c);
+    }
+    return sb.toString();
+  }
+
+  private static void shutdown(AbstractRedisClient client, ClientResources resources) {
     try {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     } finally {

@@ -51,7 +51,7 @@ class BadInputTest {
             .build()) {
       assertEquals("+OK", redis.command("SET garbage:{k} abc")); // 3 bytes: not an Integer
       assertEquals(42, cache.get("k", () -> 42));
-      assertEquals(1, cache.metrics().decodeFailures());
+      assertEquals(1, cache.tierMetrics().decodeFailures());
       assertEquals(":4", redis.command("STRLEN garbage:{k}")); // replaced by a valid encoding
     }
   }
@@ -61,7 +61,7 @@ class BadInputTest {
     try (RedisCache<String, String> cache = strings(redis, "wrongtype").build()) {
       assertEquals(":1", redis.command("LPUSH wrongtype:{k} x"));
       assertEquals("v", cache.get("k", () -> "v"));
-      assertTrue(cache.metrics().redisErrors() > 0);
+      assertTrue(cache.tierMetrics().redisErrors() > 0);
     }
   }
 

@@ -8,12 +8,16 @@ import java.util.function.BooleanSupplier;
 final class Fixtures {
   private Fixtures() {}
 
-  /** A string cache on {@code redis} with short timeouts, so tests stay short. */
+  /**
+   * A string cache on {@code redis} with a quick breaker. The call timeout is long: on a loaded
+   * machine a short one would fire now and then and let the fail-safe path load without a lease,
+   * which tests that count loader calls would see (a killed Redis fails calls at once anyway).
+   */
   static RedisCacheBuilder<String, String> strings(RedisServer redis, String namespace) {
     return RedisCache.builder(Codecs.string(), Codecs.string())
         .redisUri(redis.uri())
         .namespace(namespace)
-        .redisTimeout(Duration.ofMillis(300))
+        .redisTimeout(Duration.ofSeconds(5))
         .circuitBreaker(3, Duration.ofMillis(200));
   }
 

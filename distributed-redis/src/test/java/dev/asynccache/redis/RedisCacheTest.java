@@ -40,8 +40,8 @@ class RedisCacheTest {
       assertEquals("$1", redis.command("STRLEN rw1:{k}").replace(":", "$"));
       assertEquals("v", b.get("k", () -> "loaded by b"));
       assertEquals(1, calls.get());
-      assertEquals(1, b.metrics().l2Hits());
-      assertEquals(1, a.metrics().leasesAcquired());
+      assertEquals(1, b.tierMetrics().l2Hits());
+      assertEquals(1, a.tierMetrics().leasesAcquired());
       // The lease is released and no wait flag is left behind.
       assertEquals(":0", redis.command("EXISTS rw1:{k}:lease rw1:{k}:wait"));
     }
@@ -51,11 +51,11 @@ class RedisCacheTest {
   void l1HitNeverTouchesRedis() {
     try (RedisCache<String, String> a = strings(redis, "rw2").build()) {
       a.get("k", () -> "v");
-      RedisCacheMetrics before = a.metrics();
+      RedisCacheMetrics before = a.tierMetrics();
       for (int i = 0; i < 1000; i++) {
         assertEquals("v", a.get("k", () -> "other"));
       }
-      RedisCacheMetrics after = a.metrics();
+      RedisCacheMetrics after = a.tierMetrics();
       assertEquals(before.l2Hits() + before.l2Misses(), after.l2Hits() + after.l2Misses());
       assertEquals(before.l1().hitCount() + 1000, after.l1().hitCount());
     }
@@ -121,7 +121,7 @@ class RedisCacheTest {
         RedisCache<String, String> b = strings(redis, "rw7").build()) {
       assertEquals("v", a.getAsync("k", () -> "v").get());
       assertEquals("v", b.getAsync("k", () -> "other").get());
-      assertEquals(1, b.metrics().l2Hits());
+      assertEquals(1, b.tierMetrics().l2Hits());
     }
   }
 

@@ -30,17 +30,27 @@ final class RedisServer implements AutoCloseable {
   private final String binary;
   private final Path dir;
   private final int port;
+  private final List<String> extra;
   private Process process;
 
-  private RedisServer(String binary, Path dir, int port, Process process) {
+  private RedisServer(String binary, Path dir, int port, List<String> extra, Process process) {
     this.binary = binary;
     this.dir = dir;
     this.port = port;
+    this.extra = extra;
     this.process = process;
   }
 
   /** Starts a server on a free loopback port; retries another port if one is taken meanwhile. */
   static RedisServer start() {
+    return start(List.of());
+  }
+
+  /**
+   * Starts a server with extra options (e.g. Cluster mode, which also needs port + 10000 free for
+   * the cluster bus; the port chosen leaves it free at the time of the check).
+   */
+  static RedisServer start(List<String> extra) {
     String binary = findBinary();
     IOException last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -52,8 +62,8 @@ final class RedisServer implements AutoCloseable {
         throw new IllegalStateException("cannot create a directory for redis-server", e);
       }
       try {
-        Process p = launch(binary, dir, port);
-        return new RedisServer(binary, dir, port, p);
+        Process p = launch(binary, dir, port, extra);
+        return new RedisServer(binary, dir, port, List.copyOf(extra), p);
       } catch (IOException e) {
         last = e;
         deleteTree(dir);
@@ -97,7 +107,7 @@ final class RedisServer implements AutoCloseable {
     IOException last = null;
     for (int attempt = 0; attempt < 20; attempt++) {
       try {
-        process = launch(binary, dir, port);
+        process = launch(binary, dir, port, extra);
         return;
       } catch (IOException e) {
         last = e; // the port may linger for a moment after the kill
@@ -134,17 +144,85 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
+  /** Kills every connection named {@code name} ({@code CLIENT LIST}, then {@code CLIENT KILL ID}). */
+  int killClientsNamed(String name) {
+    int killed = 0;
+    for (String line : rawCommand("CLIENT LIST").split("\n")) {
+      String id = null;
+      boolean match = false;
+      for (String field : line.trim().split(" ")) {
+        if (field.startsWith("id=")) {
+          id = field.substring(3);
+        } else if (field.equals("name=" + name)) {
+          match = true;
+        }
+      }
+      if (match && id != null && command("CLIENT KILL ID " + id).equals(":1")) {
+        killed++;
+      }
+    }
+    return killed;
+  }
+
+  /** The number of calls of {@code command} since the start, from {@code INFO commandstats}. */
+  long commandStat(String command) {
+    String info = rawCommand("INFO commandstats");
+    String marker = "cmdstat_" + command.toLowerCase(java.util.Locale.ROOT) + ":calls=";
+    int i = info.indexOf(marker);
+    if (i < 0) {
+      return 0;
+    }
+    int start = i + marker.length();
+    int end = start;
+    while (end < info.length() && Character.isDigit(info.charAt(end))) {
+      end++;
+    }
+    return Long.parseLong(info.substring(start, end));
+  }
+
+  /** Sends one command in the inline protocol and returns the whole reply (a bulk string's body). */
+  String rawCommand(String inline) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+      s.setSoTimeout(2000);
+      OutputStream out = s.getOutputStream();
+      out.write((inline + "\r\n").getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      InputStream in = s.getInputStream();
+      StringBuilder header = new StringBuilder();
+      int c;
+      while ((c = in.read()) != -1 && c != '\n') {
+        if (c != '\r') {
+          header.append((char) c);
+        }
+      }
+      if (header.length() == 0 || header.charAt(0) != '$') {
+        return header.toString();
+      }
+      int length = Integer.parseInt(header.substring(1));
+      if (length < 0) {
+        return "";
+      }
+      byte[] body = in.readNBytes(length);
+      return new String(body, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("redis command failed: " + inline, e);
+    }
+  }
+
   @Override
   public synchronized void close() {
     kill();
     deleteTree(dir);
   }
 
-  private static Process launch(String binary, Path dir, int port) throws IOException {
+  private static Process launch(String binary, Path dir, int port, List<String> extra)
+      throws IOException {
     List<String> cmd = new ArrayList<>(List.of(binary, "--port", Integer.toString(port)));
     cmd.addAll(
         List.of(
             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+    cmd.addAll(extra);
     Process p =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)
@@ -195,7 +273,7 @@ final class RedisServer implements AutoCloseable {
     for (int i = 0; i < 100; i++) {
       try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
         int port = s.getLocalPort();
-        if (port != 6379 && port + 10000 <= 65535) {
+        if (port != 6379 && port + 10000 <= 65535 && free(port + 10000)) {
           return port;
         }
       } catch (IOException e) {
@@ -203,6 +281,25 @@ final class RedisServer implements AutoCloseable {
       }
     }
     throw new IllegalStateException("no free loopback port");
+  }
+
+  private static boolean free(int port) {
+    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static String findTool(String name, String hint) {
+    String path = System.getenv().getOrDefault("PATH", "");
+    for (String d : path.split(File.pathSeparator)) {
+      File f = new File(d, name);
+      if (f.isFile() && f.canExecute()) {
+        return f.getAbsolutePath();
+      }
+    }
+    throw new AssertionError(hint);
   }
 
   private static void deleteTree(Path dir) {
