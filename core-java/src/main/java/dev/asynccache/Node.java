@@ -3,11 +3,13 @@ package dev.asynccache;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One cache entry. Key, weight and expiry never change; the value changes in place only when a
- * write keeps the entry's "never expires" and its weight (a write that changes either replaces
- * the node), so a reader that found the node in the map sees a consistent entry. The links, queue
- * and heap index belong to the {@link EntryStore} and its {@link Policy}, and are touched only
- * under the store's lock.
+ * One cache entry. Key and weight never change. A write may change the value in place (without
+ * the store's lock) when it keeps the entry's weight and either keeps "never expires" or, for an
+ * entry that can expire, moves its expiry later; any other write replaces the node. An in-place
+ * write of an expiring entry holds the node's monitor and writes the value before the expiry, so
+ * that concurrent writers never mix one's value with another's expiry, and a reader that finds the
+ * new expiry also finds the new value. The links, queue and heap index belong to the {@link
+ * EntryStore} and its {@link Policy}, and are touched only under the store's lock.
  */
 class Node<K, V> {
   /** The expiry of an entry that never expires. */
@@ -19,8 +21,11 @@ class Node<K, V> {
   final K key;
   /** Replaced in place only by a write that keeps the expiry (see EntryStore#put). */
   volatile V value;
-  /** When the entry expires, on the cache's time source, or {@link #NO_EXPIRY}. */
-  final long expiresAt;
+  /**
+   * When the entry expires, on the cache's time source, or {@link #NO_EXPIRY}. Moves only later,
+   * and never to or from {@link #NO_EXPIRY}, by an in-place write (see EntryStore#put).
+   */
+  volatile long expiresAt;
   /** The entry's weight: 1 without a weigher. */
   final int weight;
 
@@ -45,6 +50,7 @@ class Node<K, V> {
   }
 
   final boolean isExpiredAt(long now) {
-    return expiresAt != NO_EXPIRY && now - expiresAt >= 0;
+    long at = expiresAt;
+    return at != NO_EXPIRY && now - at >= 0;
   }
 }

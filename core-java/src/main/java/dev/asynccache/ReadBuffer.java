@@ -108,7 +108,25 @@ final class ReadBuffer<E> {
   /** Passes every recorded event to {@code consumer}, in the order each thread recorded them. */
   void drainTo(Consumer<E> consumer) {
     for (Ring<E> ring : rings) {
-      ring.drainTo(consumer);
+      ring.drainTo(consumer, Integer.MAX_VALUE);
+    }
+  }
+
+  /**
+   * The drain of a write: every event of the calling thread's ring (so that one thread's writes
+   * always see its own reads), then at most {@link #RING_SIZE} events of the other rings. Under
+   * many readers the rest is left to the background drain: a write must not do the maintenance
+   * of every reader under the store's lock (with two threads reading flat out, draining all of it
+   * on every insert kept the lock busy most of the time).
+   */
+  void drainForWrite(Consumer<E> consumer) {
+    Ring<E> mine = rings[(int) Thread.currentThread().threadId() & ringMask];
+    mine.drainTo(consumer, Integer.MAX_VALUE);
+    int budget = RING_SIZE;
+    for (Ring<E> ring : rings) {
+      if (ring != mine && budget > 0 && ring.writeCount != ring.readCount) {
+        budget -= ring.drainTo(consumer, budget);
+      }
     }
   }
 
@@ -160,9 +178,14 @@ final class ReadBuffer<E> {
       return size + 1 >= RING_SIZE ? FULL_NOW : OK;
     }
 
-    void drainTo(Consumer<E> consumer) {
-      long head = readCount;
+    /** Drains at most {@code limit} events; returns how many. */
+    int drainTo(Consumer<E> consumer, int limit) {
+      long start = readCount;
+      long head = start;
       long tail = (long) WRITE_COUNT.getAcquire(this);
+      if (tail - head > limit) {
+        tail = head + limit;
+      }
       try {
         while (head != tail) {
           int index = (int) (head & RING_MASK);
@@ -181,6 +204,7 @@ final class ReadBuffer<E> {
           READ_COUNT.setRelease(this, head); // no write (and no cache-line steal) for an idle ring
         }
       }
+      return (int) (head - start);
     }
   }
 }
