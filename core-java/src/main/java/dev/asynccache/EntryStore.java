@@ -465,6 +465,14 @@ final class EntryStore<K, V> {
     return map.mappingCount();
   }
 
+  /**
+   * The total weight of the entries; without a weigher, {@code size} (the caller's reading of
+   * {@link #size()}, so that a snapshot's two figures agree).
+   */
+  long weightedSize(long size) {
+    return weigher == null ? size : weightedSize();
+  }
+
   /** The total weight of the entries (their number without a weigher). */
   long weightedSize() {
     lock.lock();
