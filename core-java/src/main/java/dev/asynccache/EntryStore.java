@@ -123,11 +123,12 @@ final class EntryStore<K, V> {
     if (node == null) {
       return null;
     }
-    if (node.expiresAt != Node.NO_EXPIRY) {
+    long expiresAt;
+    if (node instanceof ExpiringNode<K, V> e && (expiresAt = e.expiresAt) != Node.NO_EXPIRY) {
       CoarseClock clock = hitClock;
       long now = clock != null ? clock.read() : time.nanoTime();
-      if (node.isExpiredAt(now)) {
-        if (staleGraceNanos == 0 || now - node.expiresAt >= staleGraceNanos) {
+      if (now - expiresAt >= 0) {
+        if (staleGraceNanos == 0 || now - expiresAt >= staleGraceNanos) {
           removeExpired(node);
         }
         return null;
@@ -146,11 +147,11 @@ final class EntryStore<K, V> {
       return null;
     }
     Node<K, V> node = map.get(key);
-    if (node == null || node.expiresAt == Node.NO_EXPIRY) {
+    if (node == null || node.expiresAt() == Node.NO_EXPIRY) {
       return null;
     }
     long now = time.nanoTime();
-    return node.isExpiredAt(now) && now - node.expiresAt < staleGraceNanos ? node : null;
+    return node.isExpiredAt(now) && now - node.expiresAt() < staleGraceNanos ? node : null;
   }
 
   /** Buffers a use of {@code node} for the LRU order; counts it as a read (a hit). */
@@ -182,7 +183,7 @@ final class EntryStore<K, V> {
   /** Returns the node of {@code key} if live, without recording a read. */
   @Nullable Node<K, V> peekLive(K key) {
     Node<K, V> node = map.get(key);
-    if (node == null || (node.expiresAt != Node.NO_EXPIRY && node.isExpiredAt(time.nanoTime()))) {
+    if (node == null || (node.expiresAt() != Node.NO_EXPIRY && node.isExpiredAt(time.nanoTime()))) {
       return null;
     }
     return node;
@@ -222,9 +223,8 @@ final class EntryStore<K, V> {
       // node linearizes after this write.)
       Node<K, V> current = map.get(key);
       if (current != null
-          && current.expiresAt == Node.NO_EXPIRY
-          && !current.retired
-          && !(current instanceof RefreshableNode)) {
+          && !(current instanceof ExpiringNode)
+          && !current.retired) {
         current.value = value;
         // Pairs with update(): retired is written before that method's last read of the value,
         // so either it sees this write or this read sees it retired (then: redo under the lock).
@@ -268,7 +268,9 @@ final class EntryStore<K, V> {
       Node<K, V> node = newNode(key, value, expiresAt, weight, refreshNanos, now);
       Node<K, V> old = map.get(key);
       if (old != null) {
-        expiryQueue.remove(old);
+        if (old instanceof ExpiringNode<K, V> e) {
+          expiryQueue.remove(e);
+        }
         order.replace(old, node);
       } else {
         order.add(node);
@@ -285,8 +287,8 @@ final class EntryStore<K, V> {
         }
       } else {
         map.put(key, node);
-        if (node.expiresAt != Node.NO_EXPIRY) {
-          expiryQueue.add(node);
+        if (node instanceof ExpiringNode<K, V> e && e.expiresAt != Node.NO_EXPIRY) {
+          expiryQueue.add(e);
         }
       }
       if (load == null) {
@@ -309,8 +311,7 @@ final class EntryStore<K, V> {
    *     expired, retired, refreshable, never expiring, or an earlier expiry)
    */
   private boolean writeInPlaceWithTtl(K key, V value, long ttlNanos) {
-    Node<K, V> current = map.get(key);
-    if (current == null
+    if (!(map.get(key) instanceof ExpiringNode<K, V> current)
         || current.expiresAt == Node.NO_EXPIRY
         || current.retired
         || current instanceof RefreshableNode) {
@@ -425,7 +426,7 @@ final class EntryStore<K, V> {
       // The read buffer may still hold the node (a recent read): drain it, so that a removed
       // value, however large, is not kept reachable until the next write.
       drainReadBuffer();
-      return node.expiresAt == Node.NO_EXPIRY || !node.isExpiredAt(time.nanoTime());
+      return !node.isExpiredAt(time.nanoTime());
     } finally {
       lock.unlock();
     }
@@ -501,7 +502,7 @@ final class EntryStore<K, V> {
       List<PersistedEntry<K, V>> entries = new ArrayList<>(map.size());
       order.forEachHottestFirst(n -> {
         if (!n.isExpiredAt(now)) {
-          entries.add(new PersistedEntry<>(n.key, n.value, toEpochMillis(n.expiresAt, now, nowMillis)));
+          entries.add(new PersistedEntry<>(n.key, n.value, toEpochMillis(n.expiresAt(), now, nowMillis)));
         }
       });
       return entries;
@@ -655,7 +656,7 @@ final class EntryStore<K, V> {
   private static <K, V> Node<K, V> newNode(
       K key, V value, long expiresAt, int weight, long refreshNanos, long now) {
     if (refreshNanos < 0) {
-      return new Node<>(key, value, expiresAt, weight);
+      return Node.of(key, value, expiresAt, weight);
     }
     long jitter = refreshNanos >= 10 ? ThreadLocalRandom.current().nextLong(refreshNanos / 10 + 1) : 0;
     return new RefreshableNode<>(key, value, expiresAt, weight, expiryOf(now, refreshNanos - jitter));
@@ -668,7 +669,7 @@ final class EntryStore<K, V> {
   private void expireUpTo(long now, int limit) {
     long horizon = now - staleGraceNanos;
     for (int i = 0; i < limit; i++) {
-      Node<K, V> first = expiryQueue.peek();
+      ExpiringNode<K, V> first = expiryQueue.peek();
       if (first == null || horizon - expiryQueue.peekKey() < 0) {
         return;
       }
@@ -750,15 +751,17 @@ final class EntryStore<K, V> {
 
   private void link(Node<K, V> node) {
     order.add(node);
-    if (node.expiresAt != Node.NO_EXPIRY) {
-      expiryQueue.add(node);
+    if (node instanceof ExpiringNode<K, V> e && e.expiresAt != Node.NO_EXPIRY) {
+      expiryQueue.add(e);
     }
   }
 
   private void unlink(Node<K, V> node) {
     if (order.contains(node)) {
       order.remove(node);
-      expiryQueue.remove(node);
+      if (node instanceof ExpiringNode<K, V> e) {
+        expiryQueue.remove(e);
+      }
     }
   }
 }
