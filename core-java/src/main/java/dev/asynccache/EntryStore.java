@@ -22,11 +22,14 @@ import org.slf4j.LoggerFactory;
  * TTLs and a {@link ReadBuffer} for recency.
  *
  * <p>Reads are lock-free: a map lookup, an expiry check (only for entries that can expire, against
- * the {@link CoarseClock} on the system time source) and a buffered recency record; the policy learns of reads (and counts frequencies)
- * only when the buffer is drained. Every structural change takes one {@link ReentrantLock} (never
- * a monitor, so virtual threads do not pin), first drains the read buffer so that the policy is
- * current, and evicts before it publishes: no reader ever sees more than {@code maxSize} entries,
- * or more than the maximum weight with a weigher. A write-through backend sees each change inside the same lock, before memory
+ * the {@link CoarseClock} on the system time source) and a buffered recency record; the policy
+ * learns of reads (and counts frequencies) only when the buffer is drained. A rewrite that keeps
+ * the entry's weight and "never expires", or moves a live entry's expiry later, changes the node in
+ * place without the lock (see {@link Node#retired} for how it stays linearizable with the rest).
+ * Every other structural change takes one {@link ReentrantLock}, first applies the buffered reads
+ * (unless other threads have many pending: those are the background drain's), and evicts before it
+ * publishes: no reader ever sees more than {@code maxSize} entries, or more than the maximum weight
+ * with a weigher. A write-through backend sees each change inside the same lock, before memory
  * does, so that the file and the memory never disagree on the order of writes to a key.
  */
 final class EntryStore<K, V> {
@@ -241,7 +244,9 @@ final class EntryStore<K, V> {
       if (load != null && load.isInvalidated()) {
         return false;
       }
-      readBuffer.drainForWrite(recordUse);
+      if (!readBuffer.drainForWrite(recordUse)) {
+        scheduleDrain();
+      }
       // The clock is read only when something can expire (it is not free on every machine).
       long now = ttlNanos > 0 || refreshNanos >= 0 || expiryQueue.size() > 0 ? time.nanoTime() : 0;
       long expiresAt = expiryOf(now, ttlNanos);

@@ -18,6 +18,8 @@ import java.util.function.Consumer;
  */
 final class ReadBuffer<E> {
   static final int RING_SIZE = 32;
+  /** The most events other threads may have pending for a write to drain them (and its own). */
+  static final int QUIET_OTHERS = RING_SIZE / 2;
   private static final int RING_MASK = RING_SIZE - 1;
 
   // The results of offer(). Every offer is counted exactly once: in a ring's write count when
@@ -113,21 +115,27 @@ final class ReadBuffer<E> {
   }
 
   /**
-   * The drain of a write: every event of the calling thread's ring (so that one thread's writes
-   * always see its own reads), then at most {@link #RING_SIZE} events of the other rings. Under
-   * many readers the rest is left to the background drain: a write must not do the maintenance
-   * of every reader under the store's lock (with two threads reading flat out, draining all of it
-   * on every insert kept the lock busy most of the time).
+   * The drain of a write: every event, when the other threads have few pending (at most {@link
+   * #QUIET_OTHERS}), so that one thread's writes always see its reads and a few reads of another
+   * thread are not lost on a quiet cache; nothing otherwise. Under many readers the drain is the
+   * background drain's work: a write must not do the maintenance of every reader under the store's
+   * lock (with two threads reading flat out, draining on every insert kept the lock busy).
+   *
+   * @return whether it drained
    */
-  void drainForWrite(Consumer<E> consumer) {
+  boolean drainForWrite(Consumer<E> consumer) {
     Ring<E> mine = rings[(int) Thread.currentThread().threadId() & ringMask];
-    mine.drainTo(consumer, Integer.MAX_VALUE);
-    int budget = RING_SIZE;
+    long others = 0;
     for (Ring<E> ring : rings) {
-      if (ring != mine && budget > 0 && ring.writeCount != ring.readCount) {
-        budget -= ring.drainTo(consumer, budget);
+      if (ring != mine) {
+        others += ring.writeCount - ring.readCount;
+        if (others > QUIET_OTHERS) {
+          return false;
+        }
       }
     }
+    drainTo(consumer);
+    return true;
   }
 
   /** Left padding, so a ring's counters do not share a cache line with its neighbour. */
