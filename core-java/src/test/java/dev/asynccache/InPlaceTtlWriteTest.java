@@ -182,6 +182,89 @@ class InPlaceTtlWriteTest {
     }
   }
 
+  /**
+   * An in-place rewrite (default TTL, 10 s) races a rewrite that must replace the node under the
+   * lock (a shorter TTL, 1 s) of the same key: whichever value survives carries its own expiry,
+   * never the other write's.
+   */
+  @Test
+  void anInPlaceRewriteRacingAReplacementOfTheSameKeyNeverMixesValueAndExpiry() throws Exception {
+    AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    int mixed = 0;
+    int longWon = 0;
+    int shortWon = 0;
+    try (AsyncCache<Integer, String> cache =
+        AsyncCache.builder().maxSize(100).defaultTtl(TTL).timeSource(nanos::get).build()) {
+      for (int round = 0; round < 2_000; round++) {
+        cache.set(round, "first");
+        CyclicBarrier start = new CyclicBarrier(2);
+        int key = round;
+        Thread inPlace = Thread.ofPlatform().start(() -> {
+          await(start);
+          cache.set(key, "long");
+        });
+        await(start);
+        cache.set(key, "short", Ttl.ofSeconds(1));
+        inPlace.join();
+        String value = cache.getIfPresent(key);
+        nanos.addAndGet(Duration.ofSeconds(1).toNanos());
+        String later = cache.getIfPresent(key);
+        if ("long".equals(value)) {
+          longWon++;
+          mixed += "long".equals(later) ? 0 : 1;
+        } else if ("short".equals(value)) {
+          shortWon++;
+          mixed += later == null ? 0 : 1;
+        } else {
+          mixed++;
+        }
+        nanos.addAndGet(TTL_NANOS);
+        cache.cleanUp();
+      }
+    }
+    assertEquals(0, mixed, "rounds whose surviving value had the other write's expiry"
+        + " (long won " + longWon + ", short won " + shortWon + ")");
+  }
+
+  /**
+   * Two threads rewrite present keys in place and insert absent ones (default TTL), with
+   * eviction running: the size never exceeds the bound once a write returns, and the counters
+   * agree at the end.
+   */
+  @Test
+  void theSizeBoundHoldsUnderConcurrentInPlaceRewritesAndInserts() throws Exception {
+    int max = 64;
+    AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    AtomicInteger overflows = new AtomicInteger();
+    AtomicInteger writes = new AtomicInteger();
+    try (AsyncCache<Integer, Integer> cache =
+        AsyncCache.builder().maxSize(max).defaultTtl(TTL).timeSource(nanos::get).build()) {
+      CyclicBarrier start = new CyclicBarrier(2);
+      Runnable writer = () -> {
+        await(start);
+        java.util.Random random = new java.util.Random(Thread.currentThread().threadId());
+        for (int i = 0; i < 50_000; i++) {
+          int key = random.nextInt(4) == 0 ? random.nextInt(10_000) : random.nextInt(max / 2);
+          cache.set(key, i);
+          writes.incrementAndGet();
+          if (cache.size() > max) {
+            overflows.incrementAndGet();
+          }
+        }
+      };
+      Thread a = Thread.ofPlatform().start(writer);
+      Thread b = Thread.ofPlatform().start(writer);
+      a.join();
+      b.join();
+      assertEquals(100_000, writes.get());
+      assertEquals(0, overflows.get(), "writes after which the cache held more than " + max);
+      CacheMetrics m = cache.metrics();
+      assertTrue(m.size() <= max && m.size() > max / 2, "size " + m.size());
+      assertEquals(m.size(), m.weightedSize());
+      assertTrue(m.evictionCount() > 0, "inserts of absent keys evicted");
+    }
+  }
+
   private static void await(CyclicBarrier barrier) {
     try {
       barrier.await(30, TimeUnit.SECONDS);
