@@ -62,6 +62,8 @@ final class CoarseClock {
   private volatile long now;
   private volatile int state;
   private volatile Thread thread;
+  /** Set if the clock thread could not be started: readers then read the exact clock. */
+  private volatile boolean noThread;
   private int ticks;
 
   /**
@@ -91,33 +93,41 @@ final class CoarseClock {
       return now;
     }
     long exact = source.nanoTime();
-    if (s == PARKED && STATE.compareAndSet(this, PARKED, WAKING)) {
+    if (s == PARKED && !noThread && STATE.compareAndSet(this, PARKED, WAKING)) {
       if (exact - now > 0) {
         now = exact;
       }
-      state = RUNNING;
-      wake();
+      // If the clock thread cannot be started, the clock stays parked: every hit reads the exact
+      // clock, as on any other time source.
+      state = wake() ? RUNNING : PARKED;
     }
     return exact;
   }
 
-  private void wake() {
+  /** Starts or unparks the clock thread; {@code false} if it could not be started. */
+  private boolean wake() {
     if (!ownThread) {
-      return;
+      return true;
     }
     Thread t = thread;
     if (t == null) {
       synchronized (this) {
         t = thread;
         if (t == null) {
-          t = Thread.ofPlatform().daemon().name("async-cache-clock").unstarted(this::run);
+          try {
+            t = Thread.ofPlatform().daemon().name("async-cache-clock").unstarted(this::run);
+            t.start();
+          } catch (RuntimeException | OutOfMemoryError cannotStart) {
+            noThread = true;
+            return false;
+          }
           thread = t;
-          t.start();
-          return;
+          return true;
         }
       }
     }
     LockSupport.unpark(t);
+    return true;
   }
 
   private void run() {
