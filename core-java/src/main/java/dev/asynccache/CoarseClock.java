@@ -97,9 +97,13 @@ final class CoarseClock {
       if (exact - now > 0) {
         now = exact;
       }
-      // If the clock thread cannot be started, the clock stays parked: every hit reads the exact
-      // clock, as on any other time source.
-      state = wake() ? RUNNING : PARKED;
+      // RUNNING before the wake-up: a clock thread that wakes and still saw WAKING would park
+      // again with the permit spent, and readers would trust a clock nobody advances. If the
+      // thread cannot be started, the clock parks again: every hit then reads the exact clock.
+      state = RUNNING;
+      if (!wake()) {
+        state = PARKED;
+      }
     }
     return exact;
   }
