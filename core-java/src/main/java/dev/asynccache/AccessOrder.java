@@ -49,7 +49,7 @@ final class AccessOrder<K, V> extends AccessOrderFields<K, V> {
       tail.next = node;
     }
     tail = node;
-    weight += node.weight;
+    weight += node.weight();
   }
 
   /** Unlinks {@code node}, which must be in this queue. */
@@ -69,7 +69,7 @@ final class AccessOrder<K, V> extends AccessOrderFields<K, V> {
     node.prev = null;
     node.next = null;
     node.queue = Node.NONE;
-    weight -= node.weight;
+    weight -= node.weight();
   }
 
   /** Records a use of {@code node}, which must be in this queue. */

@@ -125,7 +125,7 @@ final class AdaptivePolicy<K, V> extends Policy<K, V> {
   void add(Node<K, V> node) {
     entries++;
     candidate = null;
-    if (weightedSize() + node.weight >= maximum >>> 1) {
+    if (weightedSize() + node.weight() >= maximum >>> 1) {
       sketch.ensureCapacity(weighted ? entries : maximum);
     }
     missesInSample++;

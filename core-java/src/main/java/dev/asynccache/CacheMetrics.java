@@ -27,6 +27,9 @@ package dev.asynccache;
  *       ({@code staleIfError}); each also counts as a load failure.
  *   <li>{@code size}: entries held when the snapshot was taken (expired ones not yet removed
  *       included); {@code maxSize}: the bound, {@link Long#MAX_VALUE} when unbounded.
+ *   <li>{@code weightedSize}: the total weight of the entries held, as the cache's {@code weigher}
+ *       gave it (expired ones not yet removed included); never above {@code maximumWeight} once a
+ *       write has returned. Without a weigher every entry weighs 1 and it equals {@code size}.
  * </ul>
  *
  * <p>The counters are read one after another without a lock, so a snapshot taken under load may
@@ -46,6 +49,7 @@ package dev.asynccache;
  * @param staleServedCount failed loads answered with an expired value
  * @param size entries held
  * @param maxSize the size bound, {@link Long#MAX_VALUE} when unbounded
+ * @param weightedSize the total weight of the entries held ({@code size} without a weigher)
  */
 public record CacheMetrics(
     long hitCount,
@@ -61,7 +65,8 @@ public record CacheMetrics(
     long refreshCount,
     long staleServedCount,
     long size,
-    long maxSize) {
+    long maxSize,
+    long weightedSize) {
 
   /**
    * Validates the counters.
@@ -72,13 +77,39 @@ public record CacheMetrics(
     long[] all = {
       hitCount, missCount, loadSuccessCount, loadFailureCount, totalLoadTimeNanos, joinedLoadCount,
       evictionCount, expirationCount, batchCallCount, batchedKeyCount, refreshCount,
-      staleServedCount, size, maxSize
+      staleServedCount, size, maxSize, weightedSize
     };
     for (long value : all) {
       if (value < 0) {
         throw new IllegalArgumentException("metrics counters must not be negative: " + value);
       }
     }
+  }
+
+  /**
+   * A snapshot without a weigher: {@code weightedSize} equals {@code size}. (The constructor of the
+   * snapshots taken before {@code weightedSize} existed.)
+   *
+   * @throws IllegalArgumentException if a counter is negative
+   */
+  public CacheMetrics(
+      long hitCount,
+      long missCount,
+      long loadSuccessCount,
+      long loadFailureCount,
+      long totalLoadTimeNanos,
+      long joinedLoadCount,
+      long evictionCount,
+      long expirationCount,
+      long batchCallCount,
+      long batchedKeyCount,
+      long refreshCount,
+      long staleServedCount,
+      long size,
+      long maxSize) {
+    this(hitCount, missCount, loadSuccessCount, loadFailureCount, totalLoadTimeNanos,
+        joinedLoadCount, evictionCount, expirationCount, batchCallCount, batchedKeyCount,
+        refreshCount, staleServedCount, size, maxSize, size);
   }
 
   /**

@@ -1096,6 +1096,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
   public CacheMetrics metrics() {
     // The hit count is derived from racy sums; report it monotonically (it never overcounts).
     long hits = reportedHits.accumulateAndGet(store.liveReads(), Math::max);
+    long size = store.size();
     return new CacheMetrics(
         hits,
         stats.misses.sum(),
@@ -1109,8 +1110,9 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
         stats.batchedKeys.sum(),
         stats.refreshes.sum(),
         stats.staleServed.sum(),
-        store.size(),
-        maxSize);
+        size,
+        maxSize,
+        store.weightedSize(size));
   }
 
   @Override

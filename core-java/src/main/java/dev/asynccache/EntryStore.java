@@ -21,12 +21,15 @@ import org.slf4j.LoggerFactory;
  * chooses what to evict (adaptive W-TinyLFU by default, or exact LRU), an {@link ExpiryQueue} for
  * TTLs and a {@link ReadBuffer} for recency.
  *
- * <p>Reads are lock-free: a map lookup, an expiry check (the clock is read only for entries that
- * can expire) and a buffered recency record; the policy learns of reads (and counts frequencies)
- * only when the buffer is drained. Every structural change takes one {@link ReentrantLock} (never
- * a monitor, so virtual threads do not pin), first drains the read buffer so that the policy is
- * current, and evicts before it publishes: no reader ever sees more than {@code maxSize} entries,
- * or more than the maximum weight with a weigher. A write-through backend sees each change inside the same lock, before memory
+ * <p>Reads are lock-free: a map lookup, an expiry check (only for entries that can expire, against
+ * the {@link CoarseClock} on the system time source) and a buffered recency record; the policy
+ * learns of reads (and counts frequencies) only when the buffer is drained. A rewrite that keeps
+ * the entry's weight and "never expires", or moves a live entry's expiry later, changes the node in
+ * place without the lock (see {@link Node#retired} for how it stays linearizable with the rest).
+ * Every other structural change takes one {@link ReentrantLock}, first applies the buffered reads
+ * (unless other threads have many pending: those are the background drain's), and evicts before it
+ * publishes: no reader ever sees more than {@code maxSize} entries, or more than the maximum weight
+ * with a weigher. A write-through backend sees each change inside the same lock, before memory
  * does, so that the file and the memory never disagree on the order of writes to a key.
  */
 final class EntryStore<K, V> {
@@ -48,6 +51,11 @@ final class EntryStore<K, V> {
   private final long maximum;
   private final @Nullable Weigher<? super K, ? super V> weigher;
   private final TimeSource time;
+  /**
+   * The clock of the hits' expiry check: {@link CoarseClock#SYSTEM} on the system time source (a
+   * field read instead of a clock call), else {@code null} and the time source is read.
+   */
+  private final @Nullable CoarseClock hitClock;
   private final @Nullable PersistenceBackend<K, V> writeThrough;
 
   private static final VarHandle DRAIN_SCHEDULED;
@@ -103,22 +111,27 @@ final class EntryStore<K, V> {
     this.order = Policy.create(policy, maximum, weigher != null);
     this.recordUse = order::recordAccess;
     this.time = time;
+    this.hitClock = time == TimeSource.system() ? CoarseClock.SYSTEM : null;
     this.writeThrough = writeThrough;
   }
 
   /**
    * Returns the live node of {@code key} and records the read, or {@code null} when absent or
-   * expired (an expired node is removed). The hot path.
+   * expired (an expired node is removed). The hot path. On the system time source the expiry is
+   * checked against the {@link CoarseClock}: an entry may be served up to its staleness (about a
+   * millisecond) after it expired, never before.
    */
   @Nullable Node<K, V> getLive(K key) {
     Node<K, V> node = map.get(key);
     if (node == null) {
       return null;
     }
-    if (node.expiresAt != Node.NO_EXPIRY) {
-      long now = time.nanoTime();
-      if (node.isExpiredAt(now)) {
-        if (staleGraceNanos == 0 || now - node.expiresAt >= staleGraceNanos) {
+    long expiresAt;
+    if (node instanceof ExpiringNode<K, V> e && (expiresAt = e.expiresAt) != Node.NO_EXPIRY) {
+      CoarseClock clock = hitClock;
+      long now = clock != null ? clock.read() : time.nanoTime();
+      if (now - expiresAt >= 0) {
+        if (staleGraceNanos == 0 || now - expiresAt >= staleGraceNanos) {
           removeExpired(node);
         }
         return null;
@@ -137,11 +150,11 @@ final class EntryStore<K, V> {
       return null;
     }
     Node<K, V> node = map.get(key);
-    if (node == null || node.expiresAt == Node.NO_EXPIRY) {
+    if (node == null || node.expiresAt() == Node.NO_EXPIRY) {
       return null;
     }
     long now = time.nanoTime();
-    return node.isExpiredAt(now) && now - node.expiresAt < staleGraceNanos ? node : null;
+    return node.isExpiredAt(now) && now - node.expiresAt() < staleGraceNanos ? node : null;
   }
 
   /** Buffers a use of {@code node} for the LRU order; counts it as a read (a hit). */
@@ -173,7 +186,7 @@ final class EntryStore<K, V> {
   /** Returns the node of {@code key} if live, without recording a read. */
   @Nullable Node<K, V> peekLive(K key) {
     Node<K, V> node = map.get(key);
-    if (node == null || (node.expiresAt != Node.NO_EXPIRY && node.isExpiredAt(time.nanoTime()))) {
+    if (node == null || (node.expiresAt() != Node.NO_EXPIRY && node.isExpiredAt(time.nanoTime()))) {
       return null;
     }
     return node;
@@ -203,15 +216,18 @@ final class EntryStore<K, V> {
   boolean put(
       K key, V value, long ttlNanos, long refreshNanos, @Nullable InFlightLoad<K, V> load, boolean echo) {
     int weight = weigh(key, value);
+    if (ttlNanos > 0 && refreshNanos < 0 && load == null && writeThrough == null && weigher == null
+        && writeInPlaceWithTtl(key, value, ttlNanos)) {
+      return true;
+    }
     if (ttlNanos < 0 && refreshNanos < 0 && load == null && writeThrough == null && weigher == null) {
       // An update that keeps "never expires" changes no structure: write the value in place, and
       // record the write as a use, without the lock. (A concurrent eviction or replacement of the
       // node linearizes after this write.)
       Node<K, V> current = map.get(key);
       if (current != null
-          && current.expiresAt == Node.NO_EXPIRY
-          && !current.retired
-          && !(current instanceof RefreshableNode)) {
+          && !(current instanceof ExpiringNode)
+          && !current.retired) {
         current.value = value;
         // Pairs with update(): retired is written before that method's last read of the value,
         // so either it sees this write or this read sees it retired (then: redo under the lock).
@@ -228,7 +244,9 @@ final class EntryStore<K, V> {
       if (load != null && load.isInvalidated()) {
         return false;
       }
-      drainReadBuffer();
+      if (!readBuffer.drainForWrite(recordUse)) {
+        scheduleDrain();
+      }
       // The clock is read only when something can expire (it is not free on every machine).
       long now = ttlNanos > 0 || refreshNanos >= 0 || expiryQueue.size() > 0 ? time.nanoTime() : 0;
       long expiresAt = expiryOf(now, ttlNanos);
@@ -255,7 +273,9 @@ final class EntryStore<K, V> {
       Node<K, V> node = newNode(key, value, expiresAt, weight, refreshNanos, now);
       Node<K, V> old = map.get(key);
       if (old != null) {
-        expiryQueue.remove(old);
+        if (old instanceof ExpiringNode<K, V> e) {
+          expiryQueue.remove(e);
+        }
         order.replace(old, node);
       } else {
         order.add(node);
@@ -272,8 +292,8 @@ final class EntryStore<K, V> {
         }
       } else {
         map.put(key, node);
-        if (node.expiresAt != Node.NO_EXPIRY) {
-          expiryQueue.add(node);
+        if (node instanceof ExpiringNode<K, V> e && e.expiresAt != Node.NO_EXPIRY) {
+          expiryQueue.add(e);
         }
       }
       if (load == null) {
@@ -283,6 +303,46 @@ final class EntryStore<K, V> {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * The write of a live expiring entry that moves its expiry later (the usual rewrite of a key
+   * with the cache's default TTL): the value and the expiry change in place, under the node's
+   * monitor and without the store's lock, and the write is recorded as a use. The expiry queue
+   * keeps the node's old position; it re-sorts the node when it reaches it (see {@link
+   * ExpiryQueue}).
+   *
+   * @return {@code false} if the write must replace the node under the lock instead (absent,
+   *     expired, retired, refreshable, never expiring, or an earlier expiry)
+   */
+  private boolean writeInPlaceWithTtl(K key, V value, long ttlNanos) {
+    if (!(map.get(key) instanceof ExpiringNode<K, V> current)
+        || current.expiresAt == Node.NO_EXPIRY
+        || current.retired
+        || current instanceof RefreshableNode) {
+      return false;
+    }
+    long now = time.nanoTime();
+    long expiresAt = expiryOf(now, ttlNanos);
+    synchronized (current) {
+      long old = current.expiresAt;
+      if (expiresAt == Node.NO_EXPIRY || expiresAt - old < 0 || current.isExpiredAt(now)) {
+        return false;
+      }
+      current.value = value; // first: a reader that sees the new expiry sees this value
+      current.expiresAt = expiresAt;
+    }
+    // As for the in-place write without TTL: retired is set (under the lock) before a node leaves
+    // the map, before a conditional write's last read of its value, and before the expiry pass
+    // re-reads the expiry of a node it is about to remove; a write that finds it set afterwards
+    // is redone under the lock, so that it never lands unseen in a node on its way out.
+    if (current.retired) {
+      return false;
+    }
+    inPlaceWrites.increment();
+    recordUse(current);
+    onWrite.accept(key);
+    return true;
   }
 
   /** When a conditional write ({@link #update}) applies. */
@@ -371,7 +431,7 @@ final class EntryStore<K, V> {
       // The read buffer may still hold the node (a recent read): drain it, so that a removed
       // value, however large, is not kept reachable until the next write.
       drainReadBuffer();
-      return node.expiresAt == Node.NO_EXPIRY || !node.isExpiredAt(time.nanoTime());
+      return !node.isExpiredAt(time.nanoTime());
     } finally {
       lock.unlock();
     }
@@ -411,6 +471,14 @@ final class EntryStore<K, V> {
     return map.mappingCount();
   }
 
+  /**
+   * The total weight of the entries; without a weigher, {@code size} (the caller's reading of
+   * {@link #size()}, so that a snapshot's two figures agree).
+   */
+  long weightedSize(long size) {
+    return weigher == null ? size : weightedSize();
+  }
+
   /** The total weight of the entries (their number without a weigher). */
   long weightedSize() {
     lock.lock();
@@ -439,7 +507,7 @@ final class EntryStore<K, V> {
       List<PersistedEntry<K, V>> entries = new ArrayList<>(map.size());
       order.forEachHottestFirst(n -> {
         if (!n.isExpiredAt(now)) {
-          entries.add(new PersistedEntry<>(n.key, n.value, toEpochMillis(n.expiresAt, now, nowMillis)));
+          entries.add(new PersistedEntry<>(n.key, n.value, toEpochMillis(n.expiresAt(), now, nowMillis)));
         }
       });
       return entries;
@@ -524,8 +592,8 @@ final class EntryStore<K, V> {
   private void removeExpired(Node<K, V> node) {
     lock.lock();
     try {
-      if (map.remove(node.key, node)) {
-        node.retired = true;
+      if (map.get(node.key) == node && retireIfStillExpired(node, time.nanoTime() - staleGraceNanos)) {
+        map.remove(node.key, node);
         unlink(node);
         order.countExpiration();
         removeFromBackend(node.key);
@@ -593,7 +661,7 @@ final class EntryStore<K, V> {
   private static <K, V> Node<K, V> newNode(
       K key, V value, long expiresAt, int weight, long refreshNanos, long now) {
     if (refreshNanos < 0) {
-      return new Node<>(key, value, expiresAt, weight);
+      return Node.of(key, value, expiresAt, weight);
     }
     long jitter = refreshNanos >= 10 ? ThreadLocalRandom.current().nextLong(refreshNanos / 10 + 1) : 0;
     return new RefreshableNode<>(key, value, expiresAt, weight, expiryOf(now, refreshNanos - jitter));
@@ -604,13 +672,33 @@ final class EntryStore<K, V> {
   }
 
   private void expireUpTo(long now, int limit) {
+    long horizon = now - staleGraceNanos;
     for (int i = 0; i < limit; i++) {
-      Node<K, V> first = expiryQueue.peek();
-      if (first == null || !first.isExpiredAt(now - staleGraceNanos)) {
+      ExpiringNode<K, V> first = expiryQueue.peek();
+      if (first == null || horizon - expiryQueue.peekKey() < 0) {
         return;
       }
-      evict(first, true);
+      if (retireIfStillExpired(first, horizon)) {
+        evict(first, true);
+      } else {
+        expiryQueue.rekeyHead(first.expiresAt); // an in-place write moved its expiry later
+      }
     }
+  }
+
+  /**
+   * Under the lock: if {@code node} is expired at {@code horizon}, marks it retired and returns
+   * {@code true}, unless an in-place write moved its expiry later meanwhile. The expiry is read
+   * again after retiring, so that an in-place write racing the removal either sees the node
+   * retired (and redoes itself under the lock) or is seen here (and the node stays, retired: its
+   * next write replaces it).
+   */
+  private static boolean retireIfStillExpired(Node<?, ?> node, long horizon) {
+    if (!node.isExpiredAt(horizon)) {
+      return false;
+    }
+    node.retired = true;
+    return node.isExpiredAt(horizon);
   }
 
   /** Under the lock: evicts what the policy chooses until the entries fit in the bound. */
@@ -668,15 +756,17 @@ final class EntryStore<K, V> {
 
   private void link(Node<K, V> node) {
     order.add(node);
-    if (node.expiresAt != Node.NO_EXPIRY) {
-      expiryQueue.add(node);
+    if (node instanceof ExpiringNode<K, V> e && e.expiresAt != Node.NO_EXPIRY) {
+      expiryQueue.add(e);
     }
   }
 
   private void unlink(Node<K, V> node) {
     if (order.contains(node)) {
       order.remove(node);
-      expiryQueue.remove(node);
+      if (node instanceof ExpiringNode<K, V> e) {
+        expiryQueue.remove(e);
+      }
     }
   }
 }

@@ -18,6 +18,8 @@ import java.util.function.Consumer;
  */
 final class ReadBuffer<E> {
   static final int RING_SIZE = 32;
+  /** The most events other threads may have pending for a write to drain them (and its own). */
+  static final int QUIET_OTHERS = RING_SIZE / 2;
   private static final int RING_MASK = RING_SIZE - 1;
 
   // The results of offer(). Every offer is counted exactly once: in a ring's write count when
@@ -108,8 +110,32 @@ final class ReadBuffer<E> {
   /** Passes every recorded event to {@code consumer}, in the order each thread recorded them. */
   void drainTo(Consumer<E> consumer) {
     for (Ring<E> ring : rings) {
-      ring.drainTo(consumer);
+      ring.drainTo(consumer, Integer.MAX_VALUE);
     }
+  }
+
+  /**
+   * The drain of a write: every event, when the other threads have few pending (at most {@link
+   * #QUIET_OTHERS}), so that one thread's writes always see its reads and a few reads of another
+   * thread are not lost on a quiet cache; nothing otherwise. Under many readers the drain is the
+   * background drain's work: a write must not do the maintenance of every reader under the store's
+   * lock (with two threads reading flat out, draining on every insert kept the lock busy).
+   *
+   * @return whether it drained
+   */
+  boolean drainForWrite(Consumer<E> consumer) {
+    Ring<E> mine = rings[(int) Thread.currentThread().threadId() & ringMask];
+    long others = 0;
+    for (Ring<E> ring : rings) {
+      if (ring != mine) {
+        others += ring.writeCount - ring.readCount;
+        if (others > QUIET_OTHERS) {
+          return false;
+        }
+      }
+    }
+    drainTo(consumer);
+    return true;
   }
 
   /** Left padding, so a ring's counters do not share a cache line with its neighbour. */
@@ -160,9 +186,14 @@ final class ReadBuffer<E> {
       return size + 1 >= RING_SIZE ? FULL_NOW : OK;
     }
 
-    void drainTo(Consumer<E> consumer) {
-      long head = readCount;
+    /** Drains at most {@code limit} events; returns how many. */
+    int drainTo(Consumer<E> consumer, int limit) {
+      long start = readCount;
+      long head = start;
       long tail = (long) WRITE_COUNT.getAcquire(this);
+      if (tail - head > limit) {
+        tail = head + limit;
+      }
       try {
         while (head != tail) {
           int index = (int) (head & RING_MASK);
@@ -181,6 +212,7 @@ final class ReadBuffer<E> {
           READ_COUNT.setRelease(this, head); // no write (and no cache-line steal) for an idle ring
         }
       }
+      return (int) (head - start);
     }
   }
 }

@@ -21,46 +21,51 @@ final class ShadowCache {
   private final int windowMax;
   private final int protectedMax;
 
-  /** Slots 0..capacity hold entries; capacity+1..capacity+3 are the sentinels of the 3 queues. */
+  /**
+   * Slots 0..capacity hold entries; capacity+1..capacity+3 are the sentinels of the 3 queues.
+   * Links and table entries are shorts: the policy keeps a simulation under {@link
+   * #MAX_CAPACITY} entries, and six of them are kept per cache (their size counts against the
+   * memory per entry of small caches).
+   */
   private final int[] hashes;
-  private final int[] prev;
-  private final int[] next;
+  private final short[] prev;
+  private final short[] next;
   private final byte[] queue;
   private final int[] sizes = new int[3];
-  private final int[] free;
-  private int freeCount;
+  /** The slot an eviction freed, or -1; slots are used in order until the first eviction. */
+  private int freeSlot = -1;
+  private int unused;
 
-  // Open addressing, linear probing: hash -> slot + 1 (0: empty).
-  private final int[] tableKeys;
-  private final int[] tableSlots;
+  // Open addressing, linear probing over the slots: slot + 1 (0: empty); the hash is hashes[slot].
+  private final short[] table;
   private final int tableMask;
+
+  /** The largest capacity a simulation may have (its slot numbers are shorts). */
+  static final int MAX_CAPACITY = Short.MAX_VALUE - 8;
 
   /** Hits so far, decayed by the policy between its decisions. */
   double hits;
 
   ShadowCache(int capacity, double windowShare, double protectedShare) {
+    if (capacity < 1 || capacity > MAX_CAPACITY) {
+      throw new IllegalArgumentException("simulated capacity out of range: " + capacity);
+    }
     this.windowShare = windowShare;
     this.capacity = capacity;
     this.windowMax = Math.max(1, (int) (capacity * windowShare));
     this.protectedMax = (int) ((capacity - windowMax) * protectedShare);
     int slots = capacity + 1;
     hashes = new int[slots + 3];
-    prev = new int[slots + 3];
-    next = new int[slots + 3];
+    prev = new short[slots + 3];
+    next = new short[slots + 3];
     queue = new byte[slots + 3];
     for (int q = 0; q < 3; q++) {
       int s = sentinel(q);
-      prev[s] = s;
-      next[s] = s;
+      prev[s] = (short) s;
+      next[s] = (short) s;
     }
-    free = new int[slots];
-    for (int i = 0; i < slots; i++) {
-      free[i] = slots - 1 - i;
-    }
-    freeCount = slots;
     int tableSize = Integer.highestOneBit(Math.max(4, slots * 2) - 1) << 1;
-    tableKeys = new int[tableSize];
-    tableSlots = new int[tableSize];
+    table = new short[tableSize];
     tableMask = tableSize - 1;
   }
 
@@ -80,7 +85,12 @@ final class ShadowCache {
       }
       return;
     }
-    slot = free[--freeCount];
+    if (freeSlot >= 0) {
+      slot = freeSlot;
+      freeSlot = -1;
+    } else {
+      slot = unused++; // before the first eviction (a full cache frees one slot per miss)
+    }
     hashes[slot] = h;
     insert(h, slot);
     link(slot, WINDOW);
@@ -120,10 +130,10 @@ final class ShadowCache {
   private void link(int slot, byte q) {
     int s = sentinel(q);
     int last = prev[s];
-    next[last] = slot;
-    prev[slot] = last;
-    next[slot] = s;
-    prev[s] = slot;
+    next[last] = (short) slot;
+    prev[slot] = (short) last;
+    next[slot] = (short) s;
+    prev[s] = (short) slot;
     queue[slot] = q;
     sizes[q]++;
   }
@@ -131,8 +141,8 @@ final class ShadowCache {
   private void unlink(int slot) {
     int p = prev[slot];
     int n = next[slot];
-    next[p] = n;
-    prev[n] = p;
+    next[p] = (short) n;
+    prev[n] = (short) p;
     sizes[queue[slot]]--;
   }
 
@@ -144,16 +154,16 @@ final class ShadowCache {
   private void evict(int slot) {
     unlink(slot);
     delete(hashes[slot]);
-    free[freeCount++] = slot;
+    freeSlot = slot;
   }
 
   private int find(int h) {
     for (int i = mix(h) & tableMask; ; i = (i + 1) & tableMask) {
-      int s = tableSlots[i];
+      int s = table[i];
       if (s == 0) {
         return -1;
       }
-      if (tableKeys[i] == h) {
+      if (hashes[s - 1] == h) {
         return s - 1;
       }
     }
@@ -161,29 +171,27 @@ final class ShadowCache {
 
   private void insert(int h, int slot) {
     int i = mix(h) & tableMask;
-    while (tableSlots[i] != 0) {
+    while (table[i] != 0) {
       i = (i + 1) & tableMask;
     }
-    tableKeys[i] = h;
-    tableSlots[i] = slot + 1;
+    table[i] = (short) (slot + 1);
   }
 
   /** Removes {@code h} and shifts the following entries back, so that probing stays correct. */
   private void delete(int h) {
     int i = mix(h) & tableMask;
-    while (tableKeys[i] != h || tableSlots[i] == 0) {
+    while (table[i] == 0 || hashes[table[i] - 1] != h) {
       i = (i + 1) & tableMask;
     }
-    for (int j = (i + 1) & tableMask; tableSlots[j] != 0; j = (j + 1) & tableMask) {
-      int home = mix(tableKeys[j]) & tableMask;
+    for (int j = (i + 1) & tableMask; table[j] != 0; j = (j + 1) & tableMask) {
+      int home = mix(hashes[table[j] - 1]) & tableMask;
       // Move j back to i if its home is not in (i, j] cyclically.
       if (((j - home) & tableMask) >= ((j - i) & tableMask)) {
-        tableKeys[i] = tableKeys[j];
-        tableSlots[i] = tableSlots[j];
+        table[i] = table[j];
         i = j;
       }
     }
-    tableSlots[i] = 0;
+    table[i] = 0;
   }
 
   private static int mix(int h) {

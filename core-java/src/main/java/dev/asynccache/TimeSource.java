@@ -4,8 +4,11 @@ package dev.asynccache;
  * The clock a cache reads for expiry and load timing: a monotonic count of nanoseconds.
  *
  * <p>Tests pass their own source to move time by hand instead of sleeping. The values must never
- * decrease; their origin is arbitrary. Implementations must be thread-safe and fast: the cache
- * reads the clock on hits of entries that can expire.
+ * decrease; their origin is arbitrary. Implementations must be thread-safe and fast: a cache on a
+ * source other than {@link #system()} reads it on every hit of an entry that can expire. On {@link
+ * #system()}, hits read a copy that a shared daemon thread refreshes every millisecond instead, so
+ * an entry may be served up to about a millisecond (plus that thread's scheduling delay) after it
+ * expired, never before; writes, loads and removals of expired entries read the exact clock.
  */
 @FunctionalInterface
 public interface TimeSource {

@@ -235,6 +235,36 @@ class EvictionPolicyTest {
   }
 
   @Test
+  void theMetricsReportTheTotalWeightAndWithoutAWeigherTheSize() {
+    try (AsyncCache<String, byte[]> cache =
+        AsyncCache.builder().maximumWeight(1_000).weigher((String k, byte[] v) -> v.length).build()) {
+      assertEquals(0, cache.metrics().weightedSize());
+      cache.set("a", new byte[300]);
+      cache.set("b", new byte[500]);
+      assertEquals(800, cache.metrics().weightedSize());
+      assertEquals(2, cache.metrics().size());
+      cache.set("a", new byte[100]);
+      assertEquals(600, cache.metrics().weightedSize());
+      cache.set("c", new byte[900]); // something must go
+      long weight = cache.metrics().weightedSize();
+      assertTrue(weight <= 1_000 && weight >= 900, "weight " + weight);
+      cache.delete("c");
+      cache.clear();
+      assertEquals(0, cache.metrics().weightedSize());
+    }
+    try (AsyncCache<String, String> cache = AsyncCache.builder().maxSize(10).build()) {
+      for (int i = 0; i < 25; i++) {
+        cache.set("k" + i, "v");
+      }
+      CacheMetrics m = cache.metrics();
+      assertEquals(10, m.size());
+      assertEquals(m.size(), m.weightedSize());
+    }
+    CacheMetrics old = new CacheMetrics(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+    assertEquals(13, old.weightedSize(), "the older constructor: weight = size");
+  }
+
+  @Test
   void anEntryHeavierThanTheBoundIsRefused() {
     try (AsyncCache<String, byte[]> cache =
         AsyncCache.builder().maximumWeight(1_000).weigher((String k, byte[] v) -> v.length).build()) {
