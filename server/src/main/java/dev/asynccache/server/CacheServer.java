@@ -3,6 +3,8 @@ package dev.asynccache.server;
 import dev.asynccache.AsyncCache;
 import dev.asynccache.CacheClosedException;
 import dev.asynccache.TimeSource;
+import dev.asynccache.persistence.Codecs;
+import dev.asynccache.redis.RedisCache;
 import io.helidon.logging.common.LogConfig;
 import io.helidon.webserver.WebServer;
 import java.io.PrintStream;
@@ -48,12 +50,24 @@ import org.jspecify.annotations.Nullable;
  * {@link #stop()} after the requests in flight have finished. A snapshot that exists but cannot
  * be read stops the start (as Redis refuses to start on a corrupt RDB file), leaving the file as
  * it is.
+ *
+ * <p>With a {@link ServerConfig#redis() Redis} ({@code --redis} or {@code --redis-cluster}) the
+ * cache is a {@code dev.asynccache.redis.RedisCache}: an in-process tier (L1) in front of Redis
+ * (L2), shared by every server started on the same Redis and namespace. A {@code PUT} or {@code
+ * DELETE} writes Redis, then drops the other servers' L1 copies (they hear it over Redis pub/sub,
+ * usually within a millisecond on one host); a {@code GET} is answered from L1, else from Redis.
+ * If Redis fails, requests keep being answered from this server's L1 (fail-safe) and the server
+ * reconnects by itself. {@code /stats} and {@code /metrics} then show the tier's figures too.
  */
 public final class CacheServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(CacheServer.class.getName());
 
   private final ServerConfig config;
   private final AsyncCache<String, byte[]> cache;
+  /** The same cache as {@link #cache} when it is shared through Redis; else null. */
+  private final @Nullable RedisCache<String, byte[]> redisCache;
+  /** The entry bound of the in-process tier when the cache is shared through Redis; else 0. */
+  private final long l1MaxSize;
   private final Optional<SnapshotPersistence> persistence;
   private long restoredEntries;
   private volatile @Nullable String saveReport;
@@ -77,17 +91,27 @@ public final class CacheServer implements AutoCloseable {
     this.maxMemory = config.maxMemory() > 0 ? config.maxMemory() : derivedMaxMemory();
     // One weight bound enforces both --max-memory and --max-size (see EntryWeigher).
     this.weigher = EntryWeigher.forThisHeap(maxMemory, config.maxSize());
-    var builder =
-        AsyncCache.builder().maximumWeight(weigher.maximumWeight()).weigher(weigher).timeSource(clock);
-    config.defaultTtl().ifPresent(builder::defaultTtl);
-    this.persistence = SnapshotPersistence.attach(config, builder);
-    this.cache = builder.build();
+    if (config.redis().isPresent()) {
+      this.l1MaxSize = l1MaxSize(config, weigher);
+      this.redisCache = sharedCache(config.redis().get(), config, l1MaxSize);
+      this.cache = redisCache;
+      this.persistence = Optional.empty(); // refused together with Redis by ServerConfig
+    } else {
+      var builder =
+          AsyncCache.builder().maximumWeight(weigher.maximumWeight()).weigher(weigher).timeSource(clock);
+      config.defaultTtl().ifPresent(builder::defaultTtl);
+      this.persistence = SnapshotPersistence.attach(config, builder);
+      this.cache = builder.build();
+      this.redisCache = null;
+      this.l1MaxSize = 0;
+    }
     this.routes =
         new CacheRoutes(
             cache, config.maxValueBytes(), config.maxKeyBytes(), weigher, this::stats, this::health, this::metrics);
     this.maxConnections = config.maxConnections() > 0 ? config.maxConnections() : derivedMaxConnections();
     this.meters =
-        new ServerMeters(cache, routes, gate, connections, config.maxSize(), maxMemory, maxConnections, startNanos);
+        new ServerMeters(
+            cache, redisCache, routes, gate, connections, config.maxSize(), maxMemory, maxConnections, startNanos);
     var settings =
         new HttpConnection.Settings(
             routes,
@@ -98,6 +122,54 @@ public final class CacheServer implements AutoCloseable {
             config.bodyTimeout().toNanos());
     this.selector = new HttpConnectionSelector(settings);
     this.web = newWebServer(config.port());
+  }
+
+  /**
+   * The entry bound of the in-process tier (L1) in front of Redis. That tier counts entries and
+   * does not weigh them, so the memory bound is kept by counting every entry at the weight of the
+   * largest one the server accepts (a key of {@code --max-key-bytes}, a value of {@code
+   * --max-value-bytes}): {@code --max-memory} over that weight, at most {@code --max-size}.
+   */
+  static long l1MaxSize(ServerConfig config, EntryWeigher weigher) {
+    long largest = weigher.weight("x".repeat(config.maxKeyBytes()), config.maxValueBytes());
+    return Math.max(1, Math.min(config.maxSize(), weigher.maximumWeight() / largest));
+  }
+
+  /**
+   * Connects the two-level cache: L1 of {@code l1MaxSize} entries, Redis (L2) with the server's
+   * default TTL and value limit; fail-safe (Redis failures never reach a request).
+   *
+   * @throws IllegalStateException naming the option if Redis cannot be reached
+   */
+  private static RedisCache<String, byte[]> sharedCache(ServerConfig.Redis redis, ServerConfig config, long l1MaxSize) {
+    var b =
+        RedisCache.builder(Codecs.string(), Codecs.bytes())
+            .redisUri(redis.uri())
+            .cluster(redis.cluster())
+            .namespace(redis.namespace())
+            .l1MaxSize(l1MaxSize)
+            // the server refuses larger bodies itself, with 413, before they reach the cache
+            .maxValueBytes(Math.max(1, config.maxValueBytes()));
+    config.defaultTtl().ifPresent(b::defaultTtl);
+    try {
+      return b.build();
+    } catch (RuntimeException e) {
+      throw new IllegalStateException(
+          redis.option() + ": cannot connect to " + (redis.cluster() ? "the Redis Cluster at " : "Redis at ")
+              + redis.redactedUri() + ": " + rootMessage(e), e);
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    String message = String.valueOf(e.getMessage());
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+      if (t.getMessage() != null) {
+        message = t.getMessage();
+      }
+    }
+    return message;
   }
 
   private WebServer newWebServer(int port) {
@@ -303,7 +375,8 @@ public final class CacheServer implements AutoCloseable {
    * @param config the settings
    * @return the running server
    * @throws NullPointerException if {@code config} is null
-   * @throws IllegalStateException if the address cannot be bound
+   * @throws IllegalStateException if the address cannot be bound, or the {@link ServerConfig#redis()
+   *     Redis} cannot be reached (the message names the option)
    * @throws dev.asynccache.persistence.PersistenceException if the persistence path is in use by
    *     another server, or holds a snapshot that cannot be read (the file is left as it is)
    */
@@ -312,13 +385,15 @@ public final class CacheServer implements AutoCloseable {
   }
 
   /**
-   * Starts a server whose cache reads {@code clock} for expiry: tests move time by hand.
+   * Starts a server whose cache reads {@code clock} for expiry: tests move time by hand. With a
+   * {@link ServerConfig#redis() Redis} the clock is not used: Redis's own clock expires entries.
    *
    * @param config the settings
    * @param clock the cache's time source
    * @return the running server
    * @throws NullPointerException if an argument is null
-   * @throws IllegalStateException if the address cannot be bound
+   * @throws IllegalStateException if the address cannot be bound, or the {@link ServerConfig#redis()
+   *     Redis} cannot be reached (the message names the option)
    * @throws dev.asynccache.persistence.PersistenceException if the persistence path is in use by
    *     another server, or holds a snapshot that cannot be read (the file is left as it is)
    */
@@ -375,8 +450,13 @@ public final class CacheServer implements AutoCloseable {
   }
 
   ServerStats stats() {
+    RedisCache<String, byte[]> redis = redisCache;
+    var tier = redis == null ? null : redis.tierMetrics();
     return new ServerStats(
-        cache.metrics(),
+        tier == null ? cache.metrics() : tier.l1(),
+        tier,
+        redis == null ? null : config.redis().orElseThrow().cluster() ? "cluster" : "standalone",
+        l1MaxSize,
         routes.sets(),
         routes.deletes(),
         config.maxSize(),
@@ -578,12 +658,16 @@ public final class CacheServer implements AutoCloseable {
                 "async-cache-server-shutdown"));
     out.printf(
         "async-cache server listening on %s (max size %d, max memory %d bytes, default TTL %s, value limit %d"
-            + " bytes); stop with Ctrl-C or SIGTERM%n",
+            + " bytes%s); stop with Ctrl-C or SIGTERM%n",
         server.uri(),
         config.maxSize(),
         server.maxMemory(),
         config.defaultTtl().map(d -> d.toSeconds() + " s").orElse("none"),
-        config.maxValueBytes());
+        config.maxValueBytes(),
+        config.redis()
+            .map(r -> ", shared through " + (r.cluster() ? "the Redis Cluster at " : "Redis at ") + r.redactedUri()
+                + " (namespace " + r.namespace() + ", " + server.l1MaxSize + " entries in this process)")
+            .orElse(""));
     server.awaitStop();
     return -1;
   }

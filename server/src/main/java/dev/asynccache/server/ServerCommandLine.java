@@ -114,6 +114,20 @@ final class ServerCommandLine {
       description = "memory bound of the entries: 256m, 1g, bytes (default 0: half the heap)")
   long maxMemory;
 
+  @Option(names = "--redis", paramLabel = "URI",
+      description = "share the cache with every server using this Redis: redis://host:port[/db], rediss:// for TLS"
+          + " (default: none, the cache is this process's own)")
+  @Nullable String redis;
+
+  @Option(names = "--redis-cluster", paramLabel = "URI",
+      description = "the same on a Redis Cluster: redis://host:port of any one node (default: none)")
+  @Nullable String redisCluster;
+
+  @Option(names = "--redis-namespace", paramLabel = "NAME",
+      description = "prefix of the cache's Redis keys; servers sharing a cache use the same (default "
+          + ServerConfig.Redis.DEFAULT_NAMESPACE + ")")
+  String redisNamespace = ServerConfig.Redis.DEFAULT_NAMESPACE;
+
   private final CommandLine commandLine;
   private final Map<String, String> env;
   private @Nullable ParseResult parsed;
@@ -223,7 +237,24 @@ final class ServerCommandLine {
     set(b, "--header-timeout", x -> x.headerTimeout(Duration.ofSeconds(headerTimeout)));
     set(b, "--body-timeout", x -> x.bodyTimeout(Duration.ofSeconds(bodyTimeout)));
     set(b, "--max-memory", x -> x.maxMemory(maxMemory));
-    return b.build(); // the combination (a save interval needs a path)
+    set(b, "--redis-namespace", x -> ServerConfig.Redis.checkNamespace(redisNamespace));
+    set(b, "--redis", x -> {
+      if (redis != null) {
+        x.redis(new ServerConfig.Redis(redis, false, redisNamespace));
+      }
+    });
+    set(b, "--redis-cluster", x -> {
+      if (redisCluster != null) {
+        if (redis != null) {
+          throw new IllegalArgumentException("give --redis or --redis-cluster, not both");
+        }
+        x.redis(new ServerConfig.Redis(redisCluster, true, redisNamespace));
+      }
+    });
+    if (redis == null && redisCluster == null && !redisNamespace.equals(ServerConfig.Redis.DEFAULT_NAMESPACE)) {
+      throw new IllegalArgumentException("--redis-namespace needs --redis or --redis-cluster");
+    }
+    return b.build(); // the combinations (a save interval needs a path; Redis excludes a path)
   }
 
   private void set(ServerConfig.Builder b, String flag, Consumer<ServerConfig.Builder> setter) {
@@ -242,6 +273,9 @@ final class ServerCommandLine {
       } else {
         source = envName(option);
         value = env.getOrDefault(source, "").strip();
+      }
+      if (flag.startsWith("--redis")) {
+        value = RedisUris.redact(value); // a URI may hold a password
       }
       throw new IllegalArgumentException(source + ": invalid value \"" + value + "\": " + e.getMessage(), e);
     }

@@ -40,6 +40,13 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@code --body-timeout}</td><td>{@code ASYNC_CACHE_BODY_TIMEOUT}</td><td>30 s</td></tr>
  *   <tr><td>{@code --max-memory}</td><td>{@code ASYNC_CACHE_MAX_MEMORY}</td><td>0: half the heap
  *       ({@code Runtime.maxMemory()}); a size such as {@code 256m}, {@code 1g} or bytes</td></tr>
+ *   <tr><td>{@code --redis}</td><td>{@code ASYNC_CACHE_REDIS}</td><td>none: the cache is this
+ *       process's own; {@code redis://host:port[/db]}: share it with every server using that
+ *       Redis (see {@link Redis})</td></tr>
+ *   <tr><td>{@code --redis-cluster}</td><td>{@code ASYNC_CACHE_REDIS_CLUSTER}</td><td>none; the
+ *       same on a Redis Cluster, {@code redis://host:port} of any of its nodes</td></tr>
+ *   <tr><td>{@code --redis-namespace}</td><td>{@code ASYNC_CACHE_REDIS_NAMESPACE}</td><td>{@code
+ *       asynccache-server}: the prefix of the Redis keys</td></tr>
  * </table>
  *
  * <p>Instances are immutable and thread-safe.
@@ -66,6 +73,9 @@ import org.jspecify.annotations.Nullable;
  * @param maxMemory the most heap bytes the cache's entries may keep alive, by an estimate (key,
  *     value and a per-entry overhead); beyond it entries are evicted, and a single entry over it is
  *     refused with 413. 0: derived from the heap at start. See {@link CacheServer#maxMemory()}
+ * @param redis the Redis (or Redis Cluster) the cache is shared through; empty: the cache is this
+ *     process's own. Not together with {@code persistencePath}, and only with {@code maxValueBytes}
+ *     at most {@link Redis#MAX_VALUE_BYTES}
  */
 public record ServerConfig(
     String host,
@@ -81,7 +91,8 @@ public record ServerConfig(
     Duration idleTimeout,
     Duration headerTimeout,
     Duration bodyTimeout,
-    long maxMemory) {
+    long maxMemory,
+    Optional<Redis> redis) {
 
   /** The default bind address: loopback only. */
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -134,6 +145,7 @@ public record ServerConfig(
     Objects.requireNonNull(idleTimeout, "idleTimeout must not be null");
     Objects.requireNonNull(headerTimeout, "headerTimeout must not be null");
     Objects.requireNonNull(bodyTimeout, "bodyTimeout must not be null");
+    Objects.requireNonNull(redis, "redis must not be null");
     if (maxMemory < 0) {
       throw new IllegalArgumentException("max memory must not be negative, was " + maxMemory);
     }
@@ -180,6 +192,102 @@ public record ServerConfig(
       throw new IllegalArgumentException(
           "a save interval needs a persistence path (--persistence-path / ASYNC_CACHE_PERSISTENCE_PATH)");
     }
+    if (redis.isPresent() && persistencePath.isPresent()) {
+      throw new IllegalArgumentException(
+          "--persistence-path cannot be combined with " + redis.get().option() + ": Redis is the shared store"
+              + " (persist it with Redis's own RDB or AOF)");
+    }
+    if (redis.isPresent() && maxValueBytes > Redis.MAX_VALUE_BYTES) {
+      throw new IllegalArgumentException(
+          "--max-value-bytes must be at most " + Redis.MAX_VALUE_BYTES + " (Redis's value limit) with "
+              + redis.get().option() + ", was " + maxValueBytes);
+    }
+  }
+
+  /**
+   * The settings without a Redis ({@code redis} empty); the constructor before {@code --redis}
+   * existed, kept for source and binary compatibility.
+   */
+  public ServerConfig(
+      String host,
+      int port,
+      long maxSize,
+      Optional<Duration> defaultTtl,
+      int maxValueBytes,
+      int maxKeyBytes,
+      Duration shutdownGrace,
+      Optional<Path> persistencePath,
+      Optional<Duration> saveInterval,
+      int maxConnections,
+      Duration idleTimeout,
+      Duration headerTimeout,
+      Duration bodyTimeout,
+      long maxMemory) {
+    this(host, port, maxSize, defaultTtl, maxValueBytes, maxKeyBytes, shutdownGrace, persistencePath,
+        saveInterval, maxConnections, idleTimeout, headerTimeout, bodyTimeout, maxMemory, Optional.empty());
+  }
+
+  /**
+   * Where the server shares its cache: a Redis, or a Redis Cluster, that several servers use
+   * together. Each server then keeps its own in-process cache (L1) in front of Redis (L2), through
+   * {@code dev.asynccache.redis.RedisCache}: a {@code PUT} or {@code DELETE} on one server is
+   * written to Redis and drops the other servers' L1 copies. Immutable.
+   *
+   * @param uri a Lettuce URI, {@code redis://[[user]:password@]host[:port][/database]} or {@code
+   *     rediss://...} (TLS); for a Cluster, any one node of it (the others are discovered)
+   * @param cluster whether {@code uri} is a node of a Redis Cluster
+   * @param namespace the prefix of this cache's Redis keys and the name of its notification
+   *     channel: servers that share one cache use the same; 1 to 100 characters, no braces, spaces
+   *     or control characters
+   */
+  public record Redis(String uri, boolean cluster, String namespace) {
+    /** The default namespace. */
+    public static final String DEFAULT_NAMESPACE = "asynccache-server";
+
+    /** The largest value Redis holds (its {@code proto-max-bulk-len}): 512 MiB. */
+    public static final int MAX_VALUE_BYTES = 512 * 1024 * 1024;
+
+    /**
+     * Checks the values; the URI is parsed here, so a bad one fails with the settings.
+     *
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the URI cannot be parsed or has no host, or the
+     *     namespace is not allowed
+     */
+    public Redis {
+      Objects.requireNonNull(uri, "uri must not be null");
+      Objects.requireNonNull(namespace, "namespace must not be null");
+      RedisUris.check(uri);
+      checkNamespace(namespace);
+    }
+
+    /** Checks a namespace (see the class description). */
+    static void checkNamespace(String namespace) {
+      if (namespace.isEmpty() || namespace.length() > 100) {
+        throw new IllegalArgumentException("namespace must have 1 to 100 characters");
+      }
+      for (int i = 0; i < namespace.length(); i++) {
+        char c = namespace.charAt(i);
+        if (c == '{' || c == '}' || c <= ' ' || c == 0x7f) {
+          throw new IllegalArgumentException("namespace must not contain braces, spaces or control characters");
+        }
+      }
+    }
+
+    /** The option that set it: {@code --redis} or {@code --redis-cluster}. */
+    String option() {
+      return cluster ? "--redis-cluster" : "--redis";
+    }
+
+    /** The URI without its password, for messages. */
+    String redactedUri() {
+      return RedisUris.redact(uri);
+    }
+
+    @Override
+    public String toString() {
+      return "Redis[uri=" + redactedUri() + ", cluster=" + cluster + ", namespace=" + namespace + "]";
+    }
   }
 
   /**
@@ -201,7 +309,7 @@ public record ServerConfig(
       Duration headerTimeout,
       Duration bodyTimeout) {
     this(host, port, maxSize, defaultTtl, maxValueBytes, maxKeyBytes, shutdownGrace, persistencePath,
-        saveInterval, maxConnections, idleTimeout, headerTimeout, bodyTimeout, 0);
+        saveInterval, maxConnections, idleTimeout, headerTimeout, bodyTimeout, 0, Optional.empty());
   }
 
   /**
@@ -244,6 +352,7 @@ public record ServerConfig(
     b.headerTimeout = headerTimeout;
     b.bodyTimeout = bodyTimeout;
     b.maxMemory = maxMemory;
+    b.redis = redis.orElse(null);
     return b;
   }
 
@@ -299,8 +408,21 @@ public record ServerConfig(
     private Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
     private Duration bodyTimeout = DEFAULT_BODY_TIMEOUT;
     private long maxMemory;
+    private @Nullable Redis redis;
 
     private Builder() {}
+
+    /**
+     * Shares the cache through a Redis or Redis Cluster (default: none, the cache is this
+     * process's own). See {@link Redis}.
+     *
+     * @param redis the Redis, or {@code null} for none
+     * @return this builder
+     */
+    public Builder redis(@Nullable Redis redis) {
+      this.redis = redis;
+      return this;
+    }
 
     /**
      * Sets the memory bound of the cache's entries in bytes (default 0: {@link
@@ -471,8 +593,8 @@ public record ServerConfig(
      * Builds the settings.
      *
      * @return the settings
-     * @throws IllegalArgumentException if a value is out of range, or a save interval is set
-     *     without a persistence path
+     * @throws IllegalArgumentException if a value is out of range, a save interval is set
+     *     without a persistence path, or a Redis is set together with a persistence path
      */
     public ServerConfig build() {
       return new ServerConfig(
@@ -489,7 +611,8 @@ public record ServerConfig(
           idleTimeout,
           headerTimeout,
           bodyTimeout,
-          maxMemory);
+          maxMemory,
+          Optional.ofNullable(redis));
     }
 
     /**
@@ -511,7 +634,8 @@ public record ServerConfig(
           idleTimeout,
           headerTimeout,
           bodyTimeout,
-          maxMemory);
+          maxMemory,
+          Optional.empty());
       if (saveInterval != null && (saveInterval.isNegative() || saveInterval.isZero())) {
         throw new IllegalArgumentException("save interval must be positive, was " + saveInterval);
       }

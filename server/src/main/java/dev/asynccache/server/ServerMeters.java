@@ -1,6 +1,9 @@
 package dev.asynccache.server;
 
 import dev.asynccache.AsyncCache;
+import dev.asynccache.redis.BreakerState;
+import dev.asynccache.redis.RedisCache;
+import dev.asynccache.redis.RedisCacheMetrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,7 +15,10 @@ import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Locale;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The server's meters in Micrometer's Prometheus registry, and their rendering for
@@ -20,7 +26,9 @@ import java.util.function.ToDoubleFunction;
  * copied on a timer): the cache's counters ({@code asynccache.hits} becomes
  * {@code asynccache_hits_total}...), the server's (writes, deletes, HTTP responses by status,
  * requests in flight, connections) and the JVM's (memory, GC, threads, CPU, file descriptors).
- * Thread-safe.
+ * Without Redis, {@code asynccache_memory_bytes} is the entries' estimated weight; with Redis the
+ * {@code asynccache.*} cache meters are the in-process tier's (L1) and {@code asynccache_redis_*}
+ * meters add the tier's counters, read from one snapshot taken per scrape. Thread-safe.
  */
 final class ServerMeters implements AutoCloseable {
   /** The {@code Content-Type} of {@link #scrape()}: the Prometheus text format 0.0.4. */
@@ -29,9 +37,13 @@ final class ServerMeters implements AutoCloseable {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final JvmGcMetrics gc = new JvmGcMetrics();
   private final RequestGate gate;
+  private final @Nullable RedisCache<String, byte[]> redis;
+  /** The tier's counters, taken at the start of each scrape (one snapshot for all its meters). */
+  private volatile @Nullable RedisCacheMetrics tier;
 
   ServerMeters(
       AsyncCache<String, byte[]> cache,
+      @Nullable RedisCache<String, byte[]> redis,
       CacheRoutes routes,
       RequestGate gate,
       Connections connections,
@@ -40,6 +52,7 @@ final class ServerMeters implements AutoCloseable {
       int maxConnections,
       long startNanos) {
     this.gate = gate;
+    this.redis = redis;
     MeterRegistry r = registry;
     counter(r, "asynccache.hits", "Lookups answered from the cache.", cache, c -> c.metrics().hitCount());
     counter(r, "asynccache.misses", "Lookups of absent or expired keys.", cache, c -> c.metrics().missCount());
@@ -60,6 +73,14 @@ final class ServerMeters implements AutoCloseable {
         .baseUnit(BaseUnits.BYTES)
         .description("The cache's memory bound (estimated retained bytes of the entries).")
         .register(r);
+    if (redis == null) {
+      Gauge.builder("asynccache.memory", cache, c -> c.metrics().weightedSize())
+          .baseUnit(BaseUnits.BYTES)
+          .description("Estimated retained bytes of the entries held (their weight, bounded by the memory bound).")
+          .register(r);
+    } else {
+      registerTier(r);
+    }
     Gauge.builder("asynccache.hit.ratio", cache, c -> c.metrics().hitRate())
         .description("Hits over lookups (1 before any lookup).")
         .register(r);
@@ -83,12 +104,49 @@ final class ServerMeters implements AutoCloseable {
     new FileDescriptorMetrics().bindTo(r);
   }
 
+  private void registerTier(MeterRegistry r) {
+    tierCounter(r, "l1.hits", "Lookups answered by this server's in-process tier (L1).", t -> t.l1().hitCount());
+    tierCounter(r, "l2.hits", "Redis reads after an L1 miss that found a value.", RedisCacheMetrics::l2Hits);
+    tierCounter(r, "misses", "Redis reads after an L1 miss that found none.", RedisCacheMetrics::l2Misses);
+    tierCounter(r, "loads", "Loader calls made by this server.", RedisCacheMetrics::loads);
+    tierCounter(r, "lease.acquisitions", "Load leases this server won in Redis.", RedisCacheMetrics::leasesAcquired);
+    tierCounter(r, "lease.waits", "Waits for another server's load lease.", RedisCacheMetrics::leaseWaits);
+    tierCounter(r, "invalidations.received", "L1 entries dropped on another server's write.",
+        RedisCacheMetrics::invalidationsReceived);
+    tierCounter(r, "clears.received", "L1 clears on another server's clear.", RedisCacheMetrics::clearsReceived);
+    tierCounter(r, "l1.flushes", "Whole-L1 drops after a possible loss of invalidations (reconnect, flush).",
+        RedisCacheMetrics::l1Flushes);
+    tierCounter(r, "errors", "Redis calls that failed.", RedisCacheMetrics::redisErrors);
+    tierCounter(r, "timeouts", "Redis calls that timed out.", RedisCacheMetrics::redisTimeouts);
+    tierCounter(r, "decode.failures", "Values read from Redis that could not be decoded.",
+        RedisCacheMetrics::decodeFailures);
+    for (BreakerState state : BreakerState.values()) {
+      Gauge.builder("asynccache.redis.breaker.state", this, m -> m.tier().breakerState() == state ? 1 : 0)
+          .description("1 for the circuit breaker's current state in front of Redis, 0 for the others.")
+          .tag("state", state.name().toLowerCase(Locale.ROOT))
+          .register(r);
+    }
+  }
+
+  private void tierCounter(MeterRegistry r, String name, String help, ToLongFunction<RedisCacheMetrics> count) {
+    counter(r, "asynccache.redis." + name, help, this, m -> count.applyAsLong(m.tier()));
+  }
+
+  /** The snapshot of this scrape (or a fresh one when read outside a scrape). */
+  private RedisCacheMetrics tier() {
+    RedisCacheMetrics t = tier;
+    return t != null ? t : java.util.Objects.requireNonNull(redis).tierMetrics();
+  }
+
   private static <T> void counter(MeterRegistry r, String name, String help, T source, ToDoubleFunction<T> count) {
     FunctionCounter.builder(name, source, count).description(help).register(r);
   }
 
   /** Renders every meter in the Prometheus text format ({@link #CONTENT_TYPE}). */
   String scrape() {
+    if (redis != null) {
+      tier = redis.tierMetrics();
+    }
     // One counter per status code answered so far (registering an existing one returns it).
     for (int code : gate.responsesByStatus().keySet()) {
       FunctionCounter.builder("asynccache.http.responses", gate, g -> g.responses(code))
