@@ -26,9 +26,16 @@ final class RedisUris {
     try {
       parsed = RedisURI.create(uri);
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("not a Redis URI (" + e.getMessage() + "); expected redis://host:port", e);
+      String why = String.valueOf(e.getMessage()).replace(uri, redact(uri)); // no password in messages
+      throw new IllegalArgumentException("not a Redis URI (" + why + "); expected redis://host:port", e);
     }
-    if (parsed.getHost() == null || parsed.getHost().isBlank()) {
+    java.net.URI strict;
+    try {
+      strict = new java.net.URI(uri);
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("not a URI (" + e.getReason() + "); expected redis://host:port", e);
+    }
+    if (strict.getHost() == null || parsed.getHost() == null || parsed.getHost().isBlank()) {
       throw new IllegalArgumentException("no host; expected redis://host:port");
     }
     if (parsed.getPort() < 1 || parsed.getPort() > 65_535) {
