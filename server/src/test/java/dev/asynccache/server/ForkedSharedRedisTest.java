@@ -1,0 +1,108 @@
+package dev.asynccache.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two server processes (the real {@code main}, each in its own JVM, started as an operator would
+ * with the environment variable {@code ASYNC_CACHE_REDIS}) share one real {@code redis-server}.
+ */
+class ForkedSharedRedisTest {
+  private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+?) ");
+
+  @TempDir Path dir;
+
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+
+  @Test
+  void twoProcesses_shareOneRedis() throws Exception {
+    try (RedisProcess redis = RedisProcess.start(dir)) {
+      Child a = Child.start(dir, "a", redis.uri());
+      Child b = Child.start(dir, "b", redis.uri());
+      try {
+        assertTrue(a.output().contains("shared through Redis at " + redis.uri() + " (namespace asynccache-server, "),
+            a.output());
+        assertEquals(204, send(a.base, "PUT", "/cache/k", "one").statusCode());
+        HttpResponse<String> got = send(b.base, "GET", "/cache/k", null);
+        assertEquals(200, got.statusCode());
+        assertEquals("one", got.body());
+        assertEquals("one", send(b.base, "GET", "/cache/k", null).body()); // from B's L1 now
+
+        assertEquals(204, send(a.base, "PUT", "/cache/k", "two").statusCode());
+        SharedRedisTest.awaitTrue("B serves the overwrite", () -> "two".equals(send(b.base, "GET", "/cache/k", null).body()));
+        assertEquals(204, send(b.base, "DELETE", "/cache/k", null).statusCode());
+        SharedRedisTest.awaitTrue("A sees B's delete", () -> send(a.base, "GET", "/cache/k", null).statusCode() == 404);
+        assertTrue(send(a.base, "GET", "/stats", null).body().contains("\"invalidations_received\":"));
+      } finally {
+        a.stop();
+        b.stop();
+      }
+      assertEquals(143, a.process.exitValue(), a.output());
+      assertTrue(a.output().contains("async-cache server stopped"), a.output());
+    }
+  }
+
+  private HttpResponse<String> send(URI base, String method, String path, String body)
+      throws IOException, InterruptedException {
+    var publisher = body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body);
+    return http.send(
+        HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(20)).method(method, publisher).build(),
+        BodyHandlers.ofString());
+  }
+
+  /** A server process on a free port; its stdout and stderr go to files. */
+  private record Child(Process process, URI base, Path stdout, Path stderr) {
+    static Child start(Path dir, String name, String redisUri) throws IOException, InterruptedException {
+      List<String> cmd = new ArrayList<>();
+      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      cmd.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), CacheServer.class.getName(),
+          "--port", "0"));
+      Path out = dir.resolve(name + ".out");
+      Path err = dir.resolve(name + ".err");
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+      pb.environment().put("ASYNC_CACHE_REDIS", redisUri);
+      Process p = pb.start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (System.nanoTime() < deadline && p.isAlive()) {
+        Matcher m = LISTENING.matcher(Files.readString(out));
+        if (m.find()) {
+          return new Child(p, URI.create(m.group(1)), out, err);
+        }
+        Thread.sleep(20);
+      }
+      p.destroyForcibly();
+      throw new AssertionError(
+          "the server did not start: stdout " + Files.readString(out) + ", stderr " + Files.readString(err));
+    }
+
+    void stop() throws InterruptedException {
+      process.destroy(); // SIGTERM: the graceful stop closes the Redis connections
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    }
+
+    String output() throws IOException {
+      return "stdout:\n" + Files.readString(stdout) + "\nstderr:\n" + Files.readString(stderr);
+    }
+  }
+}
