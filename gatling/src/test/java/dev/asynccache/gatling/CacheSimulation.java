@@ -51,7 +51,7 @@ abstract class CacheSimulation extends Simulation {
   final LoadTarget target = LoadTarget.open(params);
   final byte[] value = new byte[params.valueBytes()];
   final HttpProtocolBuilder protocol =
-      http.baseUrl(target.url())
+      http.baseUrls(target.urls()) // several servers: each virtual user sticks to one, in turn
           .disableWarmUp() // Gatling's default warm-up request goes to an outside host
           .shareConnections() // one pool for all users: measured users reuse the warm-up's connections
           .disableCaching() // no HTTP cache bookkeeping per response (the server sends no cache headers)
@@ -215,7 +215,7 @@ abstract class CacheSimulation extends Simulation {
       target.close();
     }
     Map<String, Object> run = new LinkedHashMap<>();
-    run.put("target", target.inProcess() ? "in-process server (same JVM as Gatling)" : target.url());
+    run.put("target", target.description());
     run.put("available_processors", Runtime.getRuntime().availableProcessors());
     run.put("java", Runtime.version().toString());
     run.put("p95_limit_ms", MAX_P95_MS);

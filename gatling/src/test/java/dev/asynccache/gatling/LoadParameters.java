@@ -5,7 +5,13 @@ import java.util.Optional;
 /**
  * The run's parameters, read from system properties named after the seed's flags.
  *
- * @param url the server to drive ({@code -Durl=http://127.0.0.1:8000}); empty: start one in-process
+ * @param url the server to drive ({@code -Durl=http://127.0.0.1:8000}), or several separated by
+ *     commas (each virtual user sticks to one, in turn); empty: start one in-process
+ * @param servers in-process servers to start when {@code url} is empty ({@code -Dservers}); more
+ *     than one needs {@code redis}
+ * @param redis for the in-process servers ({@code -Dredis}): empty, none; {@code start}, a
+ *     {@code redis-server} process this run starts on a free loopback port; or a {@code redis://}
+ *     URI. The servers then share their cache through it
  * @param sequential operations per phase of the sequential scenario ({@code -Dsequential})
  * @param concurrent operations per phase of the concurrent scenario ({@code -Dconcurrent})
  * @param concurrency virtual users of the concurrent and mixed scenarios ({@code -Dconcurrency})
@@ -16,6 +22,8 @@ import java.util.Optional;
  */
 record LoadParameters(
     Optional<String> url,
+    int servers,
+    String redis,
     int sequential,
     int concurrent,
     int concurrency,
@@ -29,6 +37,8 @@ record LoadParameters(
     LoadParameters p =
         new LoadParameters(
             url.isEmpty() ? Optional.empty() : Optional.of(url),
+            positive("servers", 1),
+            System.getProperty("redis", "").strip(),
             positive("sequential", 1000),
             positive("concurrent", 1000),
             positive("concurrency", 50),
@@ -39,6 +49,9 @@ record LoadParameters(
     if (p.concurrent < p.concurrency) {
       throw new IllegalArgumentException(
           "-Dconcurrent=" + p.concurrent + " must be at least -Dconcurrency=" + p.concurrency);
+    }
+    if (p.servers > 1 && p.redis.isEmpty()) {
+      throw new IllegalArgumentException("-Dservers=" + p.servers + " needs -Dredis (start or a redis:// URI)");
     }
     return p;
   }

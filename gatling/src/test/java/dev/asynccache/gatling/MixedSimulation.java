@@ -57,9 +57,9 @@ public class MixedSimulation extends CacheSimulation {
     var baseline =
         scenario("mixed baseline")
             .exec(session -> {
-              String stats = target.statsBody(); // blocks a Gatling thread once, outside the measured phase
-              hitsBefore = LoadTarget.stat(stats, "hits");
-              missesBefore = LoadTarget.stat(stats, "misses");
+              double[] before = target.hitsAndMisses(); // blocks a Gatling thread once, outside the measured phase
+              hitsBefore = before[0];
+              missesBefore = before[1];
               return session;
             });
     setUp(
@@ -79,10 +79,14 @@ public class MixedSimulation extends CacheSimulation {
     target.preload("mixed-", params.keys(), value);
   }
 
-  /** The server's hit rate since the measured phase began, from a {@code /stats} body. */
-  private double serverHitRate(String stats) {
-    double hits = LoadTarget.stat(stats, "hits") - hitsBefore;
-    double misses = LoadTarget.stat(stats, "misses") - missesBefore;
+  /**
+   * The servers' hit rate since the measured phase began, from their {@code /stats} (all of them,
+   * read afresh: {@code ignored} is the body of the check request).
+   */
+  private double serverHitRate(String ignored) {
+    double[] now = target.hitsAndMisses();
+    double hits = now[0] - hitsBefore;
+    double misses = now[1] - missesBefore;
     return hits / (hits + misses);
   }
 
