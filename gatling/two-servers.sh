@@ -129,7 +129,7 @@ p50 = sum(share[t] * float(bench[t]["p50_latency_ms"]) for t in share)
 p99 = max(float(bench[t]["p99_latency_ms"]) for t in share)
 rows.append(("Redis alone (redis-benchmark, 80/18/2 blend)", ops, p50, p99, None,
              open(os.path.join(out, "redis.load")).read().strip()))
-print("| target | ops/s | p50 ms | p99 ms | server hit rate | load average at start |")
+print("| target | ops/s | p50 ms | p99 ms | server hit rate | load average after the run |")
 print("|---|---:|---:|---:|---:|---|")
 for name, o, a, b, h, l in rows:
     print(f"| {name} | {o:,.0f} | {a:g} | {b:g} | {'' if h is None else h} | {l} |")

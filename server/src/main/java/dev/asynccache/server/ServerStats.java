@@ -59,13 +59,13 @@ record ServerStats(
 
   /**
    * The {@code /stats} document; the JSON names and order are the ones {@code /stats} always had,
-   * {@code memory_bytes} (without Redis) and {@code redis} (with it) added.
+   * then {@code memory_bytes} (without Redis) or {@code redis} (with it).
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonPropertyOrder({
-    "hits", "misses", "hit_rate", "size", "max_size", "memory_bytes", "max_memory_bytes", "evictions", "expirations",
+    "hits", "misses", "hit_rate", "size", "max_size", "max_memory_bytes", "evictions", "expirations",
     "load_successes", "load_failures", "joined_loads", "sets", "deletes", "requests_in_flight", "responses",
-    "uptime_seconds", "redis"
+    "uptime_seconds", "memory_bytes", "redis"
   })
   record Document(
       @JsonProperty("hits") long hits,

@@ -292,8 +292,8 @@ class CacheServerTest {
     assertEquals(
         List.of("hits", "misses", "hit_rate", "size", "max_size", "max_memory_bytes", "evictions", "expirations",
             "load_successes", "load_failures", "joined_loads", "sets", "deletes", "requests_in_flight", "responses",
-            "uptime_seconds"),
-        names, "the field names and order /stats always had");
+            "uptime_seconds", "memory_bytes"),
+        names, "the field names and order /stats always had, then memory_bytes");
     assertEquals(3, doc.get("hits").asLong());
     assertEquals(1, doc.get("misses").asLong());
     assertEquals(0.75, doc.get("hit_rate").asDouble());
