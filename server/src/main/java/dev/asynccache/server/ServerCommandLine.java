@@ -237,7 +237,12 @@ final class ServerCommandLine {
     set(b, "--header-timeout", x -> x.headerTimeout(Duration.ofSeconds(headerTimeout)));
     set(b, "--body-timeout", x -> x.bodyTimeout(Duration.ofSeconds(bodyTimeout)));
     set(b, "--max-memory", x -> x.maxMemory(maxMemory));
-    set(b, "--redis-namespace", x -> ServerConfig.Redis.checkNamespace(redisNamespace));
+    set(b, "--redis-namespace", x -> {
+      ServerConfig.Redis.checkNamespace(redisNamespace);
+      if (redis == null && redisCluster == null && !redisNamespace.equals(ServerConfig.Redis.DEFAULT_NAMESPACE)) {
+        throw new IllegalArgumentException("needs --redis or --redis-cluster");
+      }
+    });
     set(b, "--redis", x -> {
       if (redis != null) {
         x.redis(new ServerConfig.Redis(redis, false, redisNamespace));
@@ -251,9 +256,6 @@ final class ServerCommandLine {
         x.redis(new ServerConfig.Redis(redisCluster, true, redisNamespace));
       }
     });
-    if (redis == null && redisCluster == null && !redisNamespace.equals(ServerConfig.Redis.DEFAULT_NAMESPACE)) {
-      throw new IllegalArgumentException("--redis-namespace needs --redis or --redis-cluster");
-    }
     return b.build(); // the combinations (a save interval needs a path; Redis excludes a path)
   }
 

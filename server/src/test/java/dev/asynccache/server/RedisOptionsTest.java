@@ -68,7 +68,8 @@ class RedisOptionsTest {
     assertEquals("--persistence-path cannot be combined with --redis: Redis is the shared store (persist it with"
             + " Redis's own RDB or AOF)",
         refused(Map.of(), "--redis", "redis://a:1", "--persistence-path", "x.snap"));
-    assertEquals("--redis-namespace needs --redis or --redis-cluster", refused(Map.of(), "--redis-namespace", "x"));
+    assertEquals("--redis-namespace: invalid value \"x\": needs --redis or --redis-cluster",
+        refused(Map.of(), "--redis-namespace", "x"));
     assertTrue(refused(Map.of(), "--redis", "redis://a:1", "--redis-namespace", "a b")
         .startsWith("--redis-namespace: invalid value \"a b\": namespace must not contain"));
     assertTrue(refused(Map.of(), "--redis", "redis://a:1", "--max-value-bytes", "600000000")

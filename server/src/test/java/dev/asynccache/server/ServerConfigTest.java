@@ -228,7 +228,7 @@ class ServerConfigTest {
         assertTrue(e.getMessage().startsWith(env + ": invalid value \"-3\""), e.getMessage());
       }
     }
-    assertEquals(14, options, "every option of ServerConfig");
+    assertEquals(17, options, "every option of ServerConfig");
     assertTrue(usage.contains("--version"));
   }
 
