@@ -55,7 +55,7 @@ import org.jspecify.annotations.Nullable;
  * cache is a {@code dev.asynccache.redis.RedisCache}: an in-process tier (L1) in front of Redis
  * (L2), shared by every server started on the same Redis and namespace. A {@code PUT} or {@code
  * DELETE} writes Redis, then drops the other servers' L1 copies (they hear it over Redis pub/sub,
- * usually within a millisecond on one host); a {@code GET} is answered from L1, else from Redis.
+ * within milliseconds); a {@code GET} is answered from L1, else from Redis.
  * If Redis fails, requests keep being answered from this server's L1 (fail-safe) and the server
  * reconnects by itself. {@code /stats} and {@code /metrics} then show the tier's figures too.
  */

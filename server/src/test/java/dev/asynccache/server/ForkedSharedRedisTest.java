@@ -61,6 +61,60 @@ class ForkedSharedRedisTest {
     }
   }
 
+  /**
+   * A Redis that does not answer when the server starts. Fail-safe, as during an outage: the server
+   * starts, serves from its own memory, and connects by itself once Redis is there. (A {@code
+   * distributed-redis} whose {@code build()} still fails without Redis makes the start fail
+   * instead: exit status 1 and one line on stderr naming {@code --redis}; both are checked.)
+   */
+  @Test
+  void redisDownAtStart() throws Exception {
+    int port = RedisProcess.freePort(); // nothing listens there yet
+    String uri = "redis://127.0.0.1:" + port;
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), CacheServer.class.getName(),
+        "--port", "0", "--redis", uri));
+    Path out = dir.resolve("down.out");
+    Path err = dir.resolve("down.err");
+    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      Matcher m = LISTENING.matcher("");
+      while (p.isAlive() && !(m = LISTENING.matcher(Files.readString(out))).find()) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("neither listening nor exited: " + Files.readString(out) + Files.readString(err));
+        }
+        Thread.sleep(20);
+      }
+      if (!p.isAlive()) { // a build() that fails without Redis
+        assertEquals(1, p.exitValue());
+        String[] lines = Files.readString(err).split("\n");
+        assertEquals(1, lines.length, Files.readString(err));
+        assertTrue(lines[0].startsWith("async-cache-server: --redis: cannot connect to Redis at " + uri + ": "), lines[0]);
+        return;
+      }
+      URI base = URI.create(m.group(1));
+      assertTrue(Files.readString(err).contains("connecting in the background"), Files.readString(err));
+      assertEquals(204, send(base, "PUT", "/cache/k", "local").statusCode());
+      assertEquals("local", send(base, "GET", "/cache/k", null).body());
+      assertEquals(200, send(base, "GET", "/health", null).statusCode());
+      try (RedisProcess redis = RedisProcess.startOn(dir, port)) {
+        int[] attempt = {0};
+        SharedRedisTest.awaitTrue("the server connects by itself and writes to Redis", () -> {
+          String key = "after" + attempt[0]++;
+          send(base, "PUT", "/cache/" + key, "shared");
+          return redis.command("GET asynccache-server:{" + key + "}").equals("$6");
+        });
+      }
+    } finally {
+      p.destroy();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
   private HttpResponse<String> send(URI base, String method, String path, String body)
       throws IOException, InterruptedException {
     var publisher = body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body);

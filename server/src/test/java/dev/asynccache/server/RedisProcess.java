@@ -49,6 +49,12 @@ final class RedisProcess implements AutoCloseable {
     throw last;
   }
 
+  /** Starts one in {@code dir} on {@code port}, which must be free. */
+  static RedisProcess startOn(Path dir, int port) throws IOException, InterruptedException {
+    binary();
+    return new RedisProcess(dir, port, launch(dir, port));
+  }
+
   /** The URI of the server, {@code redis://127.0.0.1:<port>}. */
   String uri() {
     return "redis://127.0.0.1:" + port;
