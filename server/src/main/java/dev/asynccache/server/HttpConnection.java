@@ -73,6 +73,8 @@ final class HttpConnection implements ServerConnection {
   private static final byte[] DATE = "Date: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CONTENT_LENGTH = "Content-Length: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CONTENT_TYPE = "Content-Type: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CONTENT_TYPE_OCTETS =
+      ("Content-Type: " + Reply.OCTETS + "\r\n").getBytes(StandardCharsets.US_ASCII);
   private static final byte[] ALLOW = "Allow: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CLOSE = "Connection: close\r\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] KEEP_ALIVE = "Connection: keep-alive\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -140,7 +142,11 @@ final class HttpConnection implements ServerConnection {
 
   // the request being read
   private String method;
-  private String target;
+  // the request target is buf[targetStart, targetEnd) until the body is read
+  private int targetStart;
+  private int targetEnd;
+  // fill() keeps buf[keepFrom, lim) (the target, while the rest of the head is read), or -1: [pos, lim)
+  private int keepFrom = -1;
   private boolean http10;
   private boolean keepAlive;
   private long contentLength;
@@ -157,6 +163,30 @@ final class HttpConnection implements ServerConnection {
 
   @Override
   public void handle(Limit limit) {
+    if (PLATFORM_SLOTS != null && PLATFORM_SLOTS.tryAcquire()) {
+      try {
+        Thread t = Thread.ofPlatform().name("async-cache-connection").daemon().stackSize(256 << 10).start(this::serve);
+        while (true) {
+          try {
+            t.join();
+            return;
+          } catch (InterruptedException e) {
+            t.interrupt();
+          }
+        }
+      } finally {
+        PLATFORM_SLOTS.release();
+      }
+    }
+    serve();
+  }
+
+  private static final java.util.concurrent.Semaphore PLATFORM_SLOTS =
+      Integer.getInteger("asynccache.platformConnections", 0) > 0
+          ? new java.util.concurrent.Semaphore(Integer.getInteger("asynccache.platformConnections", 0))
+          : null;
+
+  private void serve() {
     thread = Thread.currentThread();
     Connections connections = settings.connections();
     connections.add(this);
@@ -198,6 +228,7 @@ final class HttpConnection implements ServerConnection {
     try {
       readHead();
     } catch (HttpError e) {
+      keepFrom = -1;
       settings.gate().count(e.status);
       write(Reply.error(e.status, e.getMessage()).closing(), false);
       lingerOnClose = true; // the rest of the request (a body, more lines) may be on its way
@@ -206,6 +237,7 @@ final class HttpConnection implements ServerConnection {
     RequestGate gate = settings.gate();
     int status = 0;
     if (!gate.enter()) {
+      keepFrom = -1;
       try {
         status = 503;
         lingerOnClose = chunked || contentLength > 0 || pos < lim;
@@ -220,7 +252,8 @@ final class HttpConnection implements ServerConnection {
       boolean bodyUnread = chunked || contentLength > 0;
       Reply reply;
       try {
-        Object route = settings.routes().route(method, target);
+        Object route = settings.routes().route(method, buf, targetStart, targetEnd);
+        keepFrom = -1;
         if (route instanceof CacheRoutes.Put put) {
           byte[] value = null;
           int max = settings.routes().valueLimit(put);
@@ -243,6 +276,7 @@ final class HttpConnection implements ServerConnection {
           reply = (Reply) route;
         }
       } catch (RuntimeException e) {
+        keepFrom = -1;
         logUnexpected(e);
         reply = Reply.error(500, "internal error: " + e.getClass().getSimpleName()).closing();
       }
@@ -437,7 +471,9 @@ final class HttpConnection implements ServerConnection {
       throw new HttpError(400, "malformed request line (expected: METHOD /path HTTP/1.1)");
     }
     method = method(start, sp1);
-    target = ascii(sp1 + 1, sp2);
+    targetStart = sp1 + 1;
+    targetEnd = sp2;
+    keepFrom = targetStart; // until it is routed: reading the headers may need more input
   }
 
   private String method(int start, int end) {
@@ -629,18 +665,24 @@ final class HttpConnection implements ServerConnection {
     if (got == null) {
       return false;
     }
-    if (pos == lim) {
+    int from = keepFrom >= 0 ? keepFrom : pos;
+    if (from == lim) {
       buf = got;
       pos = 0;
       lim = got.length;
     } else {
-      int left = lim - pos;
+      int left = lim - from;
       byte[] joined = new byte[left + got.length];
-      System.arraycopy(buf, pos, joined, 0, left);
+      System.arraycopy(buf, from, joined, 0, left);
       System.arraycopy(got, 0, joined, left, got.length);
       buf = joined;
-      pos = 0;
+      pos -= from;
       lim = joined.length;
+      if (keepFrom >= 0) {
+        targetStart -= from;
+        targetEnd -= from;
+        keepFrom = 0;
+      }
     }
     return true;
   }
@@ -678,12 +720,15 @@ final class HttpConnection implements ServerConnection {
     byte[] body = r.body();
     if (status != 204) {
       append(CONTENT_LENGTH);
-      appendAscii(Integer.toString(body.length));
+      appendDecimal(body.length);
       append(CRLF);
     }
-    if (r.contentType() != null) {
+    String contentType = r.contentType();
+    if (contentType == Reply.OCTETS) { // the constant, as the routes use it: the common case
+      append(CONTENT_TYPE_OCTETS);
+    } else if (contentType != null) {
       append(CONTENT_TYPE);
-      appendAscii(r.contentType());
+      appendAscii(contentType);
       append(CRLF);
     }
     append(CRLF);
@@ -729,6 +774,21 @@ final class HttpConnection implements ServerConnection {
     ensureOut(b.length);
     System.arraycopy(b, 0, out, outLen, b.length);
     outLen += b.length;
+  }
+
+  private void appendDecimal(int n) {
+    ensureOut(10);
+    if (n == 0) {
+      out[outLen++] = '0';
+      return;
+    }
+    int digits = 0;
+    for (int v = n; v > 0; v /= 10) digits++;
+    int end = outLen + digits;
+    for (int i = end - 1, v = n; i >= outLen; i--, v /= 10) {
+      out[i] = (byte) ('0' + v % 10);
+    }
+    outLen = end;
   }
 
   private void appendAscii(String s) {
