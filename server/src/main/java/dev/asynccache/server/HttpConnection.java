@@ -163,16 +163,41 @@ final class HttpConnection implements ServerConnection {
 
   @Override
   public void handle(Limit limit) {
+    // Counted at once, before a thread is started for it: /health and the cap see it accepted.
+    settings.connections().add(this);
+    try {
+      serveOnSomeThread();
+    } finally {
+      settings.connections().remove(this);
+    }
+  }
+
+  private void serveOnSomeThread() {
+    // Helidon runs this on a virtual thread; the first PLATFORM_CONNECTIONS connections move to a
+    // platform thread of their own (see there), the others stay.
     if (PLATFORM_SLOTS != null && PLATFORM_SLOTS.tryAcquire()) {
       try {
-        Thread t = Thread.ofPlatform().name("async-cache-connection").daemon().stackSize(256 << 10).start(this::serve);
-        while (true) {
-          try {
-            t.join();
-            return;
-          } catch (InterruptedException e) {
-            t.interrupt();
+        Thread t;
+        try {
+          t = Thread.ofPlatform().name("async-cache-connection").daemon().stackSize(PLATFORM_STACK).start(this::serve);
+        } catch (OutOfMemoryError e) { // "unable to create native thread": serve it here
+          t = null;
+        }
+        if (t != null) {
+          boolean interrupted = false;
+          while (true) {
+            try {
+              t.join();
+              break;
+            } catch (InterruptedException e) {
+              interrupted = true; // Helidon stopping: the serving thread gets it
+              t.interrupt();
+            }
           }
+          if (interrupted) {
+            Thread.currentThread().interrupt();
+          }
+          return;
         }
       } finally {
         PLATFORM_SLOTS.release();
@@ -181,15 +206,27 @@ final class HttpConnection implements ServerConnection {
     serve();
   }
 
+  /**
+   * How many connections at once are served on a platform thread each (system property
+   * {@code asynccache.platformConnections}, default {@value #DEFAULT_PLATFORM_CONNECTIONS}; 0: all on
+   * virtual threads). A read that waits on a virtual thread costs a failed {@code read} (EAGAIN), a
+   * registration with the JDK's poller, a park, and a wake-up by the poller and then a carrier
+   * thread; on a platform thread it is one blocking {@code read} that the kernel wakes. Side by side
+   * with Redis this moved requests per second by about half (perf/RESULTS.md). Beyond the limit,
+   * connections stay on Helidon's virtual threads, so thousands of idle or slow clients cost no
+   * platform threads.
+   */
+  static final int PLATFORM_CONNECTIONS =
+      Math.max(0, Integer.getInteger("asynccache.platformConnections", HttpConnection.DEFAULT_PLATFORM_CONNECTIONS));
+
+  static final int DEFAULT_PLATFORM_CONNECTIONS = 256;
+  private static final long PLATFORM_STACK = 256 << 10;
   private static final java.util.concurrent.Semaphore PLATFORM_SLOTS =
-      Integer.getInteger("asynccache.platformConnections", 0) > 0
-          ? new java.util.concurrent.Semaphore(Integer.getInteger("asynccache.platformConnections", 0))
-          : null;
+      PLATFORM_CONNECTIONS > 0 ? new java.util.concurrent.Semaphore(PLATFORM_CONNECTIONS) : null;
 
   private void serve() {
     thread = Thread.currentThread();
     Connections connections = settings.connections();
-    connections.add(this);
     try {
       adoptBufferedInput();
       while (canRun) {
@@ -217,7 +254,6 @@ final class HttpConnection implements ServerConnection {
         flushQuietly();
       } finally {
         DEADLINE.setVolatile(this, 0L);
-        connections.remove(this);
         Thread.interrupted(); // a late deadline interrupt must not outlive this connection
       }
     }
