@@ -20,8 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One client connection, HTTP/1.1 and HTTP/1.0, parsed here rather than by Helidon's HTTP/1
  * connection so that every byte's meaning is decided in one place. Helidon's listener still
- * accepts the socket, runs this on a virtual thread and closes the socket when {@link #handle}
- * returns.
+ * accepts the socket, calls {@link #handle} on a virtual thread and closes the socket when it
+ * returns; the first {@link #PLATFORM_CONNECTIONS} connections at a time are served on a platform
+ * thread of their own, which the virtual thread waits for.
  *
  * <p>The rules that close holes:
  *
