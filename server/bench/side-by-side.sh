@@ -43,6 +43,11 @@ run_server_flags=""
 if [ "${feature:-0}" -ge 23 ]; then run_server_flags="--sun-misc-unsafe-memory-access=allow"; fi
 if [ "$DEFAULT_FLAGS" = 1 ]; then
   run_server_flags="$run_server_flags -Xms16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"
+  case "$JAVA_OPTS" in
+    *-XX:+Use*GC*) ;;
+    *) run_server_flags="$run_server_flags -XX:+UseSerialGC" ;;
+  esac
+  if [ "${feature:-0}" -ge 22 ]; then run_server_flags="$run_server_flags -XX:TrimNativeHeapInterval=1000"; fi
   if [ "${feature:-0}" -ge 25 ]; then run_server_flags="$run_server_flags -XX:+UseCompactObjectHeaders"; fi
   export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 fi
@@ -107,9 +112,9 @@ redis_run() { # conns command rate_guess
   echo "$line" | awk -F'"' '{print $4, $14}'
 }
 
-printf '\n%-22s %12s %12s %8s %10s %10s %8s\n' "workload" "ours req/s" "Redis req/s" "ratio" "ours p99" "Redis p99" "p99 x"
+printf '\n%-22s %12s %12s %8s %10s %10s %8s %6s\n' "workload" "ours req/s" "Redis req/s" "ratio" "ours p99" "Redis p99" "p99 x" "load"
 row() { # name ours_rps ours_p99 redis_rps redis_p99
-  printf '%-22s %12.0f %12.0f %7.2fx %8.2fms %8.2fms %7.1fx\n' "$1" "$2" "$4" "$(echo "$2 / $4" | bc -l)" "$3" "$5" "$(echo "$3 / $5" | bc -l)"
+  printf '%-22s %12.0f %12.0f %7.2fx %8.2fms %8.2fms %7.1fx %6s\n' "$1" "$2" "$4" "$(echo "$2 / $4" | bc -l)" "$3" "$5" "$(echo "$3 / $5" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)"
 }
 for conns in 50 1; do
   threads=$([ "$conns" -gt 1 ] && echo 2 || echo 1)

@@ -55,6 +55,74 @@ final class CacheRoutes {
   record Put(String key, Ttl ttl) {}
 
   /**
+   * {@link #route(String, String)} for a target given as bytes, {@code b[start, end)}, which hold
+   * only visible ASCII (the connection's parser admits nothing else). The common request, a key
+   * under {@code /cache/} with neither {@code '%'} nor a query, is decided without building the
+   * target's string: the key's string is the only one made.
+   */
+  Object route(String method, byte[] b, int start, int end) {
+    int keyStart = start + CACHE_PREFIX.length;
+    if (end > keyStart && startsWithCachePrefix(b, start)) {
+      boolean plain = true;
+      for (int i = keyStart; i < end; i++) {
+        byte c = b[i];
+        if (c == '%' || c == '?') {
+          plain = false;
+          break;
+        }
+      }
+      if (plain) {
+        boolean read = method.equals("GET") || method.equals("HEAD");
+        boolean put = !read && method.equals("PUT");
+        if (read || put || method.equals("DELETE")) {
+          String key;
+          try {
+            key = KeyCodec.decodePlain(b, keyStart, end);
+          } catch (KeyCodec.BadKey e) {
+            return Reply.error(400, e.getMessage());
+          }
+          try {
+            return keyed(method, read, put, key, null);
+          } catch (CacheClosedException e) {
+            return Reply.error(503, "server is shutting down").closing();
+          }
+        }
+      }
+    }
+    return route(method, new String(b, start, end - start, StandardCharsets.ISO_8859_1));
+  }
+
+  private static final byte[] CACHE_PREFIX = "/cache/".getBytes(StandardCharsets.US_ASCII);
+
+  private static boolean startsWithCachePrefix(byte[] b, int start) {
+    for (int i = 0; i < CACHE_PREFIX.length; i++) {
+      if (b[start + i] != CACHE_PREFIX[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The request on a decoded key, of a method {@code /cache/{key}} answers. */
+  private Object keyed(String method, boolean read, boolean put, String key, @Nullable String query) {
+    String keyProblem = keyProblem(key);
+    if (keyProblem != null) {
+      return Reply.error(400, keyProblem);
+    }
+    if (read) {
+      return get(key);
+    }
+    if (put) {
+      try {
+        return new Put(key, query == null ? Ttl.cacheDefault() : ttl(query));
+      } catch (IllegalArgumentException e) {
+        return Reply.error(400, e.getMessage());
+      }
+    }
+    return delete(key);
+  }
+
+  /**
    * Decides a request from its head: either a reply (the request is complete without a body) or
    * a {@link Put} to store once the body is read.
    *
@@ -79,21 +147,7 @@ final class CacheRoutes {
         } catch (KeyCodec.BadKey e) {
           return Reply.error(400, e.getMessage());
         }
-        String keyProblem = keyProblem(key);
-        if (keyProblem != null) {
-          return Reply.error(400, keyProblem);
-        }
-        if (read) {
-          return get(key);
-        }
-        if (put) {
-          try {
-            return new Put(key, ttl(query));
-          } catch (IllegalArgumentException e) {
-            return Reply.error(400, e.getMessage());
-          }
-        }
-        return delete(key);
+        return keyed(method, read, put, key, query);
       }
       switch (path) {
         case "/cache", "/cache/" -> {

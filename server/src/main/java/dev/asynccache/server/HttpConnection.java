@@ -20,8 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One client connection, HTTP/1.1 and HTTP/1.0, parsed here rather than by Helidon's HTTP/1
  * connection so that every byte's meaning is decided in one place. Helidon's listener still
- * accepts the socket, runs this on a virtual thread and closes the socket when {@link #handle}
- * returns.
+ * accepts the socket, calls {@link #handle} on a virtual thread and closes the socket when it
+ * returns; the first {@link #PLATFORM_CONNECTIONS} connections at a time are served on a platform
+ * thread of their own, which the virtual thread waits for.
  *
  * <p>The rules that close holes:
  *
@@ -73,6 +74,8 @@ final class HttpConnection implements ServerConnection {
   private static final byte[] DATE = "Date: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CONTENT_LENGTH = "Content-Length: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CONTENT_TYPE = "Content-Type: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CONTENT_TYPE_OCTETS =
+      ("Content-Type: " + Reply.OCTETS + "\r\n").getBytes(StandardCharsets.US_ASCII);
   private static final byte[] ALLOW = "Allow: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CLOSE = "Connection: close\r\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] KEEP_ALIVE = "Connection: keep-alive\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -140,7 +143,11 @@ final class HttpConnection implements ServerConnection {
 
   // the request being read
   private String method;
-  private String target;
+  // the request target is buf[targetStart, targetEnd) until the body is read
+  private int targetStart;
+  private int targetEnd;
+  // fill() keeps buf[keepFrom, lim) (the target, while the rest of the head is read), or -1: [pos, lim)
+  private int keepFrom = -1;
   private boolean http10;
   private boolean keepAlive;
   private long contentLength;
@@ -157,9 +164,70 @@ final class HttpConnection implements ServerConnection {
 
   @Override
   public void handle(Limit limit) {
+    // Counted at once, before a thread is started for it: /health and the cap see it accepted.
+    settings.connections().add(this);
+    try {
+      serveOnSomeThread();
+    } finally {
+      settings.connections().remove(this);
+    }
+  }
+
+  private void serveOnSomeThread() {
+    // Helidon runs this on a virtual thread; the first PLATFORM_CONNECTIONS connections move to a
+    // platform thread of their own (see there), the others stay.
+    if (PLATFORM_SLOTS != null && PLATFORM_SLOTS.tryAcquire()) {
+      try {
+        Thread t;
+        try {
+          t = Thread.ofPlatform().name("async-cache-connection").daemon().stackSize(PLATFORM_STACK).start(this::serve);
+        } catch (OutOfMemoryError e) { // "unable to create native thread": serve it here
+          t = null;
+        }
+        if (t != null) {
+          boolean interrupted = false;
+          while (true) {
+            try {
+              t.join();
+              break;
+            } catch (InterruptedException e) {
+              interrupted = true; // Helidon stopping: the serving thread gets it
+              t.interrupt();
+            }
+          }
+          if (interrupted) {
+            Thread.currentThread().interrupt();
+          }
+          return;
+        }
+      } finally {
+        PLATFORM_SLOTS.release();
+      }
+    }
+    serve();
+  }
+
+  /**
+   * How many connections at once are served on a platform thread each (system property
+   * {@code asynccache.platformConnections}, default {@value #DEFAULT_PLATFORM_CONNECTIONS}; 0: all on
+   * virtual threads). A read that waits on a virtual thread costs a failed {@code read} (EAGAIN), a
+   * registration with the JDK's poller, a park, and a wake-up by the poller and then a carrier
+   * thread; on a platform thread it is one blocking {@code read} that the kernel wakes. Side by side
+   * with Redis this moved requests per second by about half (perf/RESULTS.md). Beyond the limit,
+   * connections stay on Helidon's virtual threads, so thousands of idle or slow clients cost no
+   * platform threads.
+   */
+  static final int PLATFORM_CONNECTIONS =
+      Math.max(0, Integer.getInteger("asynccache.platformConnections", HttpConnection.DEFAULT_PLATFORM_CONNECTIONS));
+
+  static final int DEFAULT_PLATFORM_CONNECTIONS = 256;
+  private static final long PLATFORM_STACK = 256 << 10;
+  private static final java.util.concurrent.Semaphore PLATFORM_SLOTS =
+      PLATFORM_CONNECTIONS > 0 ? new java.util.concurrent.Semaphore(PLATFORM_CONNECTIONS) : null;
+
+  private void serve() {
     thread = Thread.currentThread();
     Connections connections = settings.connections();
-    connections.add(this);
     try {
       adoptBufferedInput();
       while (canRun) {
@@ -187,7 +255,6 @@ final class HttpConnection implements ServerConnection {
         flushQuietly();
       } finally {
         DEADLINE.setVolatile(this, 0L);
-        connections.remove(this);
         Thread.interrupted(); // a late deadline interrupt must not outlive this connection
       }
     }
@@ -198,6 +265,7 @@ final class HttpConnection implements ServerConnection {
     try {
       readHead();
     } catch (HttpError e) {
+      keepFrom = -1;
       settings.gate().count(e.status);
       write(Reply.error(e.status, e.getMessage()).closing(), false);
       lingerOnClose = true; // the rest of the request (a body, more lines) may be on its way
@@ -206,6 +274,7 @@ final class HttpConnection implements ServerConnection {
     RequestGate gate = settings.gate();
     int status = 0;
     if (!gate.enter()) {
+      keepFrom = -1;
       try {
         status = 503;
         lingerOnClose = chunked || contentLength > 0 || pos < lim;
@@ -220,7 +289,8 @@ final class HttpConnection implements ServerConnection {
       boolean bodyUnread = chunked || contentLength > 0;
       Reply reply;
       try {
-        Object route = settings.routes().route(method, target);
+        Object route = settings.routes().route(method, buf, targetStart, targetEnd);
+        keepFrom = -1;
         if (route instanceof CacheRoutes.Put put) {
           byte[] value = null;
           int max = settings.routes().valueLimit(put);
@@ -243,6 +313,7 @@ final class HttpConnection implements ServerConnection {
           reply = (Reply) route;
         }
       } catch (RuntimeException e) {
+        keepFrom = -1;
         logUnexpected(e);
         reply = Reply.error(500, "internal error: " + e.getClass().getSimpleName()).closing();
       }
@@ -437,7 +508,9 @@ final class HttpConnection implements ServerConnection {
       throw new HttpError(400, "malformed request line (expected: METHOD /path HTTP/1.1)");
     }
     method = method(start, sp1);
-    target = ascii(sp1 + 1, sp2);
+    targetStart = sp1 + 1;
+    targetEnd = sp2;
+    keepFrom = targetStart; // until it is routed: reading the headers may need more input
   }
 
   private String method(int start, int end) {
@@ -629,18 +702,24 @@ final class HttpConnection implements ServerConnection {
     if (got == null) {
       return false;
     }
-    if (pos == lim) {
+    int from = keepFrom >= 0 ? keepFrom : pos;
+    if (from == lim) {
       buf = got;
       pos = 0;
       lim = got.length;
     } else {
-      int left = lim - pos;
+      int left = lim - from;
       byte[] joined = new byte[left + got.length];
-      System.arraycopy(buf, pos, joined, 0, left);
+      System.arraycopy(buf, from, joined, 0, left);
       System.arraycopy(got, 0, joined, left, got.length);
       buf = joined;
-      pos = 0;
+      pos -= from;
       lim = joined.length;
+      if (keepFrom >= 0) {
+        targetStart -= from;
+        targetEnd -= from;
+        keepFrom = 0;
+      }
     }
     return true;
   }
@@ -678,12 +757,15 @@ final class HttpConnection implements ServerConnection {
     byte[] body = r.body();
     if (status != 204) {
       append(CONTENT_LENGTH);
-      appendAscii(Integer.toString(body.length));
+      appendDecimal(body.length);
       append(CRLF);
     }
-    if (r.contentType() != null) {
+    String contentType = r.contentType();
+    if (contentType == Reply.OCTETS) { // the constant, as the routes use it: the common case
+      append(CONTENT_TYPE_OCTETS);
+    } else if (contentType != null) {
       append(CONTENT_TYPE);
-      appendAscii(r.contentType());
+      appendAscii(contentType);
       append(CRLF);
     }
     append(CRLF);
@@ -729,6 +811,21 @@ final class HttpConnection implements ServerConnection {
     ensureOut(b.length);
     System.arraycopy(b, 0, out, outLen, b.length);
     outLen += b.length;
+  }
+
+  private void appendDecimal(int n) {
+    ensureOut(10);
+    if (n == 0) {
+      out[outLen++] = '0';
+      return;
+    }
+    int digits = 0;
+    for (int v = n; v > 0; v /= 10) digits++;
+    int end = outLen + digits;
+    for (int i = end - 1, v = n; i >= outLen; i--, v /= 10) {
+      out[i] = (byte) ('0' + v % 10);
+    }
+    outLen = end;
   }
 
   private void appendAscii(String s) {

@@ -47,6 +47,33 @@ final class KeyCodec {
     return key;
   }
 
+  /**
+   * The fast path of {@link #decode}: the key is {@code b[start, end)}, which holds only visible
+   * ASCII without {@code '%'} (the caller checked), so it needs no decoding and holds no control
+   * character; only dot segments are refused. Builds one (Latin-1, compact) string.
+   *
+   * @throws BadKey if it holds a dot segment
+   */
+  static String decodePlain(byte[] b, int start, int end) throws BadKey {
+    int segment = start;
+    for (int i = start; i <= end; i++) {
+      if (i == end || b[i] == '/') {
+        int len = i - segment;
+        if ((len == 1 && b[segment] == '.') || (len == 2 && b[segment] == '.' && b[segment + 1] == '.')) {
+          throw dotSegment();
+        }
+        segment = i + 1;
+      }
+    }
+    return new String(b, start, end - start, StandardCharsets.ISO_8859_1);
+  }
+
+  private static BadKey dotSegment() {
+    return new BadKey(
+        "the key holds a dot segment (\".\" or \"..\" between slashes), which clients and proxies"
+            + " resolve before sending; it is refused rather than resolved");
+  }
+
   private static String percentDecode(String raw) throws BadKey {
     byte[] bytes = new byte[raw.length()];
     int n = 0;
@@ -88,9 +115,7 @@ final class KeyCodec {
       int len = end - start;
       if ((len == 1 && key.charAt(start) == '.')
           || (len == 2 && key.charAt(start) == '.' && key.charAt(start + 1) == '.')) {
-        throw new BadKey(
-            "the key holds a dot segment (\".\" or \"..\" between slashes), which clients and proxies"
-                + " resolve before sending; it is refused rather than resolved");
+        throw dotSegment();
       }
       if (slash < 0) {
         return;

@@ -21,6 +21,12 @@ import org.junit.jupiter.api.Test;
 
 /** A stop lets the requests in flight finish, turns new ones away, then closes. */
 class GracefulShutdownTest {
+  /**
+   * Blocking helpers get threads of their own: on 2 cores the common pool has one worker, and a
+   * task blocked there (a slow body) starved the next one (the stop), so the test timed out.
+   */
+  private static final java.util.concurrent.Executor THREADS = r -> Thread.ofPlatform().daemon().start(r);
+
 
   @Test
   void stop_letsTheRequestInFlightFinish_thenClosesListenerAndCache() throws Exception {
@@ -69,10 +75,11 @@ class GracefulShutdownTest {
               } catch (Exception e) {
                 throw new RuntimeException(e);
               }
-            });
+            },
+            THREADS);
     await(() -> server.inFlightRequests() == 1, "the PUT to reach its handler");
 
-    CompletableFuture<Void> stopping = CompletableFuture.runAsync(server::stop);
+    CompletableFuture<Void> stopping = CompletableFuture.runAsync(server::stop, THREADS);
     await(server::isDraining, "the stop to begin");
     assertFalse(server.isRunning());
 
@@ -102,8 +109,8 @@ class GracefulShutdownTest {
     CacheServer server = CacheServer.start(ServerConfig.builder().port(0).build());
     TestClient client = new TestClient(server);
     assertEquals(204, client.put("/cache/k", "v").statusCode());
-    CompletableFuture<Void> a = CompletableFuture.runAsync(server::stop);
-    CompletableFuture<Void> b = CompletableFuture.runAsync(server::close);
+    CompletableFuture<Void> a = CompletableFuture.runAsync(server::stop, THREADS);
+    CompletableFuture<Void> b = CompletableFuture.runAsync(server::close, THREADS);
     a.get(30, TimeUnit.SECONDS);
     b.get(30, TimeUnit.SECONDS);
     server.awaitStop();

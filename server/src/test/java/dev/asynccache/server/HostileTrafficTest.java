@@ -224,6 +224,28 @@ class HostileTrafficTest {
     }
   }
 
+  // ---- the parser keeps the request target across reads ----
+
+  @Test
+  void aHeadSplitAcrossReads_afterAPipelinedRequest_routesToItsOwnKey() throws IOException {
+    put("/cache/first", "1");
+    put("/cache/second-key", "2");
+    try (RawHttp c = connect()) {
+      // One write holds the first request and the start of the second: the server answers the
+      // first when it needs more input for the second, whose request line it has already parsed.
+      c.send("GET /cache/first HTTP/1.1\r\nHost: x\r\n\r\nGET /cache/second-key HTTP/1.1\r\nHost: x\r\n");
+      RawHttp.Response first = c.read();
+      assertEquals(200, first.status(), first.text());
+      assertEquals("1", first.text());
+      // The rest of the second head arrives in another read, after the buffer has moved on.
+      c.send("X-Padding: " + "p".repeat(300) + "\r\n\r\n");
+      RawHttp.Response second = c.read();
+      assertEquals(200, second.status(), second.text());
+      assertEquals("2", second.text());
+    }
+    assertEquals(0, serverErrors());
+  }
+
   // ---- defect 4: client errors are 400, never 500, and barely logged; bounded header time ----
 
   @ParameterizedTest

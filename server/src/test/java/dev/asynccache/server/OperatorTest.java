@@ -19,6 +19,12 @@ import org.junit.jupiter.api.Test;
  * child JVM (bounded: at most 60 s, killed otherwise); stdout and stderr are read separately.
  */
 class OperatorTest {
+  /**
+   * Blocking helpers get threads of their own: on 2 cores the common pool has one worker, and a
+   * task blocked there (a slow body) starved the next one (the stop), so the test timed out.
+   */
+  private static final java.util.concurrent.Executor THREADS = r -> Thread.ofPlatform().daemon().start(r);
+
   private record Run(int status, String stdout, String stderr) {}
 
   private static Run run(String... args) throws IOException, InterruptedException {
@@ -27,8 +33,8 @@ class OperatorTest {
     cmd.addAll(List.of("-Xmx128m", "-cp", System.getProperty("java.class.path"), CacheServer.class.getName()));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).start();
-    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()), THREADS);
+    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()), THREADS);
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError("the server did not exit");

@@ -33,6 +33,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** --persistence-path: the snapshot restored at start and saved at stop, by real servers on a real file. */
 class PersistenceTest {
+  /**
+   * Blocking helpers get threads of their own: on 2 cores the common pool has one worker, and a
+   * task blocked there (a slow body) starved the next one (the stop), so the test timed out.
+   */
+  private static final java.util.concurrent.Executor THREADS = r -> Thread.ofPlatform().daemon().start(r);
+
   @TempDir Path dir;
 
   private final AtomicLong clock1 = new AtomicLong(1_000_000_000L);
@@ -128,9 +134,10 @@ class PersistenceTest {
               } catch (Exception e) {
                 throw new RuntimeException(e);
               }
-            });
+            },
+            THREADS);
     await(() -> server.inFlightRequests() == 1, "the PUT to reach its handler");
-    CompletableFuture<Void> stopping = CompletableFuture.runAsync(server::stop);
+    CompletableFuture<Void> stopping = CompletableFuture.runAsync(server::stop, THREADS);
     await(server::isDraining, "the stop to begin");
     assertFalse(copyHolds(file, dir.resolve("copy.snap"), "late"), "not saved while the PUT is in flight");
 
