@@ -360,6 +360,10 @@ public final class AsyncCacheBuilder {
    * every write itself. A task given to another executor after {@code close()} does nothing
    * harmful (it may apply the pending reads).
    *
+   * <p>The executor must run every task it accepts, and must not wait for it on the calling
+   * thread if it runs it on another (the task is handed over while the cache's lock is held): a
+   * task accepted and never run leaves the policy without its reads.
+   *
    * @param executor runs maintenance tasks; if it throws, the maintenance runs on the caller's
    *     thread instead
    * @return this builder

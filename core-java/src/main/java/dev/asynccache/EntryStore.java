@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
  * the entry's weight and "never expires", or moves a live entry's expiry later, changes the node in
  * place without the lock (see {@link Node#retired} for how it stays linearizable with the rest).
  * Every other structural change takes one {@link ReentrantLock}, first applies the buffered reads
- * (unless other threads have many pending: those are the background drain's), and evicts before it
- * publishes: no reader ever sees more than {@code maxSize} entries, or more than the maximum weight
- * with a weigher. A write-through backend sees each change inside the same lock, before memory
+ * when the maintenance runs on the caller's thread (unless other threads have many pending), and
+ * evicts before it publishes: no reader ever sees more than {@code maxSize} entries, or more than
+ * the maximum weight with a weigher. A write-through backend sees each change inside the same lock, before memory
  * does, so that the file and the memory never disagree on the order of writes to a key.
  */
 final class EntryStore<K, V> {
@@ -67,6 +67,14 @@ final class EntryStore<K, V> {
    * every read that finds its ring full.
    */
   private volatile boolean drainScheduled;
+  /**
+   * Whether the maintenance executor ran the last task before handing back (a same-thread
+   * executor); guarded by the lock. While it does, a write applies the pending reads first (one
+   * thread's writes see its reads: exact order for tests and trace replays); once a task proves
+   * the executor asynchronous, writes leave the reads to the maintenance and hold the lock
+   * shorter.
+   */
+  private boolean maintenanceInline = true;
   private final Consumer<Node<K, V>> recordUse;
   /**
    * Told of every write of a key by the cache's user ({@code null}: every key), after the map
@@ -249,7 +257,7 @@ final class EntryStore<K, V> {
       if (load != null && load.isInvalidated()) {
         return false;
       }
-      if (!readBuffer.drainForWrite(recordUse)) {
+      if (maintenanceInline && !readBuffer.drainForWrite(recordUse)) {
         scheduleDrain();
       }
       // The clock is read only when something can expire (it is not free on every machine).
@@ -633,6 +641,8 @@ final class EntryStore<K, V> {
       drainScheduled = true;
       try {
         maintenance.execute(backgroundDrain);
+        // The task needs the lock this thread holds: it is done already only if it ran here.
+        maintenanceInline = !drainScheduled;
       } catch (RuntimeException closedOrRejected) {
         drainScheduled = false;
         maintainAfterReads();
