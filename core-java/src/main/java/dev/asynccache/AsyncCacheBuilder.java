@@ -349,8 +349,8 @@ public final class AsyncCacheBuilder {
    * a small lossy buffer; when the buffer is full it hands the maintenance to this executor, at
    * most one task at a time, and reads that find the buffer full meanwhile are not recorded
    * (recency and frequency are then approximate; hit and miss counts stay exact). By default the
-   * maintenance of the adaptive policy runs on a virtual thread of the cache, so that a hit never
-   * does it, and that of {@link EvictionPolicy#LRU} on the reader's thread (its order then stays
+   * maintenance of the adaptive policy runs on a virtual thread of the cache (at most one task a
+   * millisecond when it runs on another thread than the reader's), so that a hit never does it, and that of {@link EvictionPolicy#LRU} on the reader's thread (its order then stays
    * exact when one thread uses the cache).
    *
    * <p>{@code Runnable::run} runs it on the thread whose read filled the buffer: a cache used by

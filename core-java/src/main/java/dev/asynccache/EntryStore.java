@@ -33,6 +33,10 @@ import org.slf4j.LoggerFactory;
 final class EntryStore<K, V> {
   private static final Logger LOG = LoggerFactory.getLogger(EntryStore.class);
 
+  /** The pause after a maintenance task on the maintenance executor before another may start. */
+  private static final java.time.Duration MAINTENANCE_PAUSE =
+      java.time.Duration.ofMillis(1);
+
   /** How many expired entries one read-triggered maintenance pass removes at most. */
   private static final int EXPIRE_BATCH = 64;
 
@@ -652,14 +656,32 @@ final class EntryStore<K, V> {
     }
   }
 
-  /** The maintenance task: runs under the lock, then lets the next one be scheduled. */
+  /**
+   * The maintenance task: runs under the lock, then lets the next one be scheduled; on another
+   * thread than the reader's, only after {@link #MAINTENANCE_PAUSE}, so that a busy reader wakes
+   * the maintenance thread at most once per pause, not once per full ring (reads that find their
+   * ring full meanwhile are dropped, as while any drain is pending).
+   */
   private void runMaintenance() {
+    boolean pause = false;
     lock.lock();
     try {
       maintainAfterReads();
+      pause = !maintenanceInline;
     } finally {
-      drainScheduled = false;
+      if (!pause) {
+        drainScheduled = false;
+      }
       lock.unlock();
+    }
+    if (pause) {
+      try {
+        Thread.sleep(MAINTENANCE_PAUSE);
+      } catch (InterruptedException closing) {
+        Thread.currentThread().interrupt();
+      } finally {
+        drainScheduled = false;
+      }
     }
   }
 
