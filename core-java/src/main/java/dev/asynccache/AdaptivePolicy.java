@@ -263,8 +263,9 @@ final class AdaptivePolicy<K, V> extends Policy<K, V> {
     sketch.incrementSpread(h);
     ShadowCache[] shadows = shadowCaches;
     if (shadows == null) {
-      // Until the cache is first full, nothing is evicted and the window's share does not matter.
-      if (weighted || weightedSize() < maximum) {
+      // Until the cache first overflows, nothing is evicted and the window's share does not
+      // matter: a cache that never evicts never pays for the simulations (about 33 KB).
+      if (weighted || weightedSize() <= maximum) {
         return;
       }
       shadows = createShadows();

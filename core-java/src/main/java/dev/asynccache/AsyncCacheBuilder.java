@@ -3,6 +3,7 @@ package dev.asynccache;
 import dev.asynccache.persistence.PersistenceBackend;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.StringJoiner;
 import org.jspecify.annotations.Nullable;
 
@@ -45,6 +46,7 @@ public final class AsyncCacheBuilder {
   private @Nullable Boolean saveOnShutdown;
   private @Nullable Duration saveInterval;
   private @Nullable TaskDecorator taskDecorator;
+  private @Nullable Executor maintenanceExecutor;
 
   AsyncCacheBuilder() {}
 
@@ -342,6 +344,39 @@ public final class AsyncCacheBuilder {
   }
 
   /**
+   * Runs the cache's policy maintenance: applying the buffered reads to the eviction policy (and
+   * its frequency counts) and removing a batch of expired entries. A read only records itself in
+   * a small lossy buffer; when the buffer is full it hands the maintenance to this executor, at
+   * most one task at a time, and reads that find the buffer full meanwhile are not recorded
+   * (recency and frequency are then approximate; hit and miss counts stay exact). By default the
+   * maintenance of the adaptive policy runs on a virtual thread of the cache (at most one task a
+   * millisecond when it runs on another thread than the reader's), so that a hit never does it, and that of {@link EvictionPolicy#LRU} on the reader's thread (its order then stays
+   * exact when one thread uses the cache).
+   *
+   * <p>{@code Runnable::run} runs it on the thread whose read filled the buffer: a cache used by
+   * one thread then records every read and its eviction decisions are deterministic (for tests
+   * and trace replays), at the cost of that maintenance on the reader's thread. Writes, {@code
+   * cleanUp()} and {@code close()} never depend on this executor: the size bound is enforced by
+   * every write itself. A task given to another executor after {@code close()} does nothing
+   * harmful (it may apply the pending reads).
+   *
+   * <p>The executor must run every task it accepts, and must not wait for it on the calling
+   * thread if it runs it on another (the task is handed over while the cache's lock is held): a
+   * task accepted and never run leaves the policy without its reads.
+   *
+   * @param executor runs maintenance tasks; if it throws, the maintenance runs on the caller's
+   *     thread instead
+   * @return this builder
+   * @throws NullPointerException if {@code executor} is null
+   * @throws IllegalStateException if it was already set
+   */
+  public AsyncCacheBuilder maintenanceExecutor(Executor executor) {
+    requireUnset(maintenanceExecutor == null, "maintenanceExecutor");
+    this.maintenanceExecutor = Objects.requireNonNull(executor, "maintenanceExecutor must not be null");
+    return this;
+  }
+
+  /**
    * Builds the cache.
    *
    * @param <K> the key type
@@ -439,6 +474,11 @@ public final class AsyncCacheBuilder {
 
   @Nullable Duration saveInterval() {
     return saveInterval;
+  }
+
+  /** The maintenance executor, or {@code null} for the cache's own threads. */
+  @Nullable Executor maintenanceExecutor() {
+    return maintenanceExecutor;
   }
 
   TaskDecorator taskDecoratorOrDefault() {

@@ -81,8 +81,9 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     this.store =
         new EntryStore<>(
             b.maximumOrDefault(), b.evictionPolicyOrDefault(), (Weigher<K, V>) b.weigher(),
-            time, writeThrough ? backend : null, loadExecutor, this::overtake,
-            refreshNanos, staleGraceNanos);
+            time, writeThrough ? backend : null,
+            maintenanceExecutor(b), this::overtake,
+            defaultTtlNanos, refreshNanos, staleGraceNanos);
     this.batches =
         new BatchDispatcher<K, V>(
             b.maxBatchSizeOrDefault(), b.batchWindowNanos(), threads, this::runBatch);
@@ -98,6 +99,19 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     } else {
       this.shutdownHook = null;
     }
+  }
+
+  /**
+   * The builder's maintenance executor; by default the caller's thread for exact LRU (whose order
+   * stays exact when one thread uses the cache, the seed's semantics) and a cache thread for the
+   * adaptive policy (a hit never does the maintenance).
+   */
+  private Executor maintenanceExecutor(AsyncCacheBuilder b) {
+    Executor given = b.maintenanceExecutor();
+    if (given != null) {
+      return given;
+    }
+    return b.evictionPolicyOrDefault() == EvictionPolicy.LRU ? Runnable::run : loadExecutor;
   }
 
   // ----- reads -----
@@ -1186,6 +1200,11 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
           "this cache has no persistence backend: give one to the builder's persistence(...)");
     }
     return backend;
+  }
+
+  /** How many reads the read buffer dropped (tests only). */
+  long droppedReadsForTest() {
+    return store.droppedReads();
   }
 
   // ----- lifecycle -----

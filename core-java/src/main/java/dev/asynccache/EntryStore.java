@@ -4,8 +4,6 @@ import dev.asynccache.persistence.PersistedEntry;
 import dev.asynccache.persistence.PersistenceBackend;
 import java.util.ArrayList;
 import java.util.List;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -27,16 +25,17 @@ import org.slf4j.LoggerFactory;
  * the entry's weight and "never expires", or moves a live entry's expiry later, changes the node in
  * place without the lock (see {@link Node#retired} for how it stays linearizable with the rest).
  * Every other structural change takes one {@link ReentrantLock}, first applies the buffered reads
- * (unless other threads have many pending: those are the background drain's), and evicts before it
- * publishes: no reader ever sees more than {@code maxSize} entries, or more than the maximum weight
- * with a weigher. A write-through backend sees each change inside the same lock, before memory
+ * when the maintenance runs on the caller's thread (unless other threads have many pending), and
+ * evicts before it publishes: no reader ever sees more than {@code maxSize} entries, or more than
+ * the maximum weight with a weigher. A write-through backend sees each change inside the same lock, before memory
  * does, so that the file and the memory never disagree on the order of writes to a key.
  */
 final class EntryStore<K, V> {
   private static final Logger LOG = LoggerFactory.getLogger(EntryStore.class);
 
-  /** The pause after a background drain before another may be scheduled. */
-  private static final java.time.Duration BACKGROUND_DRAIN_PAUSE = java.time.Duration.ofMillis(1);
+  /** The pause after a maintenance task on the maintenance executor before another may start. */
+  private static final java.time.Duration MAINTENANCE_PAUSE =
+      java.time.Duration.ofMillis(1);
 
   /** How many expired entries one read-triggered maintenance pass removes at most. */
   private static final int EXPIRE_BATCH = 64;
@@ -46,7 +45,12 @@ final class EntryStore<K, V> {
   private final ReadBuffer<Node<K, V>> readBuffer = new ReadBuffer<>();
   private final LongAdder droppedReads = new LongAdder();
   private final LongAdder inPlaceWrites = new LongAdder();
+  /** The expiring entries with a per-entry TTL, a weight or a refresh age, by expiry. */
   private final ExpiryQueue<K, V> expiryQueue = new ExpiryQueue<>();
+  /** The expiring entries written with the cache's default TTL, in expiry (write) order. */
+  private final ExpiryOrder<K, V> expiryOrder = new ExpiryOrder<>();
+  /** The cache's default TTL in nanoseconds, -1 for none. */
+  private final long defaultTtlNanos;
   /** The bound: entries, or total weight with a weigher. */
   private final long maximum;
   private final @Nullable Weigher<? super K, ? super V> weigher;
@@ -58,23 +62,23 @@ final class EntryStore<K, V> {
   private final @Nullable CoarseClock hitClock;
   private final @Nullable PersistenceBackend<K, V> writeThrough;
 
-  private static final VarHandle DRAIN_SCHEDULED;
-
-  static {
-    try {
-      DRAIN_SCHEDULED =
-          MethodHandles.lookup().findVarHandle(EntryStore.class, "drainScheduled", boolean.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
-
   private final Policy<K, V> order;
-  /** Runs background drains (the cache's virtual threads). */
+  /** Runs the maintenance (the cache's virtual threads, or the builder's executor). */
   private final Executor maintenance;
-  private final Runnable backgroundDrain = this::drainInBackground;
-  /** Whether a background drain is pending; read on every read that finds its ring full. */
+  private final Runnable backgroundDrain = this::runMaintenance;
+  /**
+   * Whether a maintenance task is pending or running; written under the lock, read without it by
+   * every read that finds its ring full.
+   */
   private volatile boolean drainScheduled;
+  /**
+   * Whether the maintenance executor ran the last task before handing back (a same-thread
+   * executor); guarded by the lock. While it does, a write applies the pending reads first (one
+   * thread's writes see its reads: exact order for tests and trace replays); once a task proves
+   * the executor asynchronous, writes leave the reads to the maintenance and hold the lock
+   * shorter.
+   */
+  private boolean maintenanceInline = true;
   private final Consumer<Node<K, V>> recordUse;
   /**
    * Told of every write of a key by the cache's user ({@code null}: every key), after the map
@@ -91,6 +95,8 @@ final class EntryStore<K, V> {
    *     Long.MAX_VALUE}: unbounded)
    * @param policy which entries to evict when full
    * @param weigher the weight of each entry, or {@code null} for a weight of 1
+   * @param defaultTtlNanos the cache's default TTL ({@code -1}: none): entries written with it
+   *     are kept in write order, others in a heap
    */
   EntryStore(
       long maximum,
@@ -100,9 +106,11 @@ final class EntryStore<K, V> {
       @Nullable PersistenceBackend<K, V> writeThrough,
       Executor maintenance,
       Consumer<@Nullable K> onWrite,
+      long defaultTtlNanos,
       long refreshNanos,
       long staleGraceNanos) {
     this.onWrite = onWrite;
+    this.defaultTtlNanos = defaultTtlNanos;
     this.refreshNanos = refreshNanos;
     this.staleGraceNanos = staleGraceNanos;
     this.maintenance = maintenance;
@@ -157,18 +165,22 @@ final class EntryStore<K, V> {
     return node.isExpiredAt(now) && now - node.expiresAt() < staleGraceNanos ? node : null;
   }
 
-  /** Buffers a use of {@code node} for the LRU order; counts it as a read (a hit). */
+  /**
+   * Buffers a use of {@code node} for the policy; counts it as a read (a hit). When the thread's
+   * ring is full, the maintenance is handed to the executor (see {@link #scheduleDrain}).
+   */
   private void recordUse(Node<K, V> node) {
     int recorded = readBuffer.offer(node);
     if (recorded == ReadBuffer.RECORDED) {
       return;
     }
-    if (recorded >= ReadBuffer.DROPPED_DRAIN) {
+    if (recorded != ReadBuffer.RECORDED_FULL) {
       droppedReads.increment();
+      if (recorded == ReadBuffer.DROPPED) {
+        return;
+      }
     }
-    if (recorded == ReadBuffer.RECORDED_DRAIN || recorded == ReadBuffer.DROPPED_DRAIN) {
-      drainIfUncontended();
-    } else if (recorded != ReadBuffer.DROPPED) {
+    if (!drainScheduled) {
       scheduleDrain();
     }
   }
@@ -181,6 +193,11 @@ final class EntryStore<K, V> {
    */
   long liveReads() {
     return readBuffer.recordedCount() + droppedReads.sum() - inPlaceWrites.sum();
+  }
+
+  /** How many reads the buffer dropped (for tests). */
+  long droppedReads() {
+    return droppedReads.sum();
   }
 
   /** Returns the node of {@code key} if live, without recording a read. */
@@ -244,11 +261,11 @@ final class EntryStore<K, V> {
       if (load != null && load.isInvalidated()) {
         return false;
       }
-      if (!readBuffer.drainForWrite(recordUse)) {
+      if (maintenanceInline && !readBuffer.drainForWrite(recordUse)) {
         scheduleDrain();
       }
       // The clock is read only when something can expire (it is not free on every machine).
-      long now = ttlNanos > 0 || refreshNanos >= 0 || expiryQueue.size() > 0 ? time.nanoTime() : 0;
+      long now = ttlNanos > 0 || refreshNanos >= 0 || expiringCount() > 0 ? time.nanoTime() : 0;
       long expiresAt = expiryOf(now, ttlNanos);
       if (ttlNanos == 0) {
         if (echo && writeThrough != null) {
@@ -267,15 +284,14 @@ final class EntryStore<K, V> {
       if (echo && writeThrough != null) {
         writeThrough.put(new PersistedEntry<>(key, value, toEpochMillis(expiresAt, now)));
       }
-      if (expiryQueue.size() > 0) {
+      if (expiringCount() > 0) {
         expireUpTo(now, Integer.MAX_VALUE);
       }
-      Node<K, V> node = newNode(key, value, expiresAt, weight, refreshNanos, now);
+      Node<K, V> node =
+          newNode(key, value, expiresAt, weight, refreshNanos, now, ttlNanos == defaultTtlNanos);
       Node<K, V> old = map.get(key);
       if (old != null) {
-        if (old instanceof ExpiringNode<K, V> e) {
-          expiryQueue.remove(e);
-        }
+        unlinkExpiry(old);
         order.replace(old, node);
       } else {
         order.add(node);
@@ -292,9 +308,7 @@ final class EntryStore<K, V> {
         }
       } else {
         map.put(key, node);
-        if (node instanceof ExpiringNode<K, V> e && e.expiresAt != Node.NO_EXPIRY) {
-          expiryQueue.add(e);
-        }
+        linkExpiry(node);
       }
       if (load == null) {
         onWrite.accept(key);
@@ -308,9 +322,9 @@ final class EntryStore<K, V> {
   /**
    * The write of a live expiring entry that moves its expiry later (the usual rewrite of a key
    * with the cache's default TTL): the value and the expiry change in place, under the node's
-   * monitor and without the store's lock, and the write is recorded as a use. The expiry queue
-   * keeps the node's old position; it re-sorts the node when it reaches it (see {@link
-   * ExpiryQueue}).
+   * monitor and without the store's lock, and the write is recorded as a use. The expiry order
+   * (or heap) keeps the node's old position; it re-sorts the node when it reaches it (see {@link
+   * ExpiryOrder}, {@link ExpiryQueue}).
    *
    * @return {@code false} if the write must replace the node under the lock instead (absent,
    *     expired, retired, refreshable, never expiring, or an earlier expiry)
@@ -331,6 +345,9 @@ final class EntryStore<K, V> {
       }
       current.value = value; // first: a reader that sees the new expiry sees this value
       current.expiresAt = expiresAt;
+      if (!(current instanceof TimedNode)) {
+        current.expiryMoved = true; // after the expiry: the pass that clears it reads the new one
+      }
     }
     // As for the in-place write without TTL: retired is set (under the lock) before a node leaves
     // the map, before a conditional write's last read of its value, and before the expiry pass
@@ -450,6 +467,7 @@ final class EntryStore<K, V> {
       map.clear();
       order.clear();
       expiryQueue.clear();
+      expiryOrder.clear();
       onWrite.accept(null);
     } finally {
       lock.unlock();
@@ -540,7 +558,8 @@ final class EntryStore<K, V> {
         }
         room -= weight;
         keep.add(
-            newNode(e.key(), e.value(), toNanos(e, nowNanos, nowMillis), weight, refreshNanos, nowNanos));
+            newNode(e.key(), e.value(), toNanos(e, nowNanos, nowMillis), weight, refreshNanos, nowNanos,
+                false));
       }
       // Insert the least valuable first, so that the most valuable end up most recent.
       for (int i = keep.size() - 1; i >= 0; i--) {
@@ -604,44 +623,64 @@ final class EntryStore<K, V> {
     }
   }
 
-  /** Has the read buffer drained on a cache thread, unless that is already pending. */
+  /**
+   * Hands the maintenance (the buffered reads, a batch of expired entries) to the maintenance
+   * executor, unless a task is already pending or the lock is held (a writer, or the maintenance
+   * itself: the next read that finds its ring full asks again). At most one task is pending. The
+   * task is handed over under the lock, so that a same-thread executor runs it at once (the lock
+   * is reentrant) and another executor's task waits for this thread to let go; if the executor
+   * refuses it (a closed cache), the maintenance runs here.
+   */
   private void scheduleDrain() {
-    if (drainScheduled || !DRAIN_SCHEDULED.compareAndSet(this, false, true)) {
+    if (lock.isLocked() && !lock.isHeldByCurrentThread()) {
+      return; // a plain read first: while another thread holds the lock, readers do not queue
+    }
+    if (!lock.tryLock()) {
       return;
     }
     try {
-      maintenance.execute(backgroundDrain);
-    } catch (RuntimeException closedOrRejected) {
-      drainScheduled = false;
-    }
-  }
-
-  private void drainInBackground() {
-    try {
-      lock.lock();
-      try {
-        maintainAfterReads();
-      } finally {
-        lock.unlock();
+      if (drainScheduled) {
+        return;
       }
-      // At most one background drain per millisecond: readers drop events meanwhile, so under
-      // heavy concurrent reads the drain (which rewrites hot nodes other cores are reading) stays
-      // rare, while recency is never more than about a millisecond behind.
-      Thread.sleep(BACKGROUND_DRAIN_PAUSE);
-    } catch (InterruptedException closing) {
-      Thread.currentThread().interrupt();
+      drainScheduled = true;
+      try {
+        maintenance.execute(backgroundDrain);
+        // The task needs the lock this thread holds: it is done already only if it ran here.
+        maintenanceInline = !drainScheduled;
+      } catch (RuntimeException closedOrRejected) {
+        drainScheduled = false;
+        maintainAfterReads();
+      }
     } finally {
-      drainScheduled = false;
+      lock.unlock();
     }
   }
 
-  private void drainIfUncontended() {
-    // A plain read first: while another thread drains, readers neither queue nor bounce the lock.
-    if (!lock.isLocked() && lock.tryLock()) {
+  /**
+   * The maintenance task: runs under the lock, then lets the next one be scheduled; on another
+   * thread than the reader's, only after {@link #MAINTENANCE_PAUSE}, so that a busy reader wakes
+   * the maintenance thread at most once per pause, not once per full ring (reads that find their
+   * ring full meanwhile are dropped, as while any drain is pending).
+   */
+  private void runMaintenance() {
+    boolean pause = false;
+    lock.lock();
+    try {
+      maintainAfterReads();
+      pause = !maintenanceInline;
+    } finally {
+      if (!pause) {
+        drainScheduled = false;
+      }
+      lock.unlock();
+    }
+    if (pause) {
       try {
-        maintainAfterReads();
+        Thread.sleep(MAINTENANCE_PAUSE);
+      } catch (InterruptedException closing) {
+        Thread.currentThread().interrupt();
       } finally {
-        lock.unlock();
+        drainScheduled = false;
       }
     }
   }
@@ -649,7 +688,7 @@ final class EntryStore<K, V> {
   /** Under the lock: applies the buffered reads and removes a bounded batch of expired entries. */
   private void maintainAfterReads() {
     drainReadBuffer();
-    if (expiryQueue.size() > 0) {
+    if (expiringCount() > 0) {
       expireUpTo(time.nanoTime(), EXPIRE_BATCH);
     }
   }
@@ -659,9 +698,9 @@ final class EntryStore<K, V> {
    * that the replicas of a fleet that loaded a key together do not reload it in lockstep.
    */
   private static <K, V> Node<K, V> newNode(
-      K key, V value, long expiresAt, int weight, long refreshNanos, long now) {
+      K key, V value, long expiresAt, int weight, long refreshNanos, long now, boolean defaultTtl) {
     if (refreshNanos < 0) {
-      return Node.of(key, value, expiresAt, weight);
+      return Node.of(key, value, expiresAt, weight, defaultTtl);
     }
     long jitter = refreshNanos >= 10 ? ThreadLocalRandom.current().nextLong(refreshNanos / 10 + 1) : 0;
     return new RefreshableNode<>(key, value, expiresAt, weight, expiryOf(now, refreshNanos - jitter));
@@ -671,10 +710,28 @@ final class EntryStore<K, V> {
     readBuffer.drainTo(recordUse);
   }
 
+  /** How many entries are in the expiry order and heap. */
+  private int expiringCount() {
+    return expiryOrder.size() + expiryQueue.size();
+  }
+
   private void expireUpTo(long now, int limit) {
     long horizon = now - staleGraceNanos;
     for (int i = 0; i < limit; i++) {
-      ExpiringNode<K, V> first = expiryQueue.peek();
+      ExpiringNode<K, V> first = expiryOrder.peek();
+      if (first == null) {
+        break;
+      }
+      if (retireIfStillExpired(first, horizon)) {
+        evict(first, true);
+      } else if (first.expiryMoved) {
+        expiryOrder.reposition(first); // an in-place write moved its expiry later
+      } else {
+        break; // nothing after it has expired (see ExpiryOrder)
+      }
+    }
+    for (int i = 0; i < limit; i++) {
+      TimedNode<K, V> first = expiryQueue.peek();
       if (first == null || horizon - expiryQueue.peekKey() < 0) {
         return;
       }
@@ -756,17 +813,32 @@ final class EntryStore<K, V> {
 
   private void link(Node<K, V> node) {
     order.add(node);
-    if (node instanceof ExpiringNode<K, V> e && e.expiresAt != Node.NO_EXPIRY) {
-      expiryQueue.add(e);
-    }
+    linkExpiry(node);
   }
 
   private void unlink(Node<K, V> node) {
     if (order.contains(node)) {
       order.remove(node);
-      if (node instanceof ExpiringNode<K, V> e) {
-        expiryQueue.remove(e);
+      unlinkExpiry(node);
+    }
+  }
+
+  /** Puts an expiring node in the expiry order (default TTL) or the heap (any other). */
+  private void linkExpiry(Node<K, V> node) {
+    if (node instanceof TimedNode<K, V> t) {
+      if (t.expiresAt != Node.NO_EXPIRY) {
+        expiryQueue.add(t);
       }
+    } else if (node instanceof ExpiringNode<K, V> e) {
+      expiryOrder.add(e);
+    }
+  }
+
+  private void unlinkExpiry(Node<K, V> node) {
+    if (node instanceof TimedNode<K, V> t) {
+      expiryQueue.remove(t);
+    } else if (node instanceof ExpiringNode<K, V> e) {
+      expiryOrder.remove(e);
     }
   }
 }

@@ -5,7 +5,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A binary min-heap of the nodes that can expire, ordered by expiry, with each node's position
- * kept in {@link ExpiringNode#heapIndex} so that removal is O(log n). Not thread-safe: used under the
+ * kept in {@link TimedNode#heapIndex} so that removal is O(log n). Not thread-safe: used under the
  * store's lock.
  *
  * <p>The heap orders by a copy of each node's expiry taken when it was added (its key): an
@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class ExpiryQueue<K, V> {
   @SuppressWarnings("unchecked")
-  private ExpiringNode<K, V>[] heap = (ExpiringNode<K, V>[]) new ExpiringNode<?, ?>[16];
+  private TimedNode<K, V>[] heap = (TimedNode<K, V>[]) new TimedNode<?, ?>[16];
   private long[] keys = new long[16];
 
   private int size;
@@ -24,7 +24,7 @@ final class ExpiryQueue<K, V> {
     return size;
   }
 
-  @Nullable ExpiringNode<K, V> peek() {
+  @Nullable TimedNode<K, V> peek() {
     return size == 0 ? null : heap[0];
   }
 
@@ -39,7 +39,7 @@ final class ExpiryQueue<K, V> {
     siftDown(0);
   }
 
-  void add(ExpiringNode<K, V> node) {
+  void add(TimedNode<K, V> node) {
     if (size == heap.length) {
       heap = Arrays.copyOf(heap, size * 2);
       keys = Arrays.copyOf(keys, size * 2);
@@ -51,7 +51,7 @@ final class ExpiryQueue<K, V> {
     siftUp(node.heapIndex);
   }
 
-  void remove(ExpiringNode<K, V> node) {
+  void remove(TimedNode<K, V> node) {
     int i = node.heapIndex;
     if (i < 0) {
       return;
@@ -62,7 +62,7 @@ final class ExpiryQueue<K, V> {
       heap[size] = null;
       return;
     }
-    ExpiringNode<K, V> last = heap[size];
+    TimedNode<K, V> last = heap[size];
     heap[size] = null;
     heap[i] = last;
     keys[i] = keys[size];
@@ -86,7 +86,7 @@ final class ExpiryQueue<K, V> {
   }
 
   private void siftUp(int i) {
-    ExpiringNode<K, V> node = heap[i];
+    TimedNode<K, V> node = heap[i];
     long key = keys[i];
     while (i > 0) {
       int parent = (i - 1) >>> 1;
@@ -94,7 +94,7 @@ final class ExpiryQueue<K, V> {
       if (parentKey - key <= 0) {
         break;
       }
-      ExpiringNode<K, V> p = heap[parent];
+      TimedNode<K, V> p = heap[parent];
       heap[i] = p;
       keys[i] = parentKey;
       p.heapIndex = i;
@@ -106,7 +106,7 @@ final class ExpiryQueue<K, V> {
   }
 
   private void siftDown(int i) {
-    ExpiringNode<K, V> node = heap[i];
+    TimedNode<K, V> node = heap[i];
     long key = keys[i];
     int half = size >>> 1;
     while (i < half) {
@@ -119,7 +119,7 @@ final class ExpiryQueue<K, V> {
       if (key - childKey <= 0) {
         break;
       }
-      ExpiringNode<K, V> c = heap[child];
+      TimedNode<K, V> c = heap[child];
       heap[i] = c;
       keys[i] = childKey;
       c.heapIndex = i;

@@ -46,10 +46,14 @@ class Node<K, V> {
    *
    * @param expiresAt when it expires, or {@link #NO_EXPIRY}
    * @param weight its weight, 1 without a weigher
+   * @param writeOrdered whether an expiring entry may be kept in write order (written with the
+   *     cache's default TTL): then, with a weight of 1, it is the smaller {@link ExpiringNode}
    */
-  static <K, V> Node<K, V> of(K key, V value, long expiresAt, int weight) {
+  static <K, V> Node<K, V> of(K key, V value, long expiresAt, int weight, boolean writeOrdered) {
     if (expiresAt != NO_EXPIRY) {
-      return new ExpiringNode<>(key, value, expiresAt, weight);
+      return writeOrdered && weight == 1
+          ? new ExpiringNode<>(key, value, expiresAt)
+          : new TimedNode<>(key, value, expiresAt, weight);
     }
     return weight == 1 ? new Node<>(key, value) : new WeightedNode<>(key, value, weight);
   }

@@ -2,7 +2,6 @@ package dev.asynccache;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 
@@ -12,7 +11,9 @@ import java.util.function.Consumer;
  * is drained into the LRU order by whoever holds the store's lock. When a ring is full, or another
  * thread wins the race for a slot, the event is dropped: recency is then approximate, which is the
  * accepted trade (an evicted entry is at worst one that was read very recently by another thread).
- * A single thread never loses an event, because a full ring makes it drain before it records more.
+ * The drain is the store's maintenance: on its maintenance executor by default (the reader drops
+ * events until it has run), on the reader's thread with a same-thread executor (then a single
+ * thread never loses an event: a full ring is drained before it records more).
  *
  * <p>{@link #offer} is lock-free and allocation-free; {@link #drainTo} must run under one lock.
  */
@@ -28,20 +29,14 @@ final class ReadBuffer<E> {
   /** Recorded. */
   static final int RECORDED = 0;
 
-  /** Recorded; one thread uses the cache and its ring is full: drain now, on this thread. */
-  static final int RECORDED_DRAIN = 1;
+  /** Recorded, and the ring is now full: have the buffer drained. */
+  static final int RECORDED_FULL = 1;
 
-  /** Recorded; several threads read and this ring is full: have the buffer drained in the background. */
-  static final int RECORDED_SCHEDULE = 2;
-
-  /** Not recorded (the ring is full); one thread uses the cache: drain now, on this thread. */
-  static final int DROPPED_DRAIN = 3;
-
-  /** Not recorded (the ring is full); several threads read: have it drained in the background. */
-  static final int DROPPED_SCHEDULE = 4;
+  /** Not recorded: the ring is full (have it drained, unless that is already under way). */
+  static final int DROPPED_FULL = 2;
 
   /** Not recorded: another thread took the slot. */
-  static final int DROPPED = 5;
+  static final int DROPPED = 3;
 
   private final Ring<E>[] rings;
   private final int ringMask;
@@ -58,44 +53,16 @@ final class ReadBuffer<E> {
   }
 
   /**
-   * Records a read of {@code e}.
-   *
-   * <p>When the thread's ring fills up and no other ring holds events (one thread uses the
-   * cache), the caller is told to drain at once on its own thread, so a single thread never loses
-   * an event and its LRU order is exact. When other rings are busy too, the caller is told to have
-   * the buffer drained in the background, as high-performance caches do: readers never reorder
-   * shared nodes themselves, reads that find the ring full meanwhile are dropped, and how often
-   * the drain runs adapts to the CPU time left over by the readers.
+   * Records a read of {@code e}: one compare-and-set on the thread's ring, no other shared write.
+   * The caller has the buffer drained when told the ring is full (on its own thread or on the
+   * maintenance executor); a thread that drains whenever told so never loses an event.
    *
    * @return one of the constants above
    */
   int offer(E e) {
     // Threads started together have consecutive ids: the low bits put them on different rings.
     Ring<E> ring = rings[(int) Thread.currentThread().threadId() & ringMask];
-    int result = ring.offer(e);
-    if (result == Ring.OK) {
-      return RECORDED;
-    }
-    if (result == Ring.FULL_NOW) {
-      return othersIdle(ring) ? RECORDED_DRAIN : RECORDED_SCHEDULE;
-    }
-    if (result == Ring.WAS_FULL) {
-      // Looking at the other rings reads lines other threads write: do it once in 16 such reads
-      // (a thread-local draw, no shared write), else ask for the background drain.
-      return (ThreadLocalRandom.current().nextInt() & 15) == 0 && othersIdle(ring)
-          ? DROPPED_DRAIN
-          : DROPPED_SCHEDULE;
-    }
-    return DROPPED;
-  }
-
-  private boolean othersIdle(Ring<E> mine) {
-    for (Ring<E> ring : rings) {
-      if (ring != mine && ring.writeCount != ring.readCount) {
-        return false;
-      }
-    }
-    return true;
+    return ring.offer(e);
   }
 
   /** Returns how many events were ever recorded (a racy sum, exact when the buffer is quiet). */
@@ -167,23 +134,18 @@ final class ReadBuffer<E> {
     long q00, q01, q02, q03, q04, q05, q06, q07;
     private final AtomicReferenceArray<E> slots = new AtomicReferenceArray<>(RING_SIZE);
 
-    static final int OK = 0;
-    static final int FULL_NOW = 1;
-    static final int WAS_FULL = 2;
-    static final int LOST_RACE = 3;
-
     int offer(E e) {
       long head = (long) READ_COUNT.getAcquire(this);
       long tail = (long) WRITE_COUNT.getOpaque(this);
       long size = tail - head;
       if (size >= RING_SIZE) {
-        return WAS_FULL;
+        return DROPPED_FULL;
       }
       if (!WRITE_COUNT.compareAndSet(this, tail, tail + 1)) {
-        return LOST_RACE;
+        return DROPPED;
       }
       slots.setRelease((int) (tail & RING_MASK), e);
-      return size + 1 >= RING_SIZE ? FULL_NOW : OK;
+      return size + 1 >= RING_SIZE ? RECORDED_FULL : RECORDED;
     }
 
     /** Drains at most {@code limit} events; returns how many. */

@@ -182,12 +182,15 @@ class EvictionAndExpiryTest {
     }
   }
 
-  /** Reads alone also sweep expired entries, a bounded number per buffer drain. */
+  /**
+   * Reads alone also sweep expired entries, a bounded number per buffer drain (here on the
+   * reader's thread, so that the test need not wait for the maintenance thread).
+   */
   @Test
   void readsSweepExpiredEntriesOverTime() {
     ManualTimeSource clock = new ManualTimeSource();
     try (AsyncCache<Integer, Integer> cache =
-        AsyncCache.builder().unbounded().timeSource(clock).build()) {
+        AsyncCache.builder().unbounded().timeSource(clock).maintenanceExecutor(Runnable::run).build()) {
       cache.set(0, 0, Ttl.never());
       for (int i = 1; i <= 500; i++) {
         cache.set(i, i, Ttl.ofSeconds(1));

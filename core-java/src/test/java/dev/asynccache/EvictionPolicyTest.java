@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class EvictionPolicyTest {
 
   private static AsyncCache<Integer, Integer> cache(int maxSize, EvictionPolicy policy) {
-    return AsyncCache.builder().maxSize(maxSize).evictionPolicy(policy).build();
+    return AsyncCache.builder().maxSize(maxSize).evictionPolicy(policy).maintenanceExecutor(Runnable::run).build();
   }
 
   /** Replays keys as the trace replay does (a miss inserts); returns the hit rate in percent. */

@@ -135,7 +135,11 @@ public final class TraceReplay {
 
   static double replayOurs(int[] keys, int size, EvictionPolicy policy) {
     try (AsyncCache<Integer, Integer> cache =
-        AsyncCache.builder().maxSize(size).evictionPolicy(policy).build()) {
+        AsyncCache.builder()
+            .maxSize(size)
+            .evictionPolicy(policy)
+            .maintenanceExecutor(Runnable::run) // every read recorded, as Caffeine's same-thread executor
+            .build()) {
       long hits = 0;
       for (int k : keys) {
         Integer key = k;
