@@ -2,13 +2,17 @@ package dev.asynccache.redis;
 
 import dev.asynccache.AsyncBatchLoader;
 import dev.asynccache.AsyncCache;
+import dev.asynccache.AsyncCacheBuilder;
 import dev.asynccache.AsyncLoader;
 import dev.asynccache.BatchLoader;
 import dev.asynccache.Batcher;
 import dev.asynccache.CacheClosedException;
 import dev.asynccache.CacheMetrics;
 import dev.asynccache.Loader;
+import dev.asynccache.RecursiveLoadException;
+import dev.asynccache.TimeSource;
 import dev.asynccache.Ttl;
+import dev.asynccache.WaitInterruptedException;
 import dev.asynccache.WarmupResult;
 import dev.asynccache.persistence.Codec;
 import java.nio.ByteBuffer;
@@ -70,6 +74,17 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   private final byte[] tokenPrefix;
   private volatile boolean closed;
 
+  private final TimeSource clock;
+  private final long staleGraceNanos;
+  /** Bumped by every L1 flush: an entry read in an earlier epoch may have missed invalidations. */
+  private final AtomicLong epoch = new AtomicLong();
+  /** When each recent epoch began (clock readings), for the stale-if-error grace period. */
+  private final ConcurrentHashMap<Long, Long> epochStarts = new ConcurrentHashMap<>();
+  /** Expired L1 values set aside for stale-if-error while their key is read again. */
+  private final ConcurrentHashMap<K, Held<V>> staleCopies = new ConcurrentHashMap<>();
+  private final long staleCopiesMax;
+  private final LeaseWatchdog watchdog;
+
   private final LongAdder l2Hits = new LongAdder();
   private final LongAdder l2Misses = new LongAdder();
   private final LongAdder loads = new LongAdder();
@@ -81,6 +96,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   private final LongAdder l1Flushes = new LongAdder();
   private final LongAdder clearsReceived = new LongAdder();
   private final LongAdder decodeFailures = new LongAdder();
+  private final LongAdder staleServed = new LongAdder();
 
   DefaultRedisCache(RedisCacheBuilder<K, V> b, io.lettuce.core.RedisURI uri) {
     this.keyCodec = b.keyCodec;
@@ -89,7 +105,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Duration staleness = b.maxStaleness != null ? b.maxStaleness : Duration.ofMinutes(1);
     this.maxStalenessNanos = saturatedNanos(staleness);
     this.maxValueBytes = b.maxValueBytes != null ? b.maxValueBytes : 1024 * 1024;
-    this.leaseMillis = (b.leaseTime != null ? b.leaseTime : Duration.ofSeconds(10)).toMillis();
+    this.leaseMillis = (b.leaseTime != null ? b.leaseTime : Duration.ofSeconds(3)).toMillis();
     this.recheckNanos =
         (b.leaseRecheck != null ? b.leaseRecheck : Duration.ofMillis(200)).toNanos();
     this.strict = Boolean.TRUE.equals(b.strict);
@@ -97,11 +113,20 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
         new CircuitBreaker(
             b.breakerFailures != null ? b.breakerFailures : 5,
             (b.breakerOpenTime != null ? b.breakerOpenTime : Duration.ofSeconds(1)).toNanos());
-    this.l1 =
-        AsyncCache.builder()
-            .maxSize(b.l1MaxSize != null ? b.l1MaxSize : 10_000)
-            .defaultTtl(staleness)
-            .build();
+    this.clock = b.timeSource != null ? b.timeSource : TimeSource.system();
+    this.staleGraceNanos = b.staleIfError != null ? saturatedNanos(b.staleIfError) : 0;
+    long maxSize = b.l1MaxSize != null ? b.l1MaxSize : 10_000;
+    this.staleCopiesMax = maxSize;
+    AsyncCacheBuilder l1Builder =
+        AsyncCache.builder().maxSize(maxSize).defaultTtl(staleness).timeSource(clock);
+    if (b.staleIfError != null) {
+      // The core keeps an entry past maxStaleness for the grace period and serves it when the
+      // reload fails; entries stale for our own reasons (Redis TTL, flush epoch) are set aside.
+      l1Builder.staleIfError(b.staleIfError);
+    }
+    this.l1 = l1Builder.build();
+    this.watchdog =
+        new LeaseWatchdog(leaseMillis, this::renewLease);
     byte[] sender = new byte[16];
     RANDOM.nextBytes(sender);
     this.tokenPrefix = sender.clone();
@@ -126,6 +151,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
                 }
               });
     } catch (RuntimeException e) {
+      watchdog.close();
       l1.close();
       throw e;
     }
@@ -145,13 +171,33 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
     Loader<Held<V>> viaRedis = () -> loadThroughRedis(key, ttl, loader);
-    Held<V> held = l1.get(key, viaRedis);
-    if (held == null || held.isFresh()) {
+    return readFresh(key, () -> l1.get(key, viaRedis));
+  }
+
+  /**
+   * The value {@code lookup} finds; read once more if it is stale (its Redis TTL ran out before
+   * maxStaleness, or it was read before an L1 flush). With stale-if-error, a failed lookup is
+   * answered with the key's expired value while within the grace period.
+   */
+  private @Nullable V readFresh(K key, java.util.function.Supplier<@Nullable Held<V>> lookup) {
+    Held<V> held;
+    try {
+      held = lookup.get();
+    } catch (RuntimeException e) {
+      return staleOrThrow(key, e);
+    }
+    if (held == null || fresh(held)) {
       return Held.valueOf(held);
     }
-    // Its Redis TTL ran out before maxStaleness: read again (once; a fresh read is current).
+    setAside(key, held);
     l1.delete(key);
-    return Held.valueOf(l1.get(key, viaRedis));
+    try {
+      Held<V> again = lookup.get(); // once: a fresh read is current
+      staleCopies.remove(key);
+      return Held.valueOf(again);
+    } catch (RuntimeException e) {
+      return staleOrThrow(key, e);
+    }
   }
 
   @Override
@@ -193,14 +239,108 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       K key, java.util.function.Supplier<CompletableFuture<@Nullable Held<V>>> lookup) {
     return lookup
         .get()
-        .thenCompose(
-            held -> {
-              if (held == null || held.isFresh()) {
+        .handle(
+            (held, failure) -> {
+              if (failure != null) {
+                return staleOrFailed(key, failure);
+              }
+              if (held == null || fresh(held)) {
                 return CompletableFuture.completedFuture(Held.valueOf(held));
               }
+              setAside(key, held);
               l1.delete(key);
-              return lookup.get().thenApply(Held::valueOf);
-            });
+              return lookup
+                  .get()
+                  .handle(
+                      (again, failed) -> {
+                        if (failed != null) {
+                          return staleOrFailed(key, failed);
+                        }
+                        staleCopies.remove(key);
+                        return CompletableFuture.completedFuture(Held.valueOf(again));
+                      })
+                  .thenCompose(f -> f);
+            })
+        .thenCompose(f -> f);
+  }
+
+  // ---- stale-if-error ----
+
+  boolean fresh(Held<V> held) {
+    return held.isFresh(epoch.get(), clock.nanoTime());
+  }
+
+  /** A value read now, in the current epoch. */
+  private Held<V> held(V value, long remainingMillis) {
+    return Held.of(value, remainingMillis, maxStalenessNanos, epoch.get(), clock.nanoTime());
+  }
+
+  /** Keeps an expired entry aside while its key is read again (stale-if-error only). */
+  private void setAside(K key, Held<V> held) {
+    if (staleGraceNanos == 0) {
+      return;
+    }
+    if (staleCopies.size() >= staleCopiesMax) {
+      long now = clock.nanoTime();
+      staleCopies.values().removeIf(h -> !withinGrace(h, now));
+      if (staleCopies.size() >= staleCopiesMax) {
+        return;
+      }
+    }
+    staleCopies.put(key, held);
+  }
+
+  /** Whether an expired entry may still be served: within the grace period of its expiry. */
+  private boolean withinGrace(Held<V> held, long now) {
+    long expiredAt = held.ttlDeadline();
+    if (held.epoch() != epoch.get()) {
+      Long flushed = epochStarts.get(held.epoch() + 1);
+      if (flushed == null) {
+        return false; // flushed too long ago to remember
+      }
+      expiredAt = Math.min(expiredAt, flushed);
+    }
+    return expiredAt == Long.MAX_VALUE || now - expiredAt < staleGraceNanos;
+  }
+
+  /** The key's expired value if stale-if-error allows serving it instead of {@code failure}. */
+  private @Nullable Held<V> staleFor(K key, Throwable failure) {
+    if (staleGraceNanos == 0
+        || closed
+        || failure instanceof CacheClosedException
+        || failure instanceof RecursiveLoadException
+        || failure instanceof WaitInterruptedException) {
+      return null;
+    }
+    Held<V> stale = staleCopies.get(key);
+    if (stale == null) {
+      return null;
+    }
+    if (!withinGrace(stale, clock.nanoTime())) {
+      staleCopies.remove(key, stale);
+      return null;
+    }
+    staleServed.increment();
+    return stale;
+  }
+
+  private @Nullable V staleOrThrow(K key, RuntimeException failure) {
+    Held<V> stale = staleFor(key, failure);
+    if (stale == null) {
+      throw failure;
+    }
+    return stale.value();
+  }
+
+  private CompletableFuture<@Nullable V> staleOrFailed(K key, Throwable failure) {
+    Throwable cause =
+        failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    Held<V> stale = staleFor(key, cause);
+    return stale == null
+        ? CompletableFuture.failedFuture(cause)
+        : CompletableFuture.completedFuture(stale.value());
   }
 
   /** Runs {@code work} on a thread of {@code executor}, completing the returned stage with it. */
@@ -224,7 +364,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(key, "key must not be null");
     checkOpen();
     Held<V> held = l1.getIfPresent(key);
-    if (held != null && held.isFresh()) {
+    if (held != null && fresh(held)) {
       return held.value();
     }
     if (held != null) {
@@ -236,9 +376,11 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
 
   /** Reads Redis only: the value (decodable) or null; null also when Redis is unavailable. */
   private @Nullable Held<V> readThroughRedis(K key) throws InterruptedException {
+    long start = epoch.get();
     RedisTier.Keys keys = redis.keys(keyCodec.encode(key));
     try {
-      return decodeHit(keys, redis.read(keys));
+      Held<V> hit = decodeHit(keys, redis.read(keys));
+      return hit == null ? null : hit.inEpoch(start);
     } catch (RedisUnavailable e) {
       if (strict) {
         throw new RedisCacheException("Redis unavailable while reading: " + e.getMessage(), e);
@@ -249,6 +391,14 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
 
   /** Runs once per key per JVM (the L1's single-flight): Redis, else a lease and the loader. */
   private @Nullable Held<V> loadThroughRedis(K key, Ttl ttl, Loader<? extends V> loader)
+      throws Exception {
+    // Stamped with the epoch it started in: a flush during the load makes its result stale.
+    long start = epoch.get();
+    Held<V> held = loadThroughRedis0(key, ttl, loader);
+    return held == null ? null : held.inEpoch(start);
+  }
+
+  private @Nullable Held<V> loadThroughRedis0(K key, Ttl ttl, Loader<? extends V> loader)
       throws Exception {
     RedisTier.Keys keys = redis.keys(keyCodec.encode(key));
     try {
@@ -337,7 +487,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       RedisTier.Keys keys, byte[] token, Ttl ttl, Loader<? extends V> loader, byte[] garbage)
       throws Exception {
     V value;
-    try {
+    try (LeaseWatchdog.Watch watch = watchdog.watch(List.of(keys), List.of(token))) {
       loads.increment();
       value = loader.load();
     } catch (Throwable t) {
@@ -364,7 +514,11 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
         throw new RedisCacheException("Redis unavailable while storing: " + e.getMessage(), e);
       }
     }
-    return Held.of(value, ttlMillis, maxStalenessNanos);
+    return held(value, ttlMillis);
+  }
+
+  private CompletableFuture<Boolean> renewLease(RedisTier.Keys keys, byte[] token) {
+    return redis.renew(keys, token, leaseMillis);
   }
 
   private void releaseQuietly(RedisTier.Keys keys, byte[] token) {
@@ -381,7 +535,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     loads.increment();
     directLoads.increment();
     V value = loader.load();
-    return value == null ? null : Held.of(value, ttlMillis(ttl), maxStalenessNanos);
+    return value == null ? null : held(value, ttlMillis(ttl));
   }
 
   // ---- batches ----
@@ -393,7 +547,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     checkOpen();
     TierBatchLoader tier = new TierBatchLoader(batchLoader);
     Held<V> held = l1.get(key, tier);
-    if (held == null || held.isFresh()) {
+    if (held == null || fresh(held)) {
       return Held.valueOf(held);
     }
     l1.delete(key);
@@ -492,7 +646,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     List<K> stale = new ArrayList<>();
     found.forEach(
         (k, h) -> {
-          if (h.isFresh()) {
+          if (fresh(h)) {
             out.put(k, h.value());
           } else {
             stale.add(k);
@@ -509,6 +663,14 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
    */
   private Map<K, Held<V>> loadManyThroughRedis(List<K> keys, BatchLoader<K, ? extends V> loader)
       throws Exception {
+    long start = epoch.get();
+    Map<K, Held<V>> out = loadManyThroughRedis0(keys, loader);
+    out.replaceAll((k, h) -> h.inEpoch(start));
+    return out;
+  }
+
+  private Map<K, Held<V>> loadManyThroughRedis0(
+      List<K> keys, BatchLoader<K, ? extends V> loader) throws Exception {
     List<RedisTier.Keys> names = new ArrayList<>(keys.size());
     for (K k : keys) {
       names.add(redis.keys(keyCodec.encode(k)));
@@ -585,7 +747,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       for (K k : rest) {
         V v = loaded.get(k);
         if (v != null) {
-          out.put(k, Held.of(v, ttl, maxStalenessNanos));
+          out.put(k, held(v, ttl));
         }
       }
       return out;
@@ -612,15 +774,23 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     long ttl = ttlMillis(Ttl.cacheDefault());
     Map<K, ? extends V> loaded;
     List<Held<V>> held = new ArrayList<>(owned.size());
+    List<RedisTier.Keys> leased = new ArrayList<>(owned.size());
+    List<byte[]> leaseTokens = new ArrayList<>(owned.size());
+    for (int j : owned) {
+      leased.add(names.get(missing.get(j)));
+      leaseTokens.add(tokens.get(j));
+    }
     try {
-      loaded = callBatch(loader, Collections.unmodifiableList(batch));
+      try (LeaseWatchdog.Watch watch = watchdog.watch(leased, leaseTokens)) {
+        loaded = callBatch(loader, Collections.unmodifiableList(batch));
+      }
       for (int n = 0; n < owned.size(); n++) {
         int j = owned.get(n);
         V v = loaded.get(batch.get(n));
         byte[] bytes = v == null || ttl == 0 ? null : encodeChecked(v);
         fills.add(new RedisTier.Fill(names.get(missing.get(j)), tokens.get(j), bytes, ttl,
             garbage.get(j)));
-        held.add(v == null ? null : Held.of(v, ttl, maxStalenessNanos));
+        held.add(v == null ? null : held(v, ttl));
       }
     } catch (Throwable t) {
       List<RedisTier.Fill> releases = new ArrayList<>();
@@ -766,7 +936,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     public @Nullable V get(K key) {
       checkOpen();
       Held<V> held = l1Batcher.get(key);
-      if (held == null || held.isFresh()) {
+      if (held == null || fresh(held)) {
         return Held.valueOf(held);
       }
       l1.delete(key);
@@ -836,7 +1006,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     l2Hits.increment();
     // PTTL -1: no expiry; -2: gone since the GET (return it, keep it nowhere).
     long remaining = read.pttl() == -1 ? -1 : Math.max(read.pttl(), 0);
-    return Held.of(value, remaining, maxStalenessNanos);
+    return held(value, remaining);
   }
 
   // ---- writes ----
@@ -865,7 +1035,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       if (ttlMillis == 0) {
         l1.delete(key);
       } else {
-        l1.set(key, Held.of(value, ttlMillis, maxStalenessNanos));
+        l1.set(key, held(value, ttlMillis));
       }
       return;
     } catch (InterruptedException e) {
@@ -873,6 +1043,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       throw new RedisCacheException("interrupted while writing to Redis", e);
     }
     // After Redis has it: drop the local copy (also keeps an older fill in flight out of L1).
+    staleCopies.remove(key);
     l1.delete(key);
   }
 
@@ -892,6 +1063,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       Thread.currentThread().interrupt();
       throw new RedisCacheException("interrupted while deleting in Redis", e);
     }
+    staleCopies.remove(key);
     boolean local = l1.delete(key);
     return removed > 0 || local;
   }
@@ -909,6 +1081,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       Thread.currentThread().interrupt();
       throw new RedisCacheException("interrupted while clearing Redis", e);
     }
+    staleCopies.clear();
     l1.clear();
   }
 
@@ -940,6 +1113,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       return; // a key this JVM cannot have cached
     }
     try {
+      staleCopies.remove(key);
       l1.delete(key);
       invalidationsReceived.increment();
     } catch (CacheClosedException e) {
@@ -956,13 +1130,23 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       return;
     }
     log.debug("dropping every L1 entry: {}", why);
-    clearL1();
+    long now = clock.nanoTime();
+    long next = epoch.get() + 1;
+    epochStarts.put(next, now);
+    epoch.set(next); // every entry read before now is stale from here on
+    long keep = saturatedAdd(staleGraceNanos, maxStalenessNanos);
+    epochStarts.entrySet().removeIf(e -> e.getKey() != next && now - e.getValue() > keep);
+    if (staleGraceNanos == 0) {
+      clearL1();
+    }
+    // else: kept for stale-if-error, never served as hits (their epoch is over)
     l1Flushes.increment(); // after the clear: the counter says the flush is done
     // Anyone waiting for a lease holder re-reads now rather than at the fallback.
     waiters.values().forEach(w -> w.complete(null));
   }
 
   private void clearL1() {
+    staleCopies.clear();
     try {
       l1.clear();
     } catch (CacheClosedException e) {
@@ -1012,6 +1196,11 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     }
   }
 
+  private static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+  }
+
   private static long saturatedNanos(Duration d) {
     try {
       return d.toNanos();
@@ -1036,6 +1225,11 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   /** Package-private for tests: the name of this cache's Redis connections. */
   String clientName() {
     return redis.clientName();
+  }
+
+  /** Package-private for tests: the leases this JVM is keeping alive now. */
+  int activeLeaseWatches() {
+    return watchdog.active();
   }
 
   /** Package-private for tests: this JVM's L1 tier. */
@@ -1065,6 +1259,8 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
         redis.errors.sum(),
         redis.timeouts.sum(),
         decodeFailures.sum(),
+        watchdog.renewals(),
+        staleServed.sum() + l1.metrics().staleServedCount(),
         breaker.state());
   }
 
@@ -1137,6 +1333,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     closed = true;
     waiters.values().forEach(w -> w.complete(null));
     try {
+      watchdog.close();
       l1.close();
     } finally {
       redis.close();

@@ -101,6 +101,18 @@ final class RedisTier implements AutoCloseable {
       return n
       """;
 
+  /**
+   * The lease watchdog's renewal: give the lease its full time again only if it still holds our
+   * token. KEYS: lease. ARGV: token, lease time ms. Returns 1 if renewed.
+   */
+  private static final String RENEW =
+      """
+      if redis.call('GET', KEYS[1]) == ARGV[1] then
+        return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+      end
+      return 0
+      """;
+
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   private static final byte[] ONE = {'1'};
   private static final byte[] ZERO = {'0'};
@@ -143,6 +155,7 @@ final class RedisTier implements AutoCloseable {
   private final Events events;
   private final String fillSha;
   private final String writeSha;
+  private final String renewSha;
   final LongAdder errors = new LongAdder();
   final LongAdder timeouts = new LongAdder();
 
@@ -278,6 +291,7 @@ final class RedisTier implements AutoCloseable {
     this.pubSub = ps;
     this.fillSha = commands.digest(FILL);
     this.writeSha = commands.digest(WRITE);
+    this.renewSha = commands.digest(RENEW);
   }
 
   /** Turns on broadcast tracking of a prefix no key has: Redis then tells us of every flush. */
@@ -454,6 +468,17 @@ final class RedisTier implements AutoCloseable {
       }
     }
     return owned;
+  }
+
+  /**
+   * Extends the lease to {@code leaseMillis} if it still holds {@code token}, asynchronously (the
+   * watchdog's call: it bypasses the circuit breaker, and Lettuce's command timeout bounds it).
+   * Completes with whether the lease was still ours.
+   */
+  CompletableFuture<Boolean> renew(Keys k, byte[] token, long leaseMillis) {
+    byte[][] keys = {k.lease()};
+    byte[][] args = {token, Long.toString(leaseMillis).getBytes(StandardCharsets.US_ASCII)};
+    return script(renewSha, RENEW, keys, args).thenApply(r -> r == 1L);
   }
 
   /** Sets (value non-null) or deletes; revokes the lease; notifies every JVM. */
