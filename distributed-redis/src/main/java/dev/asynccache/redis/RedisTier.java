@@ -152,6 +152,9 @@ final class RedisTier implements AutoCloseable {
   private final StatefulConnection<byte[], byte[]> connection;
   private final RedisClusterAsyncCommands<byte[], byte[]> commands;
   private final StatefulRedisPubSubConnection<byte[], byte[]> pubSub;
+  /** Cluster only: one flush-watch connection per master (a flush is per node). */
+  private final List<StatefulRedisConnection<byte[], byte[]>> flushWatchers = new ArrayList<>();
+  private @Nullable RedisClient flushWatchClient;
   private final Events events;
   private final String fillSha;
   private final String writeSha;
@@ -221,6 +224,7 @@ final class RedisTier implements AutoCloseable {
         }
         this.commands = cconn.async();
         ps = cc.connectPubSub(ByteArrayCodec.INSTANCE);
+        watchFlushesOnEveryMaster(cc, u, socket, connect);
       } else {
         RedisClient rc = RedisClient.create(resources, u);
         c = rc;
@@ -277,12 +281,14 @@ final class RedisTier implements AutoCloseable {
       ps.sync().subscribe(channel);
       armFlushWatch(ps).get(connect.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RuntimeException | ExecutionException | TimeoutException e) {
+      closeWatchers();
       closeQuietly(ps, conn, c, resources);
       throw new RedisCacheException(
           "cannot connect to Redis at " + uri.getHost() + ":" + uri.getPort(),
           e instanceof ExecutionException ? e.getCause() : e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      closeWatchers();
       closeQuietly(ps, conn, c, resources);
       throw new RedisCacheException("interrupted while connecting to Redis", e);
     }
@@ -294,12 +300,79 @@ final class RedisTier implements AutoCloseable {
     this.renewSha = commands.digest(RENEW);
   }
 
+  /**
+   * Cluster: a {@code FLUSHALL} on one master reaches only that node's tracking clients, so each
+   * master gets its own small connection with the flush watch armed. A flush of any master drops
+   * L1 (whole: L1 does not index entries by slot). When such a connection drops, L1 is dropped too,
+   * and again once it is back and re-armed (a flush meanwhile would otherwise go unseen).
+   */
+  private void watchFlushesOnEveryMaster(
+      RedisClusterClient cc, RedisURI seed, SocketOptions socket, Duration connect)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    RedisClient wc = RedisClient.create(resources);
+    flushWatchClient = wc;
+    wc.setOptions(ClientOptions.builder().autoReconnect(true).socketOptions(socket).build());
+    for (RedisClusterNode node : cc.getPartitions()) {
+      if (!node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+        continue;
+      }
+      String where = node.getUri().getHost() + ":" + node.getUri().getPort();
+      RedisURI nodeUri =
+          RedisURI.builder(seed)
+              .withHost(node.getUri().getHost())
+              .withPort(node.getUri().getPort())
+              .build();
+      StatefulRedisConnection<byte[], byte[]> w = wc.connect(ByteArrayCodec.INSTANCE, nodeUri);
+      flushWatchers.add(w);
+      w.addListener(
+          (PushListener)
+              push -> {
+                if ("invalidate".equals(push.getType())) {
+                  events.lost("Redis node " + where + " was flushed (FLUSHALL / FLUSHDB)");
+                }
+              });
+      AtomicBoolean connectedBefore = new AtomicBoolean(true);
+      w.addListener(
+          new RedisConnectionStateListener() {
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+              connectedBefore.set(false);
+              events.lost("flush watch on " + where + " lost");
+            }
+
+            @Override
+            public void onRedisConnected(
+                RedisChannelHandler<?, ?> handler, java.net.SocketAddress address) {
+              if (!connectedBefore.getAndSet(true)) {
+                armFlushWatch(w)
+                    .whenComplete((ok, failed) -> events.lost("flush watch on " + where + " back"));
+              }
+            }
+          });
+      armFlushWatch(w).get(connect.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
   /** Turns on broadcast tracking of a prefix no key has: Redis then tells us of every flush. */
-  private CompletableFuture<String> armFlushWatch(
-      StatefulRedisPubSubConnection<byte[], byte[]> ps) {
+  private CompletableFuture<String> armFlushWatch(StatefulRedisConnection<byte[], byte[]> ps) {
     return ps.async()
         .clientTracking(TrackingArgs.Builder.enabled().bcast().prefixes(flushWatchPrefix))
         .toCompletableFuture();
+  }
+
+  private void closeWatchers() {
+    for (StatefulRedisConnection<byte[], byte[]> w : flushWatchers) {
+      try {
+        w.close();
+      } catch (RuntimeException ignored) {
+        // closing
+      }
+    }
+    flushWatchers.clear();
+    RedisClient wc = flushWatchClient;
+    if (wc != null) {
+      wc.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
   }
 
   private static void closeQuietly(
@@ -599,6 +672,7 @@ final class RedisTier implements AutoCloseable {
   @Override
   public void close() {
     try {
+      closeWatchers();
       pubSub.close();
       connection.close();
     } finally {
