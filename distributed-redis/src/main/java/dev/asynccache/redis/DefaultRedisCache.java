@@ -66,7 +66,12 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   private final boolean strict;
   private final CircuitBreaker breaker;
   private final AsyncCache<K, Held<V>> l1;
-  private final RedisTier redis;
+  /** Null until connected when {@code build()} found Redis down (fail-safe mode). */
+  private volatile @Nullable RedisTier redis;
+  private final java.util.function.Supplier<RedisTier> connect;
+  private final byte[] keyPrefix;
+  private final String clientName;
+  private final LongAdder connectAttemptsFailed = new LongAdder();
   private final ConcurrentHashMap<ByteKey, CompletableFuture<Void>> waiters =
       new ConcurrentHashMap<>();
   private final Set<ByteKey> loggedDecodeFailures = ConcurrentHashMap.newKeySet();
@@ -130,31 +135,84 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     byte[] sender = new byte[16];
     RANDOM.nextBytes(sender);
     this.tokenPrefix = sender.clone();
-    try {
-      this.redis =
-          new RedisTier(
-              uri,
-              Boolean.TRUE.equals(b.cluster),
-              Objects.requireNonNull(b.namespace),
-              b.redisTimeout != null ? b.redisTimeout : Duration.ofSeconds(1),
-              breaker,
-              sender,
-              new RedisTier.Events() {
-                @Override
-                public void message(byte[] message) {
-                  onMessage(message);
-                }
+    String namespace = Objects.requireNonNull(b.namespace);
+    this.keyPrefix = RedisTier.prefix(namespace);
+    this.clientName = RedisTier.clientName(namespace, sender);
+    boolean cluster = Boolean.TRUE.equals(b.cluster);
+    Duration timeout = b.redisTimeout != null ? b.redisTimeout : Duration.ofSeconds(1);
+    RedisTier.Events events =
+        new RedisTier.Events() {
+          @Override
+          public void message(byte[] message) {
+            onMessage(message);
+          }
 
-                @Override
-                public void lost(String why) {
-                  flushL1(why);
-                }
-              });
+          @Override
+          public void lost(String why) {
+            flushL1(why);
+          }
+        };
+    this.connect = () -> new RedisTier(uri, cluster, namespace, timeout, breaker, sender, events);
+    try {
+      this.redis = connect.get();
+    } catch (RedisCacheException e) {
+      if (strict) {
+        watchdog.close();
+        l1.close();
+        throw e;
+      }
+      // Fail-safe: serve through the loader meanwhile, connect as soon as Redis answers.
+      log.warn("{}; serving without Redis and connecting in the background", e.getMessage());
+      Thread.ofVirtual().name("async-cache-redis-connect").start(this::connectInBackground);
     } catch (RuntimeException e) {
       watchdog.close();
       l1.close();
       throw e;
     }
+  }
+
+  /** Retries the connection (10 ms doubling to 1 s) until it succeeds or the cache closes. */
+  private void connectInBackground() {
+    long delayMillis = 10;
+    while (!closed) {
+      try {
+        Thread.sleep(delayMillis);
+      } catch (InterruptedException e) {
+        return;
+      }
+      delayMillis = Math.min(delayMillis * 2, 1000);
+      RedisTier tier;
+      try {
+        tier = connect.get();
+      } catch (RuntimeException e) {
+        connectAttemptsFailed.increment();
+        continue;
+      }
+      synchronized (this) {
+        if (closed) {
+          tier.close();
+          return;
+        }
+        redis = tier;
+      }
+      // Entries loaded without Redis heard no invalidation: drop them.
+      flushL1("connected to Redis");
+      log.info("connected to Redis");
+      return;
+    }
+  }
+
+  /** The Redis tier; unavailable while the first connection has not been made yet. */
+  private RedisTier tier() throws RedisUnavailable {
+    RedisTier t = redis;
+    if (t == null) {
+      throw new RedisUnavailable("not connected to Redis yet (connecting in the background)");
+    }
+    return t;
+  }
+
+  private RedisTier.Keys keysOf(K key) {
+    return RedisTier.keys(keyPrefix, keyCodec.encode(key));
   }
 
   // ---- reads ----
@@ -377,9 +435,9 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   /** Reads Redis only: the value (decodable) or null; null also when Redis is unavailable. */
   private @Nullable Held<V> readThroughRedis(K key) throws InterruptedException {
     long start = epoch.get();
-    RedisTier.Keys keys = redis.keys(keyCodec.encode(key));
+    RedisTier.Keys keys = keysOf(key);
     try {
-      Held<V> hit = decodeHit(keys, redis.read(keys));
+      Held<V> hit = decodeHit(keys, tier().read(keys));
       return hit == null ? null : hit.inEpoch(start);
     } catch (RedisUnavailable e) {
       if (strict) {
@@ -400,9 +458,9 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
 
   private @Nullable Held<V> loadThroughRedis0(K key, Ttl ttl, Loader<? extends V> loader)
       throws Exception {
-    RedisTier.Keys keys = redis.keys(keyCodec.encode(key));
+    RedisTier.Keys keys = keysOf(key);
     try {
-      RedisTier.Read read = redis.read(keys);
+      RedisTier.Read read = tier().read(keys);
       Held<V> hit = decodeHit(keys, read);
       if (hit != null) {
         return hit;
@@ -423,7 +481,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     ByteKey waitKey = new ByteKey(keys.key());
     while (true) {
       checkOpen();
-      RedisTier.Lease lease = redis.lease(keys, token, leaseMillis);
+      RedisTier.Lease lease = tier().lease(keys, token, leaseMillis);
       if (lease.acquired()) {
         leasesAcquired.increment();
         Held<V> stored = decodeNew(keys, lease.read(), garbage);
@@ -446,7 +504,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
         waited = true;
       }
       awaitHolder(keys, waitKey);
-      RedisTier.Read read = redis.read(keys);
+      RedisTier.Read read = tier().read(keys);
       Held<V> hit = decodeHit(keys, read);
       if (hit != null) {
         return hit;
@@ -467,7 +525,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     CompletableFuture<Void> shared = waiters.putIfAbsent(waitKey, signal);
     CompletableFuture<Void> mine = shared != null ? shared : signal;
     try {
-      RedisTier.Read read = redis.flagAndRead(keys, leaseMillis);
+      RedisTier.Read read = tier().flagAndRead(keys, leaseMillis);
       if (read.value() != null) {
         return;
       }
@@ -508,7 +566,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     long ttlMillis = ttlMillis(ttl);
     try {
       // ttl 0: give the value to this load's callers, keep it nowhere.
-      redis.fill(keys, token, ttlMillis == 0 ? null : bytes, ttlMillis, garbage);
+      tier().fill(keys, token, ttlMillis == 0 ? null : bytes, ttlMillis, garbage);
     } catch (RedisUnavailable e) {
       if (strict) {
         throw new RedisCacheException("Redis unavailable while storing: " + e.getMessage(), e);
@@ -518,12 +576,15 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   }
 
   private CompletableFuture<Boolean> renewLease(RedisTier.Keys keys, byte[] token) {
-    return redis.renew(keys, token, leaseMillis);
+    RedisTier t = redis;
+    return t == null
+        ? CompletableFuture.failedFuture(new RedisUnavailable("not connected to Redis yet"))
+        : t.renew(keys, token, leaseMillis);
   }
 
   private void releaseQuietly(RedisTier.Keys keys, byte[] token) {
     try {
-      redis.fill(keys, token, null, 0, RedisTier.EMPTY);
+      tier().fill(keys, token, null, 0, RedisTier.EMPTY);
     } catch (RedisUnavailable e) {
       // the lease expires by itself
     } catch (InterruptedException e) {
@@ -673,13 +734,13 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       List<K> keys, BatchLoader<K, ? extends V> loader) throws Exception {
     List<RedisTier.Keys> names = new ArrayList<>(keys.size());
     for (K k : keys) {
-      names.add(redis.keys(keyCodec.encode(k)));
+      names.add(keysOf(k));
     }
     Map<K, Held<V>> out = new HashMap<>();
     List<Integer> missing = new ArrayList<>();
     List<byte[]> garbage = new ArrayList<>();
     try {
-      List<RedisTier.Read> reads = redis.readMany(names);
+      List<RedisTier.Read> reads = tier().readMany(names);
       for (int i = 0; i < keys.size(); i++) {
         Held<V> hit = decodeHit(names.get(i), reads.get(i));
         if (hit != null) {
@@ -698,7 +759,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
         toLease.add(names.get(i));
         tokens.add(newToken());
       }
-      List<RedisTier.Lease> leases = redis.leaseMany(toLease, tokens, leaseMillis);
+      List<RedisTier.Lease> leases = tier().leaseMany(toLease, tokens, leaseMillis);
       List<Integer> owned = new ArrayList<>();
       List<Integer> contended = new ArrayList<>();
       List<RedisTier.Fill> releases = new ArrayList<>();
@@ -721,7 +782,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
         }
       }
       if (!releases.isEmpty()) {
-        redis.fillMany(releases);
+        tier().fillMany(releases);
       }
       if (!owned.isEmpty()) {
         loadOwnedBatch(keys, names, missing, owned, tokens, garbage, loader, out);
@@ -799,14 +860,14 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
             RedisTier.EMPTY));
       }
       try {
-        redis.fillMany(releases);
+        tier().fillMany(releases);
       } catch (RedisUnavailable ignored) {
         // the leases expire by themselves
       }
       throw t;
     }
     try {
-      redis.fillMany(fills);
+      tier().fillMany(fills);
     } catch (RedisUnavailable e) {
       if (strict) {
         throw new RedisCacheException("Redis unavailable while storing: " + e.getMessage(), e);
@@ -1024,9 +1085,9 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     checkOpen();
     byte[] bytes = encodeChecked(value);
     long ttlMillis = ttlMillis(ttl);
-    RedisTier.Keys keys = redis.keys(keyCodec.encode(key));
+    RedisTier.Keys keys = keysOf(key);
     try {
-      redis.write(keys, ttlMillis == 0 ? null : bytes, ttlMillis);
+      tier().write(keys, ttlMillis == 0 ? null : bytes, ttlMillis);
     } catch (RedisUnavailable e) {
       if (strict) {
         throw new RedisCacheException("Redis unavailable while writing: " + e.getMessage(), e);
@@ -1051,10 +1112,10 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   public boolean delete(K key) {
     Objects.requireNonNull(key, "key must not be null");
     checkOpen();
-    RedisTier.Keys keys = redis.keys(keyCodec.encode(key));
+    RedisTier.Keys keys = keysOf(key);
     long removed = 0;
     try {
-      removed = redis.write(keys, null, 0);
+      removed = tier().write(keys, null, 0);
     } catch (RedisUnavailable e) {
       if (strict) {
         throw new RedisCacheException("Redis unavailable while deleting: " + e.getMessage(), e);
@@ -1072,7 +1133,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   public void clear() {
     checkOpen();
     try {
-      redis.clearNamespace();
+      tier().clearNamespace();
     } catch (RedisUnavailable e) {
       if (strict) {
         throw new RedisCacheException("Redis unavailable while clearing: " + e.getMessage(), e);
@@ -1092,7 +1153,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       return;
     }
     if (message[0] == RedisTier.CLEAR) {
-      if (!redis.fromMe(message)) {
+      if (!fromMe(message)) {
         clearL1();
         clearsReceived.increment();
       }
@@ -1103,7 +1164,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     if (waiter != null) {
       waiter.complete(null);
     }
-    if (message[0] != RedisTier.INVALIDATE || redis.fromMe(message)) {
+    if (message[0] != RedisTier.INVALIDATE || fromMe(message)) {
       return;
     }
     K key;
@@ -1155,6 +1216,10 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   }
 
   // ---- helpers ----
+
+  private boolean fromMe(byte[] message) {
+    return Arrays.equals(message, 1, RedisTier.HEADER, tokenPrefix, 0, tokenPrefix.length);
+  }
 
   private byte[] encodeChecked(V value) {
     byte[] bytes = valueCodec.encode(value);
@@ -1224,7 +1289,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
 
   /** Package-private for tests: the name of this cache's Redis connections. */
   String clientName() {
-    return redis.clientName();
+    return clientName;
   }
 
   /** Package-private for tests: the leases this JVM is keeping alive now. */
@@ -1242,6 +1307,21 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     return l1.metrics();
   }
 
+  private long errors() {
+    RedisTier t = redis;
+    return connectAttemptsFailed.sum() + (t == null ? 0 : t.errors.sum());
+  }
+
+  private long timeouts() {
+    RedisTier t = redis;
+    return t == null ? 0 : t.timeouts.sum();
+  }
+
+  /** Package-private for tests: whether the Redis connection has been made. */
+  boolean connected() {
+    return redis != null;
+  }
+
   @Override
   public RedisCacheMetrics tierMetrics() {
     return new RedisCacheMetrics(
@@ -1256,8 +1336,8 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
         invalidationsReceived.sum(),
         clearsReceived.sum(),
         l1Flushes.sum(),
-        redis.errors.sum(),
-        redis.timeouts.sum(),
+        errors(),
+        timeouts(),
         decodeFailures.sum(),
         watchdog.renewals(),
         staleServed.sum() + l1.metrics().staleServedCount(),
@@ -1336,7 +1416,10 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       watchdog.close();
       l1.close();
     } finally {
-      redis.close();
+      RedisTier t = redis;
+      if (t != null) {
+        t.close();
+      }
     }
   }
 

@@ -139,7 +139,6 @@ final class RedisTier implements AutoCloseable {
   /** The three Redis names of one key, and the key's bytes. */
   record Keys(byte[] key, byte[] value, byte[] lease, byte[] waitFlag) {}
 
-  private final byte[] prefix;
   private final String scanPattern;
   private final byte[] channel;
   private final String flushWatchPrefix;
@@ -170,7 +169,6 @@ final class RedisTier implements AutoCloseable {
       CircuitBreaker breaker,
       byte[] sender,
       Events events) {
-    this.prefix = (namespace + ":{").getBytes(StandardCharsets.UTF_8);
     this.scanPattern = globEscape(namespace) + ":{*";
     this.channel = ("asynccache:" + namespace).getBytes(StandardCharsets.UTF_8);
     // A prefix no key ever has: tracking in broadcast mode on it sends nothing but the null-key
@@ -184,7 +182,7 @@ final class RedisTier implements AutoCloseable {
     // and by our own wait): give a busy machine time to connect.
     Duration connect = timeout.compareTo(CONNECT_TIMEOUT) < 0 ? CONNECT_TIMEOUT : timeout;
     // Named, so that operators (and tests) can tell a cache's connections in CLIENT LIST.
-    this.clientName = "asynccache-" + namespace + "-" + HexFormat.of().formatHex(sender, 0, 4);
+    this.clientName = clientName(namespace, sender);
     RedisURI u = RedisURI.builder(uri).withTimeout(connect).withClientName(clientName).build();
     // Reconnect quickly after an outage: 10 ms doubling up to 1 s (Lettuce's default reaches 30 s).
     this.resources =
@@ -284,7 +282,11 @@ final class RedisTier implements AutoCloseable {
       closeWatchers();
       closeQuietly(ps, conn, c, resources);
       throw new RedisCacheException(
-          "cannot connect to Redis at " + uri.getHost() + ":" + uri.getPort(),
+          "cannot connect to Redis at redisUri "
+              + uri.getHost()
+              + ":"
+              + uri.getPort()
+              + (cluster ? " (a Cluster seed node)" : ""),
           e instanceof ExecutionException ? e.getCause() : e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -397,12 +399,23 @@ final class RedisTier implements AutoCloseable {
     }
   }
 
+  /** The prefix of a namespace's value names. */
+  static byte[] prefix(String namespace) {
+    return (namespace + ":{").getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The name a cache's connections carry in {@code CLIENT LIST}. */
+  static String clientName(String namespace, byte[] sender) {
+    return "asynccache-" + namespace + "-" + HexFormat.of().formatHex(sender, 0, 4);
+  }
+
   /** The name this tier's connections carry in {@code CLIENT LIST}. */
   String clientName() {
     return clientName;
   }
 
-  Keys keys(byte[] key) {
+  /** The Redis names of {@code key} in a namespace whose value prefix is {@code prefix}. */
+  static Keys keys(byte[] prefix, byte[] key) {
     byte[] value = Arrays.copyOf(prefix, prefix.length + key.length + 1);
     System.arraycopy(key, 0, value, prefix.length, key.length);
     value[value.length - 1] = '}';
@@ -417,9 +430,6 @@ final class RedisTier implements AutoCloseable {
     return m;
   }
 
-  boolean fromMe(byte[] message) {
-    return Arrays.equals(message, 1, HEADER, sender, 0, sender.length);
-  }
 
   /** GET and PTTL, pipelined. */
   Read read(Keys k) throws RedisUnavailable, InterruptedException {

@@ -102,7 +102,7 @@ class BadInputTest {
   }
 
   @Test
-  void anUnreachableRedisFailsAtBuild() {
+  void anUnreachableRedisFailsAtBuildInStrictMode() {
     int port;
     try (RedisServer gone = RedisServer.start()) {
       port = gone.port();
@@ -113,7 +113,9 @@ class BadInputTest {
             () -> RedisCache.builder(Codecs.string(), Codecs.string())
                 .redisUri("redis://127.0.0.1:" + port)
                 .namespace("n")
+                .strict(true)
                 .build());
-    assertTrue(e.getMessage().contains("cannot connect"), e.getMessage());
+    assertTrue(e.getMessage().contains("cannot connect to Redis at redisUri 127.0.0.1:" + port),
+        e.getMessage());
   }
 }
