@@ -1,5 +1,7 @@
 package dev.asynccache.redis;
 
+import dev.asynccache.redis.testing.RedisServer;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
