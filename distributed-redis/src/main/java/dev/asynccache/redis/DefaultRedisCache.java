@@ -482,22 +482,19 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     while (true) {
       checkOpen();
       RedisTier.Lease lease = tier().lease(keys, token, leaseMillis);
-      if (lease.acquired()) {
-        leasesAcquired.increment();
-        Held<V> stored = decodeNew(keys, lease.read(), garbage);
-        if (stored != null) {
+      Held<V> found = afterLease(keys, lease, garbage);
+      if (found != null) {
+        if (lease.acquired()) {
           // A holder stored the value and left between our miss and our lease: no load.
           releaseQuietly(keys, token);
-          return stored;
         }
+        return found;
+      }
+      if (lease.acquired()) {
         if (waited) {
           leaseTakeovers.increment();
         }
         return loadAsOwner(keys, token, ttl, loader, undecodable(lease.read()));
-      }
-      Held<V> now = decodeNew(keys, lease.read(), garbage);
-      if (now != null) {
-        return now;
       }
       if (!waited) {
         leaseWaits.increment();
@@ -584,7 +581,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
 
   private void releaseQuietly(RedisTier.Keys keys, byte[] token) {
     try {
-      tier().fill(keys, token, null, 0, RedisTier.EMPTY);
+      tier().fillMany(List.of(RedisTier.Fill.release(keys, token)));
     } catch (RedisUnavailable e) {
       // the lease expires by itself
     } catch (InterruptedException e) {
@@ -766,14 +763,11 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       for (int j = 0; j < missing.size(); j++) {
         int i = missing.get(j);
         RedisTier.Lease lease = leases.get(j);
-        Held<V> now = decodeNew(names.get(i), lease.read(), garbage.get(j));
-        if (lease.acquired()) {
-          leasesAcquired.increment();
-        }
-        if (now != null) {
-          out.put(keys.get(i), now);
+        Held<V> found = afterLease(names.get(i), lease, garbage.get(j));
+        if (found != null) {
+          out.put(keys.get(i), found);
           if (lease.acquired()) {
-            releases.add(new RedisTier.Fill(names.get(i), tokens.get(j), null, 0, RedisTier.EMPTY));
+            releases.add(RedisTier.Fill.release(names.get(i), tokens.get(j)));
           }
         } else if (lease.acquired()) {
           owned.add(j);
@@ -856,8 +850,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     } catch (Throwable t) {
       List<RedisTier.Fill> releases = new ArrayList<>();
       for (int j : owned) {
-        releases.add(new RedisTier.Fill(names.get(missing.get(j)), tokens.get(j), null, 0,
-            RedisTier.EMPTY));
+        releases.add(RedisTier.Fill.release(names.get(missing.get(j)), tokens.get(j)));
       }
       try {
         tier().fillMany(releases);
@@ -1021,6 +1014,18 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       checkOpen();
       return freshAllAsync(l1Batcher.getAllAsync(keys), l1Batcher::getAllAsync);
     }
+  }
+
+  /**
+   * The step every lease attempt shares, single key or batch: counts a lease won, and returns the
+   * value read in the same pipeline if there is a new one (then the caller releases a lease it
+   * won and loads nothing); null means: load if the lease was won, else wait for its holder.
+   */
+  private @Nullable Held<V> afterLease(RedisTier.Keys keys, RedisTier.Lease lease, byte[] garbage) {
+    if (lease.acquired()) {
+      leasesAcquired.increment();
+    }
+    return decodeNew(keys, lease.read(), garbage);
   }
 
   /**

@@ -514,7 +514,12 @@ final class RedisTier implements AutoCloseable {
   }
 
   /** One lease holder's outcome for {@link #fillMany}. */
-  record Fill(Keys keys, byte[] token, byte @Nullable [] value, long ttlMillis, byte[] replacing) {}
+  record Fill(Keys keys, byte[] token, byte @Nullable [] value, long ttlMillis, byte[] replacing) {
+    /** Drops the lease (if still held with {@code token}) and stores nothing. */
+    static Fill release(Keys keys, byte[] token) {
+      return new Fill(keys, token, null, 0, EMPTY);
+    }
+  }
 
   /**
    * Stores (value non-null) unless another value was written meanwhile (the undecodable bytes
