@@ -309,13 +309,15 @@ public final class RedisCacheBuilder<K, V> {
   }
 
   /**
-   * Connects to Redis and builds the cache.
+   * Connects to Redis (or, in fail-safe mode, starts connecting) and builds the cache.
    *
    * @return the cache
    * @throws IllegalStateException if {@code redisUri} or {@code namespace} was not set
    * @throws IllegalArgumentException if {@code redisUri} cannot be parsed (the message names the
    *     option)
-   * @throws RedisCacheException if Redis cannot be reached
+   * @throws RedisCacheException in strict mode, if Redis cannot be reached (the message names
+   *     {@code redisUri}); in fail-safe mode the cache is built anyway, serves loads through the
+   *     loader and connects in the background as soon as Redis answers
    */
   public RedisCache<K, V> build() {
     if (redisUri == null) {
