@@ -2,13 +2,17 @@ package dev.asynccache.redis;
 
 import dev.asynccache.AsyncBatchLoader;
 import dev.asynccache.AsyncCache;
+import dev.asynccache.AsyncCacheBuilder;
 import dev.asynccache.AsyncLoader;
 import dev.asynccache.BatchLoader;
 import dev.asynccache.Batcher;
 import dev.asynccache.CacheClosedException;
 import dev.asynccache.CacheMetrics;
 import dev.asynccache.Loader;
+import dev.asynccache.RecursiveLoadException;
+import dev.asynccache.TimeSource;
 import dev.asynccache.Ttl;
+import dev.asynccache.WaitInterruptedException;
 import dev.asynccache.WarmupResult;
 import dev.asynccache.persistence.Codec;
 import java.nio.ByteBuffer;
@@ -62,13 +66,29 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   private final boolean strict;
   private final CircuitBreaker breaker;
   private final AsyncCache<K, Held<V>> l1;
-  private final RedisTier redis;
+  /** Null until connected when {@code build()} found Redis down (fail-safe mode). */
+  private volatile @Nullable RedisTier redis;
+  private final java.util.function.Supplier<RedisTier> connect;
+  private final byte[] keyPrefix;
+  private final String clientName;
+  private final LongAdder connectAttemptsFailed = new LongAdder();
   private final ConcurrentHashMap<ByteKey, CompletableFuture<Void>> waiters =
       new ConcurrentHashMap<>();
   private final Set<ByteKey> loggedDecodeFailures = ConcurrentHashMap.newKeySet();
   private final AtomicLong tokens = new AtomicLong();
   private final byte[] tokenPrefix;
   private volatile boolean closed;
+
+  private final TimeSource clock;
+  private final long staleGraceNanos;
+  /** Bumped by every L1 flush: an entry read in an earlier epoch may have missed invalidations. */
+  private final AtomicLong epoch = new AtomicLong();
+  /** When each recent epoch began (clock readings), for the stale-if-error grace period. */
+  private final ConcurrentHashMap<Long, Long> epochStarts = new ConcurrentHashMap<>();
+  /** Expired L1 values set aside for stale-if-error while their key is read again. */
+  private final ConcurrentHashMap<K, Held<V>> staleCopies = new ConcurrentHashMap<>();
+  private final long staleCopiesMax;
+  private final LeaseWatchdog watchdog;
 
   private final LongAdder l2Hits = new LongAdder();
   private final LongAdder l2Misses = new LongAdder();
@@ -81,6 +101,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   private final LongAdder l1Flushes = new LongAdder();
   private final LongAdder clearsReceived = new LongAdder();
   private final LongAdder decodeFailures = new LongAdder();
+  private final LongAdder staleServed = new LongAdder();
 
   DefaultRedisCache(RedisCacheBuilder<K, V> b, io.lettuce.core.RedisURI uri) {
     this.keyCodec = b.keyCodec;
@@ -89,7 +110,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Duration staleness = b.maxStaleness != null ? b.maxStaleness : Duration.ofMinutes(1);
     this.maxStalenessNanos = saturatedNanos(staleness);
     this.maxValueBytes = b.maxValueBytes != null ? b.maxValueBytes : 1024 * 1024;
-    this.leaseMillis = (b.leaseTime != null ? b.leaseTime : Duration.ofSeconds(10)).toMillis();
+    this.leaseMillis = (b.leaseTime != null ? b.leaseTime : Duration.ofSeconds(3)).toMillis();
     this.recheckNanos =
         (b.leaseRecheck != null ? b.leaseRecheck : Duration.ofMillis(200)).toNanos();
     this.strict = Boolean.TRUE.equals(b.strict);
@@ -97,38 +118,101 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
         new CircuitBreaker(
             b.breakerFailures != null ? b.breakerFailures : 5,
             (b.breakerOpenTime != null ? b.breakerOpenTime : Duration.ofSeconds(1)).toNanos());
-    this.l1 =
-        AsyncCache.builder()
-            .maxSize(b.l1MaxSize != null ? b.l1MaxSize : 10_000)
-            .defaultTtl(staleness)
-            .build();
+    this.clock = b.timeSource != null ? b.timeSource : TimeSource.system();
+    this.staleGraceNanos = b.staleIfError != null ? saturatedNanos(b.staleIfError) : 0;
+    long maxSize = b.l1MaxSize != null ? b.l1MaxSize : 10_000;
+    this.staleCopiesMax = maxSize;
+    AsyncCacheBuilder l1Builder =
+        AsyncCache.builder().maxSize(maxSize).defaultTtl(staleness).timeSource(clock);
+    if (b.staleIfError != null) {
+      // The core keeps an entry past maxStaleness for the grace period and serves it when the
+      // reload fails; entries stale for our own reasons (Redis TTL, flush epoch) are set aside.
+      l1Builder.staleIfError(b.staleIfError);
+    }
+    this.l1 = l1Builder.build();
+    this.watchdog =
+        new LeaseWatchdog(leaseMillis, this::renewLease);
     byte[] sender = new byte[16];
     RANDOM.nextBytes(sender);
     this.tokenPrefix = sender.clone();
-    try {
-      this.redis =
-          new RedisTier(
-              uri,
-              Boolean.TRUE.equals(b.cluster),
-              Objects.requireNonNull(b.namespace),
-              b.redisTimeout != null ? b.redisTimeout : Duration.ofSeconds(1),
-              breaker,
-              sender,
-              new RedisTier.Events() {
-                @Override
-                public void message(byte[] message) {
-                  onMessage(message);
-                }
+    String namespace = Objects.requireNonNull(b.namespace);
+    this.keyPrefix = RedisTier.prefix(namespace);
+    this.clientName = RedisTier.clientName(namespace, sender);
+    boolean cluster = Boolean.TRUE.equals(b.cluster);
+    Duration timeout = b.redisTimeout != null ? b.redisTimeout : Duration.ofSeconds(1);
+    RedisTier.Events events =
+        new RedisTier.Events() {
+          @Override
+          public void message(byte[] message) {
+            onMessage(message);
+          }
 
-                @Override
-                public void lost(String why) {
-                  flushL1(why);
-                }
-              });
+          @Override
+          public void lost(String why) {
+            flushL1(why);
+          }
+        };
+    this.connect = () -> new RedisTier(uri, cluster, namespace, timeout, breaker, sender, events);
+    try {
+      this.redis = connect.get();
+    } catch (RedisCacheException e) {
+      if (strict) {
+        watchdog.close();
+        l1.close();
+        throw e;
+      }
+      // Fail-safe: serve through the loader meanwhile, connect as soon as Redis answers.
+      log.warn("{}; serving without Redis and connecting in the background", e.getMessage());
+      Thread.ofVirtual().name("async-cache-redis-connect").start(this::connectInBackground);
     } catch (RuntimeException e) {
+      watchdog.close();
       l1.close();
       throw e;
     }
+  }
+
+  /** Retries the connection (10 ms doubling to 1 s) until it succeeds or the cache closes. */
+  private void connectInBackground() {
+    long delayMillis = 10;
+    while (!closed) {
+      try {
+        Thread.sleep(delayMillis);
+      } catch (InterruptedException e) {
+        return;
+      }
+      delayMillis = Math.min(delayMillis * 2, 1000);
+      RedisTier tier;
+      try {
+        tier = connect.get();
+      } catch (RuntimeException e) {
+        connectAttemptsFailed.increment();
+        continue;
+      }
+      synchronized (this) {
+        if (closed) {
+          tier.close();
+          return;
+        }
+        redis = tier;
+      }
+      // Entries loaded without Redis heard no invalidation: drop them.
+      flushL1("connected to Redis");
+      log.info("connected to Redis");
+      return;
+    }
+  }
+
+  /** The Redis tier; unavailable while the first connection has not been made yet. */
+  private RedisTier tier() throws RedisUnavailable {
+    RedisTier t = redis;
+    if (t == null) {
+      throw new RedisUnavailable("not connected to Redis yet (connecting in the background)");
+    }
+    return t;
+  }
+
+  private RedisTier.Keys keysOf(K key) {
+    return RedisTier.keys(keyPrefix, keyCodec.encode(key));
   }
 
   // ---- reads ----
@@ -145,13 +229,33 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
     Loader<Held<V>> viaRedis = () -> loadThroughRedis(key, ttl, loader);
-    Held<V> held = l1.get(key, viaRedis);
-    if (held == null || held.isFresh()) {
+    return readFresh(key, () -> l1.get(key, viaRedis));
+  }
+
+  /**
+   * The value {@code lookup} finds; read once more if it is stale (its Redis TTL ran out before
+   * maxStaleness, or it was read before an L1 flush). With stale-if-error, a failed lookup is
+   * answered with the key's expired value while within the grace period.
+   */
+  private @Nullable V readFresh(K key, java.util.function.Supplier<@Nullable Held<V>> lookup) {
+    Held<V> held;
+    try {
+      held = lookup.get();
+    } catch (RuntimeException e) {
+      return staleOrThrow(key, e);
+    }
+    if (held == null || fresh(held)) {
       return Held.valueOf(held);
     }
-    // Its Redis TTL ran out before maxStaleness: read again (once; a fresh read is current).
+    setAside(key, held);
     l1.delete(key);
-    return Held.valueOf(l1.get(key, viaRedis));
+    try {
+      Held<V> again = lookup.get(); // once: a fresh read is current
+      staleCopies.remove(key);
+      return Held.valueOf(again);
+    } catch (RuntimeException e) {
+      return staleOrThrow(key, e);
+    }
   }
 
   @Override
@@ -193,14 +297,108 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       K key, java.util.function.Supplier<CompletableFuture<@Nullable Held<V>>> lookup) {
     return lookup
         .get()
-        .thenCompose(
-            held -> {
-              if (held == null || held.isFresh()) {
+        .handle(
+            (held, failure) -> {
+              if (failure != null) {
+                return staleOrFailed(key, failure);
+              }
+              if (held == null || fresh(held)) {
                 return CompletableFuture.completedFuture(Held.valueOf(held));
               }
+              setAside(key, held);
               l1.delete(key);
-              return lookup.get().thenApply(Held::valueOf);
-            });
+              return lookup
+                  .get()
+                  .handle(
+                      (again, failed) -> {
+                        if (failed != null) {
+                          return staleOrFailed(key, failed);
+                        }
+                        staleCopies.remove(key);
+                        return CompletableFuture.completedFuture(Held.valueOf(again));
+                      })
+                  .thenCompose(f -> f);
+            })
+        .thenCompose(f -> f);
+  }
+
+  // ---- stale-if-error ----
+
+  boolean fresh(Held<V> held) {
+    return held.isFresh(epoch.get(), clock.nanoTime());
+  }
+
+  /** A value read now, in the current epoch. */
+  private Held<V> held(V value, long remainingMillis) {
+    return Held.of(value, remainingMillis, maxStalenessNanos, epoch.get(), clock.nanoTime());
+  }
+
+  /** Keeps an expired entry aside while its key is read again (stale-if-error only). */
+  private void setAside(K key, Held<V> held) {
+    if (staleGraceNanos == 0) {
+      return;
+    }
+    if (staleCopies.size() >= staleCopiesMax) {
+      long now = clock.nanoTime();
+      staleCopies.values().removeIf(h -> !withinGrace(h, now));
+      if (staleCopies.size() >= staleCopiesMax) {
+        return;
+      }
+    }
+    staleCopies.put(key, held);
+  }
+
+  /** Whether an expired entry may still be served: within the grace period of its expiry. */
+  private boolean withinGrace(Held<V> held, long now) {
+    long expiredAt = held.ttlDeadline();
+    if (held.epoch() != epoch.get()) {
+      Long flushed = epochStarts.get(held.epoch() + 1);
+      if (flushed == null) {
+        return false; // flushed too long ago to remember
+      }
+      expiredAt = Math.min(expiredAt, flushed);
+    }
+    return expiredAt == Long.MAX_VALUE || now - expiredAt < staleGraceNanos;
+  }
+
+  /** The key's expired value if stale-if-error allows serving it instead of {@code failure}. */
+  private @Nullable Held<V> staleFor(K key, Throwable failure) {
+    if (staleGraceNanos == 0
+        || closed
+        || failure instanceof CacheClosedException
+        || failure instanceof RecursiveLoadException
+        || failure instanceof WaitInterruptedException) {
+      return null;
+    }
+    Held<V> stale = staleCopies.get(key);
+    if (stale == null) {
+      return null;
+    }
+    if (!withinGrace(stale, clock.nanoTime())) {
+      staleCopies.remove(key, stale);
+      return null;
+    }
+    staleServed.increment();
+    return stale;
+  }
+
+  private @Nullable V staleOrThrow(K key, RuntimeException failure) {
+    Held<V> stale = staleFor(key, failure);
+    if (stale == null) {
+      throw failure;
+    }
+    return stale.value();
+  }
+
+  private CompletableFuture<@Nullable V> staleOrFailed(K key, Throwable failure) {
+    Throwable cause =
+        failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    Held<V> stale = staleFor(key, cause);
+    return stale == null
+        ? CompletableFuture.failedFuture(cause)
+        : CompletableFuture.completedFuture(stale.value());
   }
 
   /** Runs {@code work} on a thread of {@code executor}, completing the returned stage with it. */
@@ -224,7 +422,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(key, "key must not be null");
     checkOpen();
     Held<V> held = l1.getIfPresent(key);
-    if (held != null && held.isFresh()) {
+    if (held != null && fresh(held)) {
       return held.value();
     }
     if (held != null) {
@@ -236,9 +434,11 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
 
   /** Reads Redis only: the value (decodable) or null; null also when Redis is unavailable. */
   private @Nullable Held<V> readThroughRedis(K key) throws InterruptedException {
-    RedisTier.Keys keys = redis.keys(keyCodec.encode(key));
+    long start = epoch.get();
+    RedisTier.Keys keys = keysOf(key);
     try {
-      return decodeHit(keys, redis.read(keys));
+      Held<V> hit = decodeHit(keys, tier().read(keys));
+      return hit == null ? null : hit.inEpoch(start);
     } catch (RedisUnavailable e) {
       if (strict) {
         throw new RedisCacheException("Redis unavailable while reading: " + e.getMessage(), e);
@@ -250,9 +450,17 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   /** Runs once per key per JVM (the L1's single-flight): Redis, else a lease and the loader. */
   private @Nullable Held<V> loadThroughRedis(K key, Ttl ttl, Loader<? extends V> loader)
       throws Exception {
-    RedisTier.Keys keys = redis.keys(keyCodec.encode(key));
+    // Stamped with the epoch it started in: a flush during the load makes its result stale.
+    long start = epoch.get();
+    Held<V> held = loadThroughRedis0(key, ttl, loader);
+    return held == null ? null : held.inEpoch(start);
+  }
+
+  private @Nullable Held<V> loadThroughRedis0(K key, Ttl ttl, Loader<? extends V> loader)
+      throws Exception {
+    RedisTier.Keys keys = keysOf(key);
     try {
-      RedisTier.Read read = redis.read(keys);
+      RedisTier.Read read = tier().read(keys);
       Held<V> hit = decodeHit(keys, read);
       if (hit != null) {
         return hit;
@@ -273,30 +481,27 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     ByteKey waitKey = new ByteKey(keys.key());
     while (true) {
       checkOpen();
-      RedisTier.Lease lease = redis.lease(keys, token, leaseMillis);
-      if (lease.acquired()) {
-        leasesAcquired.increment();
-        Held<V> stored = decodeNew(keys, lease.read(), garbage);
-        if (stored != null) {
+      RedisTier.Lease lease = tier().lease(keys, token, leaseMillis);
+      Held<V> found = afterLease(keys, lease, garbage);
+      if (found != null) {
+        if (lease.acquired()) {
           // A holder stored the value and left between our miss and our lease: no load.
           releaseQuietly(keys, token);
-          return stored;
         }
+        return found;
+      }
+      if (lease.acquired()) {
         if (waited) {
           leaseTakeovers.increment();
         }
         return loadAsOwner(keys, token, ttl, loader, undecodable(lease.read()));
-      }
-      Held<V> now = decodeNew(keys, lease.read(), garbage);
-      if (now != null) {
-        return now;
       }
       if (!waited) {
         leaseWaits.increment();
         waited = true;
       }
       awaitHolder(keys, waitKey);
-      RedisTier.Read read = redis.read(keys);
+      RedisTier.Read read = tier().read(keys);
       Held<V> hit = decodeHit(keys, read);
       if (hit != null) {
         return hit;
@@ -317,7 +522,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     CompletableFuture<Void> shared = waiters.putIfAbsent(waitKey, signal);
     CompletableFuture<Void> mine = shared != null ? shared : signal;
     try {
-      RedisTier.Read read = redis.flagAndRead(keys, leaseMillis);
+      RedisTier.Read read = tier().flagAndRead(keys, leaseMillis);
       if (read.value() != null) {
         return;
       }
@@ -337,7 +542,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       RedisTier.Keys keys, byte[] token, Ttl ttl, Loader<? extends V> loader, byte[] garbage)
       throws Exception {
     V value;
-    try {
+    try (LeaseWatchdog.Watch watch = watchdog.watch(List.of(keys), List.of(token))) {
       loads.increment();
       value = loader.load();
     } catch (Throwable t) {
@@ -358,18 +563,25 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     long ttlMillis = ttlMillis(ttl);
     try {
       // ttl 0: give the value to this load's callers, keep it nowhere.
-      redis.fill(keys, token, ttlMillis == 0 ? null : bytes, ttlMillis, garbage);
+      tier().fill(keys, token, ttlMillis == 0 ? null : bytes, ttlMillis, garbage);
     } catch (RedisUnavailable e) {
       if (strict) {
         throw new RedisCacheException("Redis unavailable while storing: " + e.getMessage(), e);
       }
     }
-    return Held.of(value, ttlMillis, maxStalenessNanos);
+    return held(value, ttlMillis);
+  }
+
+  private CompletableFuture<Boolean> renewLease(RedisTier.Keys keys, byte[] token) {
+    RedisTier t = redis;
+    return t == null
+        ? CompletableFuture.failedFuture(new RedisUnavailable("not connected to Redis yet"))
+        : t.renew(keys, token, leaseMillis);
   }
 
   private void releaseQuietly(RedisTier.Keys keys, byte[] token) {
     try {
-      redis.fill(keys, token, null, 0, RedisTier.EMPTY);
+      tier().fillMany(List.of(RedisTier.Fill.release(keys, token)));
     } catch (RedisUnavailable e) {
       // the lease expires by itself
     } catch (InterruptedException e) {
@@ -381,7 +593,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     loads.increment();
     directLoads.increment();
     V value = loader.load();
-    return value == null ? null : Held.of(value, ttlMillis(ttl), maxStalenessNanos);
+    return value == null ? null : held(value, ttlMillis(ttl));
   }
 
   // ---- batches ----
@@ -393,7 +605,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     checkOpen();
     TierBatchLoader tier = new TierBatchLoader(batchLoader);
     Held<V> held = l1.get(key, tier);
-    if (held == null || held.isFresh()) {
+    if (held == null || fresh(held)) {
       return Held.valueOf(held);
     }
     l1.delete(key);
@@ -492,7 +704,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     List<K> stale = new ArrayList<>();
     found.forEach(
         (k, h) -> {
-          if (h.isFresh()) {
+          if (fresh(h)) {
             out.put(k, h.value());
           } else {
             stale.add(k);
@@ -509,15 +721,23 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
    */
   private Map<K, Held<V>> loadManyThroughRedis(List<K> keys, BatchLoader<K, ? extends V> loader)
       throws Exception {
+    long start = epoch.get();
+    Map<K, Held<V>> out = loadManyThroughRedis0(keys, loader);
+    out.replaceAll((k, h) -> h.inEpoch(start));
+    return out;
+  }
+
+  private Map<K, Held<V>> loadManyThroughRedis0(
+      List<K> keys, BatchLoader<K, ? extends V> loader) throws Exception {
     List<RedisTier.Keys> names = new ArrayList<>(keys.size());
     for (K k : keys) {
-      names.add(redis.keys(keyCodec.encode(k)));
+      names.add(keysOf(k));
     }
     Map<K, Held<V>> out = new HashMap<>();
     List<Integer> missing = new ArrayList<>();
     List<byte[]> garbage = new ArrayList<>();
     try {
-      List<RedisTier.Read> reads = redis.readMany(names);
+      List<RedisTier.Read> reads = tier().readMany(names);
       for (int i = 0; i < keys.size(); i++) {
         Held<V> hit = decodeHit(names.get(i), reads.get(i));
         if (hit != null) {
@@ -536,21 +756,18 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
         toLease.add(names.get(i));
         tokens.add(newToken());
       }
-      List<RedisTier.Lease> leases = redis.leaseMany(toLease, tokens, leaseMillis);
+      List<RedisTier.Lease> leases = tier().leaseMany(toLease, tokens, leaseMillis);
       List<Integer> owned = new ArrayList<>();
       List<Integer> contended = new ArrayList<>();
       List<RedisTier.Fill> releases = new ArrayList<>();
       for (int j = 0; j < missing.size(); j++) {
         int i = missing.get(j);
         RedisTier.Lease lease = leases.get(j);
-        Held<V> now = decodeNew(names.get(i), lease.read(), garbage.get(j));
-        if (lease.acquired()) {
-          leasesAcquired.increment();
-        }
-        if (now != null) {
-          out.put(keys.get(i), now);
+        Held<V> found = afterLease(names.get(i), lease, garbage.get(j));
+        if (found != null) {
+          out.put(keys.get(i), found);
           if (lease.acquired()) {
-            releases.add(new RedisTier.Fill(names.get(i), tokens.get(j), null, 0, RedisTier.EMPTY));
+            releases.add(RedisTier.Fill.release(names.get(i), tokens.get(j)));
           }
         } else if (lease.acquired()) {
           owned.add(j);
@@ -559,7 +776,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
         }
       }
       if (!releases.isEmpty()) {
-        redis.fillMany(releases);
+        tier().fillMany(releases);
       }
       if (!owned.isEmpty()) {
         loadOwnedBatch(keys, names, missing, owned, tokens, garbage, loader, out);
@@ -585,7 +802,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       for (K k : rest) {
         V v = loaded.get(k);
         if (v != null) {
-          out.put(k, Held.of(v, ttl, maxStalenessNanos));
+          out.put(k, held(v, ttl));
         }
       }
       return out;
@@ -612,31 +829,38 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     long ttl = ttlMillis(Ttl.cacheDefault());
     Map<K, ? extends V> loaded;
     List<Held<V>> held = new ArrayList<>(owned.size());
+    List<RedisTier.Keys> leased = new ArrayList<>(owned.size());
+    List<byte[]> leaseTokens = new ArrayList<>(owned.size());
+    for (int j : owned) {
+      leased.add(names.get(missing.get(j)));
+      leaseTokens.add(tokens.get(j));
+    }
     try {
-      loaded = callBatch(loader, Collections.unmodifiableList(batch));
+      try (LeaseWatchdog.Watch watch = watchdog.watch(leased, leaseTokens)) {
+        loaded = callBatch(loader, Collections.unmodifiableList(batch));
+      }
       for (int n = 0; n < owned.size(); n++) {
         int j = owned.get(n);
         V v = loaded.get(batch.get(n));
         byte[] bytes = v == null || ttl == 0 ? null : encodeChecked(v);
         fills.add(new RedisTier.Fill(names.get(missing.get(j)), tokens.get(j), bytes, ttl,
             garbage.get(j)));
-        held.add(v == null ? null : Held.of(v, ttl, maxStalenessNanos));
+        held.add(v == null ? null : held(v, ttl));
       }
     } catch (Throwable t) {
       List<RedisTier.Fill> releases = new ArrayList<>();
       for (int j : owned) {
-        releases.add(new RedisTier.Fill(names.get(missing.get(j)), tokens.get(j), null, 0,
-            RedisTier.EMPTY));
+        releases.add(RedisTier.Fill.release(names.get(missing.get(j)), tokens.get(j)));
       }
       try {
-        redis.fillMany(releases);
+        tier().fillMany(releases);
       } catch (RedisUnavailable ignored) {
         // the leases expire by themselves
       }
       throw t;
     }
     try {
-      redis.fillMany(fills);
+      tier().fillMany(fills);
     } catch (RedisUnavailable e) {
       if (strict) {
         throw new RedisCacheException("Redis unavailable while storing: " + e.getMessage(), e);
@@ -766,7 +990,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     public @Nullable V get(K key) {
       checkOpen();
       Held<V> held = l1Batcher.get(key);
-      if (held == null || held.isFresh()) {
+      if (held == null || fresh(held)) {
         return Held.valueOf(held);
       }
       l1.delete(key);
@@ -790,6 +1014,18 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       checkOpen();
       return freshAllAsync(l1Batcher.getAllAsync(keys), l1Batcher::getAllAsync);
     }
+  }
+
+  /**
+   * The step every lease attempt shares, single key or batch: counts a lease won, and returns the
+   * value read in the same pipeline if there is a new one (then the caller releases a lease it
+   * won and loads nothing); null means: load if the lease was won, else wait for its holder.
+   */
+  private @Nullable Held<V> afterLease(RedisTier.Keys keys, RedisTier.Lease lease, byte[] garbage) {
+    if (lease.acquired()) {
+      leasesAcquired.increment();
+    }
+    return decodeNew(keys, lease.read(), garbage);
   }
 
   /**
@@ -836,7 +1072,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     l2Hits.increment();
     // PTTL -1: no expiry; -2: gone since the GET (return it, keep it nowhere).
     long remaining = read.pttl() == -1 ? -1 : Math.max(read.pttl(), 0);
-    return Held.of(value, remaining, maxStalenessNanos);
+    return held(value, remaining);
   }
 
   // ---- writes ----
@@ -854,9 +1090,9 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     checkOpen();
     byte[] bytes = encodeChecked(value);
     long ttlMillis = ttlMillis(ttl);
-    RedisTier.Keys keys = redis.keys(keyCodec.encode(key));
+    RedisTier.Keys keys = keysOf(key);
     try {
-      redis.write(keys, ttlMillis == 0 ? null : bytes, ttlMillis);
+      tier().write(keys, ttlMillis == 0 ? null : bytes, ttlMillis);
     } catch (RedisUnavailable e) {
       if (strict) {
         throw new RedisCacheException("Redis unavailable while writing: " + e.getMessage(), e);
@@ -865,7 +1101,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       if (ttlMillis == 0) {
         l1.delete(key);
       } else {
-        l1.set(key, Held.of(value, ttlMillis, maxStalenessNanos));
+        l1.set(key, held(value, ttlMillis));
       }
       return;
     } catch (InterruptedException e) {
@@ -873,6 +1109,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       throw new RedisCacheException("interrupted while writing to Redis", e);
     }
     // After Redis has it: drop the local copy (also keeps an older fill in flight out of L1).
+    staleCopies.remove(key);
     l1.delete(key);
   }
 
@@ -880,10 +1117,10 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   public boolean delete(K key) {
     Objects.requireNonNull(key, "key must not be null");
     checkOpen();
-    RedisTier.Keys keys = redis.keys(keyCodec.encode(key));
+    RedisTier.Keys keys = keysOf(key);
     long removed = 0;
     try {
-      removed = redis.write(keys, null, 0);
+      removed = tier().write(keys, null, 0);
     } catch (RedisUnavailable e) {
       if (strict) {
         throw new RedisCacheException("Redis unavailable while deleting: " + e.getMessage(), e);
@@ -892,6 +1129,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       Thread.currentThread().interrupt();
       throw new RedisCacheException("interrupted while deleting in Redis", e);
     }
+    staleCopies.remove(key);
     boolean local = l1.delete(key);
     return removed > 0 || local;
   }
@@ -900,7 +1138,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   public void clear() {
     checkOpen();
     try {
-      redis.clearNamespace();
+      tier().clearNamespace();
     } catch (RedisUnavailable e) {
       if (strict) {
         throw new RedisCacheException("Redis unavailable while clearing: " + e.getMessage(), e);
@@ -909,6 +1147,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       Thread.currentThread().interrupt();
       throw new RedisCacheException("interrupted while clearing Redis", e);
     }
+    staleCopies.clear();
     l1.clear();
   }
 
@@ -919,7 +1158,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       return;
     }
     if (message[0] == RedisTier.CLEAR) {
-      if (!redis.fromMe(message)) {
+      if (!fromMe(message)) {
         clearL1();
         clearsReceived.increment();
       }
@@ -930,7 +1169,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     if (waiter != null) {
       waiter.complete(null);
     }
-    if (message[0] != RedisTier.INVALIDATE || redis.fromMe(message)) {
+    if (message[0] != RedisTier.INVALIDATE || fromMe(message)) {
       return;
     }
     K key;
@@ -940,6 +1179,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       return; // a key this JVM cannot have cached
     }
     try {
+      staleCopies.remove(key);
       l1.delete(key);
       invalidationsReceived.increment();
     } catch (CacheClosedException e) {
@@ -956,13 +1196,23 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       return;
     }
     log.debug("dropping every L1 entry: {}", why);
-    clearL1();
+    long now = clock.nanoTime();
+    long next = epoch.get() + 1;
+    epochStarts.put(next, now);
+    epoch.set(next); // every entry read before now is stale from here on
+    long keep = saturatedAdd(staleGraceNanos, maxStalenessNanos);
+    epochStarts.entrySet().removeIf(e -> e.getKey() != next && now - e.getValue() > keep);
+    if (staleGraceNanos == 0) {
+      clearL1();
+    }
+    // else: kept for stale-if-error, never served as hits (their epoch is over)
     l1Flushes.increment(); // after the clear: the counter says the flush is done
     // Anyone waiting for a lease holder re-reads now rather than at the fallback.
     waiters.values().forEach(w -> w.complete(null));
   }
 
   private void clearL1() {
+    staleCopies.clear();
     try {
       l1.clear();
     } catch (CacheClosedException e) {
@@ -971,6 +1221,10 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   }
 
   // ---- helpers ----
+
+  private boolean fromMe(byte[] message) {
+    return Arrays.equals(message, 1, RedisTier.HEADER, tokenPrefix, 0, tokenPrefix.length);
+  }
 
   private byte[] encodeChecked(V value) {
     byte[] bytes = valueCodec.encode(value);
@@ -1012,6 +1266,11 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     }
   }
 
+  private static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+  }
+
   private static long saturatedNanos(Duration d) {
     try {
       return d.toNanos();
@@ -1035,7 +1294,12 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
 
   /** Package-private for tests: the name of this cache's Redis connections. */
   String clientName() {
-    return redis.clientName();
+    return clientName;
+  }
+
+  /** Package-private for tests: the leases this JVM is keeping alive now. */
+  int activeLeaseWatches() {
+    return watchdog.active();
   }
 
   /** Package-private for tests: this JVM's L1 tier. */
@@ -1046,6 +1310,21 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   @Override
   public CacheMetrics metrics() {
     return l1.metrics();
+  }
+
+  private long errors() {
+    RedisTier t = redis;
+    return connectAttemptsFailed.sum() + (t == null ? 0 : t.errors.sum());
+  }
+
+  private long timeouts() {
+    RedisTier t = redis;
+    return t == null ? 0 : t.timeouts.sum();
+  }
+
+  /** Package-private for tests: whether the Redis connection has been made. */
+  boolean connected() {
+    return redis != null;
   }
 
   @Override
@@ -1062,9 +1341,11 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
         invalidationsReceived.sum(),
         clearsReceived.sum(),
         l1Flushes.sum(),
-        redis.errors.sum(),
-        redis.timeouts.sum(),
+        errors(),
+        timeouts(),
         decodeFailures.sum(),
+        watchdog.renewals(),
+        staleServed.sum() + l1.metrics().staleServedCount(),
         breaker.state());
   }
 
@@ -1137,9 +1418,13 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     closed = true;
     waiters.values().forEach(w -> w.complete(null));
     try {
+      watchdog.close();
       l1.close();
     } finally {
-      redis.close();
+      RedisTier t = redis;
+      if (t != null) {
+        t.close();
+      }
     }
   }
 

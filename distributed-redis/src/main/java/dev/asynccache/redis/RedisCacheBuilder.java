@@ -1,5 +1,6 @@
 package dev.asynccache.redis;
 
+import dev.asynccache.TimeSource;
 import dev.asynccache.persistence.Codec;
 import io.lettuce.core.RedisURI;
 import java.time.Duration;
@@ -15,8 +16,8 @@ import org.jspecify.annotations.Nullable;
  * once with {@link IllegalArgumentException} naming the option and the value; the Redis URI is
  * parsed at {@link #build()}, which names the option if it cannot. {@code redisUri} and {@code
  * namespace} are required. Defaults: {@code l1MaxSize} 10,000, {@code maxStaleness} 1 minute, no
- * {@code defaultTtl}, {@code redisTimeout} 1 s, {@code maxValueBytes} 1 MiB, {@code leaseTime} 10
- * s, {@code leaseRecheck} 200 ms, breaker after 5 consecutive failures, open for 1 s, fail-safe
+ * {@code defaultTtl}, {@code redisTimeout} 1 s, {@code maxValueBytes} 1 MiB, {@code leaseTime} 3
+ * s (renewed by a watchdog while the loader runs), {@code leaseRecheck} 200 ms, breaker after 5 consecutive failures, open for 1 s, fail-safe
  * (not strict).
  *
  * <p>A builder is not thread-safe; the caches it builds are.
@@ -48,6 +49,9 @@ public final class RedisCacheBuilder<K, V> {
   @Nullable Duration breakerOpenTime;
   @Nullable Boolean strict;
   @Nullable Boolean cluster;
+  @Nullable Duration staleIfError;
+  /** Package-private: tests move a manual clock instead of sleeping. */
+  @Nullable TimeSource timeSource;
 
   RedisCacheBuilder(Codec<K> keyCodec, Codec<V> valueCodec) {
     this.keyCodec = Objects.requireNonNull(keyCodec, "keyCodec");
@@ -185,10 +189,13 @@ public final class RedisCacheBuilder<K, V> {
   }
 
   /**
-   * Sets how long a load lease lasts: the longest other JVMs wait for a loader before they take
-   * over. Choose it above the slowest normal load; a loader slower than this may run twice.
+   * Sets how long a load lease lasts without renewal: the longest other JVMs wait for a lease
+   * holder that died before one of them takes over. While its loader runs, the holder's watchdog
+   * renews the lease every third of this time (a script that extends it only if it is still the
+   * holder's), so a loader slower than this still runs once in the fleet; the watchdog stops when
+   * the load ends, fails, or the cache closes. Keep it well above a renewal's worst round trip.
    *
-   * @param leaseTime at least 1 ms (default 10 s)
+   * @param leaseTime at least 3 ms (default 3 s)
    * @return this builder
    * @throws NullPointerException if {@code leaseTime} is null
    * @throws IllegalArgumentException if it is shorter than 1 ms
@@ -196,7 +203,11 @@ public final class RedisCacheBuilder<K, V> {
    */
   public RedisCacheBuilder<K, V> leaseTime(Duration leaseTime) {
     once(this.leaseTime, "leaseTime");
-    this.leaseTime = millis(leaseTime, "leaseTime");
+    Objects.requireNonNull(leaseTime, "leaseTime must not be null");
+    if (leaseTime.compareTo(Duration.ofMillis(3)) < 0) {
+      throw new IllegalArgumentException("leaseTime must be at least 3 ms: " + leaseTime);
+    }
+    this.leaseTime = leaseTime;
     return this;
   }
 
@@ -253,6 +264,35 @@ public final class RedisCacheBuilder<K, V> {
   }
 
   /**
+   * Turns on stale-if-error: when reading a key again fails (Redis is unavailable and the loader
+   * throws or overruns), callers get the key's expired L1 value instead of the failure, if it
+   * expired less than {@code grace} ago, and {@link RedisCacheMetrics#staleServed()} counts it.
+   * An L1 value expires when its Redis time to live or {@code maxStaleness} runs out, and when L1
+   * is flushed because invalidations may have been lost (a lost connection, a flush of Redis):
+   * with this option such a flush keeps the entries (never served as hits) for the grace period.
+   * A value deleted or replaced by a known write ({@code set}, {@code delete}, {@code clear}, in
+   * this JVM or another) is never served stale. Single-key reads ({@code get}, {@code getAsync})
+   * serve stale values; batch reads do not. Default: off.
+   *
+   * @param grace how long after expiry a value may still be served on error; positive
+   * @return this builder
+   * @throws NullPointerException if {@code grace} is null
+   * @throws IllegalArgumentException if it is zero or negative
+   * @throws IllegalStateException if it was already set
+   */
+  public RedisCacheBuilder<K, V> staleIfError(Duration grace) {
+    once(staleIfError, "staleIfError");
+    this.staleIfError = positive(grace, "staleIfError");
+    return this;
+  }
+
+  /** Package-private for tests: the clock of L1 expiry and of stale-if-error. */
+  RedisCacheBuilder<K, V> timeSource(TimeSource clock) {
+    this.timeSource = Objects.requireNonNull(clock, "timeSource");
+    return this;
+  }
+
+  /**
    * Chooses Redis Cluster: {@code redisUri} is then one seed node of the cluster, the topology is
    * discovered from it (and refreshed on MOVED/ASK redirects and reconnects), commands go to the
    * master of each key's hash slot, and notifications use the cluster-wide {@code PUBLISH}
@@ -269,13 +309,15 @@ public final class RedisCacheBuilder<K, V> {
   }
 
   /**
-   * Connects to Redis and builds the cache.
+   * Connects to Redis (or, in fail-safe mode, starts connecting) and builds the cache.
    *
    * @return the cache
    * @throws IllegalStateException if {@code redisUri} or {@code namespace} was not set
    * @throws IllegalArgumentException if {@code redisUri} cannot be parsed (the message names the
    *     option)
-   * @throws RedisCacheException if Redis cannot be reached
+   * @throws RedisCacheException in strict mode, if Redis cannot be reached (the message names
+   *     {@code redisUri}); in fail-safe mode the cache is built anyway, serves loads through the
+   *     loader and connects in the background as soon as Redis answers
    */
   public RedisCache<K, V> build() {
     if (redisUri == null) {
@@ -318,6 +360,7 @@ public final class RedisCacheBuilder<K, V> {
     add(set, "breakerOpenTime", breakerOpenTime);
     add(set, "strict", strict);
     add(set, "cluster", cluster);
+    add(set, "staleIfError", staleIfError);
     return "RedisCacheBuilder" + set;
   }
 

@@ -27,6 +27,10 @@ import java.util.Objects;
  *   <li>{@code redisErrors} / {@code redisTimeouts}: Redis calls that failed / exceeded the call
  *       timeout; calls refused by the open breaker count in neither.
  *   <li>{@code decodeFailures}: values read from Redis that the value codec rejected.
+ *   <li>{@code leaseRenewals}: times the lease watchdog extended a lease of a load still running
+ *       (one per lease per third of the lease time).
+ *   <li>{@code staleServed}: reads answered with an expired value instead of a failure
+ *       (stale-if-error), including those the L1 core served ({@code l1.staleServedCount()}).
  *   <li>{@code breakerState}: the circuit breaker's state when the snapshot was taken.
  * </ul>
  *
@@ -44,6 +48,8 @@ import java.util.Objects;
  * @param redisErrors failed Redis calls
  * @param redisTimeouts timed-out Redis calls
  * @param decodeFailures undecodable values read
+ * @param leaseRenewals leases extended by the watchdog
+ * @param staleServed reads answered with an expired value (stale-if-error)
  * @param breakerState the circuit breaker's state
  */
 public record RedisCacheMetrics(
@@ -61,6 +67,8 @@ public record RedisCacheMetrics(
     long redisErrors,
     long redisTimeouts,
     long decodeFailures,
+    long leaseRenewals,
+    long staleServed,
     BreakerState breakerState) {
 
   /**
@@ -74,7 +82,8 @@ public record RedisCacheMetrics(
     Objects.requireNonNull(breakerState, "breakerState");
     long[] all = {
       l2Hits, l2Misses, loads, directLoads, leasesAcquired, leaseWaits, leaseTakeovers,
-      invalidationsReceived, clearsReceived, l1Flushes, redisErrors, redisTimeouts, decodeFailures
+      invalidationsReceived, clearsReceived, l1Flushes, redisErrors, redisTimeouts, decodeFailures,
+      leaseRenewals, staleServed
     };
     for (long value : all) {
       if (value < 0) {

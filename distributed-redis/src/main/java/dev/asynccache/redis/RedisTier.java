@@ -101,6 +101,18 @@ final class RedisTier implements AutoCloseable {
       return n
       """;
 
+  /**
+   * The lease watchdog's renewal: give the lease its full time again only if it still holds our
+   * token. KEYS: lease. ARGV: token, lease time ms. Returns 1 if renewed.
+   */
+  private static final String RENEW =
+      """
+      if redis.call('GET', KEYS[1]) == ARGV[1] then
+        return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+      end
+      return 0
+      """;
+
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   private static final byte[] ONE = {'1'};
   private static final byte[] ZERO = {'0'};
@@ -127,7 +139,6 @@ final class RedisTier implements AutoCloseable {
   /** The three Redis names of one key, and the key's bytes. */
   record Keys(byte[] key, byte[] value, byte[] lease, byte[] waitFlag) {}
 
-  private final byte[] prefix;
   private final String scanPattern;
   private final byte[] channel;
   private final String flushWatchPrefix;
@@ -140,9 +151,13 @@ final class RedisTier implements AutoCloseable {
   private final StatefulConnection<byte[], byte[]> connection;
   private final RedisClusterAsyncCommands<byte[], byte[]> commands;
   private final StatefulRedisPubSubConnection<byte[], byte[]> pubSub;
+  /** Cluster only: one flush-watch connection per master (a flush is per node). */
+  private final List<StatefulRedisConnection<byte[], byte[]>> flushWatchers = new ArrayList<>();
+  private @Nullable RedisClient flushWatchClient;
   private final Events events;
   private final String fillSha;
   private final String writeSha;
+  private final String renewSha;
   final LongAdder errors = new LongAdder();
   final LongAdder timeouts = new LongAdder();
 
@@ -154,7 +169,6 @@ final class RedisTier implements AutoCloseable {
       CircuitBreaker breaker,
       byte[] sender,
       Events events) {
-    this.prefix = (namespace + ":{").getBytes(StandardCharsets.UTF_8);
     this.scanPattern = globEscape(namespace) + ":{*";
     this.channel = ("asynccache:" + namespace).getBytes(StandardCharsets.UTF_8);
     // A prefix no key ever has: tracking in broadcast mode on it sends nothing but the null-key
@@ -168,7 +182,7 @@ final class RedisTier implements AutoCloseable {
     // and by our own wait): give a busy machine time to connect.
     Duration connect = timeout.compareTo(CONNECT_TIMEOUT) < 0 ? CONNECT_TIMEOUT : timeout;
     // Named, so that operators (and tests) can tell a cache's connections in CLIENT LIST.
-    this.clientName = "asynccache-" + namespace + "-" + HexFormat.of().formatHex(sender, 0, 4);
+    this.clientName = clientName(namespace, sender);
     RedisURI u = RedisURI.builder(uri).withTimeout(connect).withClientName(clientName).build();
     // Reconnect quickly after an outage: 10 ms doubling up to 1 s (Lettuce's default reaches 30 s).
     this.resources =
@@ -208,6 +222,7 @@ final class RedisTier implements AutoCloseable {
         }
         this.commands = cconn.async();
         ps = cc.connectPubSub(ByteArrayCodec.INSTANCE);
+        watchFlushesOnEveryMaster(cc, u, socket, connect);
       } else {
         RedisClient rc = RedisClient.create(resources, u);
         c = rc;
@@ -264,12 +279,18 @@ final class RedisTier implements AutoCloseable {
       ps.sync().subscribe(channel);
       armFlushWatch(ps).get(connect.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RuntimeException | ExecutionException | TimeoutException e) {
+      closeWatchers();
       closeQuietly(ps, conn, c, resources);
       throw new RedisCacheException(
-          "cannot connect to Redis at " + uri.getHost() + ":" + uri.getPort(),
+          "cannot connect to Redis at redisUri "
+              + uri.getHost()
+              + ":"
+              + uri.getPort()
+              + (cluster ? " (a Cluster seed node)" : ""),
           e instanceof ExecutionException ? e.getCause() : e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      closeWatchers();
       closeQuietly(ps, conn, c, resources);
       throw new RedisCacheException("interrupted while connecting to Redis", e);
     }
@@ -278,14 +299,82 @@ final class RedisTier implements AutoCloseable {
     this.pubSub = ps;
     this.fillSha = commands.digest(FILL);
     this.writeSha = commands.digest(WRITE);
+    this.renewSha = commands.digest(RENEW);
+  }
+
+  /**
+   * Cluster: a {@code FLUSHALL} on one master reaches only that node's tracking clients, so each
+   * master gets its own small connection with the flush watch armed. A flush of any master drops
+   * L1 (whole: L1 does not index entries by slot). When such a connection drops, L1 is dropped too,
+   * and again once it is back and re-armed (a flush meanwhile would otherwise go unseen).
+   */
+  private void watchFlushesOnEveryMaster(
+      RedisClusterClient cc, RedisURI seed, SocketOptions socket, Duration connect)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    RedisClient wc = RedisClient.create(resources);
+    flushWatchClient = wc;
+    wc.setOptions(ClientOptions.builder().autoReconnect(true).socketOptions(socket).build());
+    for (RedisClusterNode node : cc.getPartitions()) {
+      if (!node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+        continue;
+      }
+      String where = node.getUri().getHost() + ":" + node.getUri().getPort();
+      RedisURI nodeUri =
+          RedisURI.builder(seed)
+              .withHost(node.getUri().getHost())
+              .withPort(node.getUri().getPort())
+              .build();
+      StatefulRedisConnection<byte[], byte[]> w = wc.connect(ByteArrayCodec.INSTANCE, nodeUri);
+      flushWatchers.add(w);
+      w.addListener(
+          (PushListener)
+              push -> {
+                if ("invalidate".equals(push.getType())) {
+                  events.lost("Redis node " + where + " was flushed (FLUSHALL / FLUSHDB)");
+                }
+              });
+      AtomicBoolean connectedBefore = new AtomicBoolean(true);
+      w.addListener(
+          new RedisConnectionStateListener() {
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+              connectedBefore.set(false);
+              events.lost("flush watch on " + where + " lost");
+            }
+
+            @Override
+            public void onRedisConnected(
+                RedisChannelHandler<?, ?> handler, java.net.SocketAddress address) {
+              if (!connectedBefore.getAndSet(true)) {
+                armFlushWatch(w)
+                    .whenComplete((ok, failed) -> events.lost("flush watch on " + where + " back"));
+              }
+            }
+          });
+      armFlushWatch(w).get(connect.toMillis(), TimeUnit.MILLISECONDS);
+    }
   }
 
   /** Turns on broadcast tracking of a prefix no key has: Redis then tells us of every flush. */
-  private CompletableFuture<String> armFlushWatch(
-      StatefulRedisPubSubConnection<byte[], byte[]> ps) {
+  private CompletableFuture<String> armFlushWatch(StatefulRedisConnection<byte[], byte[]> ps) {
     return ps.async()
         .clientTracking(TrackingArgs.Builder.enabled().bcast().prefixes(flushWatchPrefix))
         .toCompletableFuture();
+  }
+
+  private void closeWatchers() {
+    for (StatefulRedisConnection<byte[], byte[]> w : flushWatchers) {
+      try {
+        w.close();
+      } catch (RuntimeException ignored) {
+        // closing
+      }
+    }
+    flushWatchers.clear();
+    RedisClient wc = flushWatchClient;
+    if (wc != null) {
+      wc.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
   }
 
   private static void closeQuietly(
@@ -310,12 +399,23 @@ final class RedisTier implements AutoCloseable {
     }
   }
 
+  /** The prefix of a namespace's value names. */
+  static byte[] prefix(String namespace) {
+    return (namespace + ":{").getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The name a cache's connections carry in {@code CLIENT LIST}. */
+  static String clientName(String namespace, byte[] sender) {
+    return "asynccache-" + namespace + "-" + HexFormat.of().formatHex(sender, 0, 4);
+  }
+
   /** The name this tier's connections carry in {@code CLIENT LIST}. */
   String clientName() {
     return clientName;
   }
 
-  Keys keys(byte[] key) {
+  /** The Redis names of {@code key} in a namespace whose value prefix is {@code prefix}. */
+  static Keys keys(byte[] prefix, byte[] key) {
     byte[] value = Arrays.copyOf(prefix, prefix.length + key.length + 1);
     System.arraycopy(key, 0, value, prefix.length, key.length);
     value[value.length - 1] = '}';
@@ -330,9 +430,6 @@ final class RedisTier implements AutoCloseable {
     return m;
   }
 
-  boolean fromMe(byte[] message) {
-    return Arrays.equals(message, 1, HEADER, sender, 0, sender.length);
-  }
 
   /** GET and PTTL, pipelined. */
   Read read(Keys k) throws RedisUnavailable, InterruptedException {
@@ -417,7 +514,12 @@ final class RedisTier implements AutoCloseable {
   }
 
   /** One lease holder's outcome for {@link #fillMany}. */
-  record Fill(Keys keys, byte[] token, byte @Nullable [] value, long ttlMillis, byte[] replacing) {}
+  record Fill(Keys keys, byte[] token, byte @Nullable [] value, long ttlMillis, byte[] replacing) {
+    /** Drops the lease (if still held with {@code token}) and stores nothing. */
+    static Fill release(Keys keys, byte[] token) {
+      return new Fill(keys, token, null, 0, EMPTY);
+    }
+  }
 
   /**
    * Stores (value non-null) unless another value was written meanwhile (the undecodable bytes
@@ -454,6 +556,17 @@ final class RedisTier implements AutoCloseable {
       }
     }
     return owned;
+  }
+
+  /**
+   * Extends the lease to {@code leaseMillis} if it still holds {@code token}, asynchronously (the
+   * watchdog's call: it bypasses the circuit breaker, and Lettuce's command timeout bounds it).
+   * Completes with whether the lease was still ours.
+   */
+  CompletableFuture<Boolean> renew(Keys k, byte[] token, long leaseMillis) {
+    byte[][] keys = {k.lease()};
+    byte[][] args = {token, Long.toString(leaseMillis).getBytes(StandardCharsets.US_ASCII)};
+    return script(renewSha, RENEW, keys, args).thenApply(r -> r == 1L);
   }
 
   /** Sets (value non-null) or deletes; revokes the lease; notifies every JVM. */
@@ -574,6 +687,7 @@ final class RedisTier implements AutoCloseable {
   @Override
   public void close() {
     try {
+      closeWatchers();
       pubSub.close();
       connection.close();
     } finally {

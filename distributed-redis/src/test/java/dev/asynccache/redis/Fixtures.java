@@ -1,5 +1,7 @@
 package dev.asynccache.redis;
 
+import dev.asynccache.redis.testing.RedisServer;
+
 import dev.asynccache.persistence.Codecs;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;

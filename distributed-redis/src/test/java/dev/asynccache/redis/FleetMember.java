@@ -22,6 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code done KEY loads=N ok=M errors=E}. {@code quit} closes the cache and exits.
  */
 public final class FleetMember {
+  /** The members' lease time: short, the watchdog keeps a slower loader's lease alive. */
+  static final long LEASE_MS = 1000;
+
   private FleetMember() {}
 
   public static void main(String[] args) throws Exception {
@@ -34,7 +37,7 @@ public final class FleetMember {
                 .redisUri(uri)
                 .namespace(namespace)
                 .redisTimeout(Duration.ofSeconds(10))
-                .leaseTime(Duration.ofSeconds(2))
+                .leaseTime(Duration.ofMillis(LEASE_MS))
                 .leaseRecheck(Duration.ofMillis(100))
                 .build();
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();

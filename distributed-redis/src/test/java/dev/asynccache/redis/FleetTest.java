@@ -1,5 +1,7 @@
 package dev.asynccache.redis;
 
+import dev.asynccache.redis.testing.RedisServer;
+
 import static dev.asynccache.redis.Fixtures.impl;
 import static dev.asynccache.redis.Fixtures.strings;
 import static org.junit.jupiter.api.Assertions.assertEquals;

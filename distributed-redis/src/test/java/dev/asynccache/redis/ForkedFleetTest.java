@@ -1,5 +1,7 @@
 package dev.asynccache.redis;
 
+import dev.asynccache.redis.testing.RedisServer;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -145,6 +147,20 @@ class ForkedFleetTest {
         }
         assertEquals(1, loads, "loader calls in the fleet, round " + round);
       }
+      // Loaders 2.5 times slower than the lease: the holder's watchdog keeps it.
+      for (int round = 0; round < 2; round++) {
+        String key = "slow-" + round;
+        for (Member m : members) {
+          m.send("round " + key + " " + 5 * FleetMember.LEASE_MS / 2);
+        }
+        int loads = 0;
+        for (Member m : members) {
+          String done = m.expect("done " + key + " ");
+          loads += Member.field(done, "loads");
+          assertEquals(THREADS, Member.field(done, "ok"), done);
+        }
+        assertEquals(1, loads, "loader calls in the fleet, slow round " + round);
+      }
     } finally {
       members.forEach(Member::close);
     }
@@ -156,9 +172,8 @@ class ForkedFleetTest {
     try {
       String key = "doomed";
       for (Member m : members) {
-        // 1 s: killed in the middle, and shorter than the 2 s lease (a loader slower than its lease
-        // may run twice: there is no lease watchdog yet).
-        m.send("round " + key + " 1000");
+        // Longer than the lease (the watchdog keeps it): killed in the middle.
+        m.send("round " + key + " " + 2 * FleetMember.LEASE_MS);
       }
       // Whoever announces the load first holds the lease: kill -9 it.
       Member holder = null;
@@ -175,6 +190,23 @@ class ForkedFleetTest {
       }
       holder.process.destroyForcibly(); // SIGKILL on Linux: no finally block runs, the lease stays
       holder.process.waitFor(10, TimeUnit.SECONDS);
+      long killedAt = System.nanoTime();
+      // The dead holder's lease is no longer renewed: a survivor takes over within about one
+      // lease time (1 s; the bound is generous for a loaded machine).
+      Member taker = null;
+      while (taker == null) {
+        assertTrue(System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(60), "no takeover");
+        for (Member m : members) {
+          if (m != holder && m.lines.stream().anyMatch(l -> l.equals("loading " + key))) {
+            taker = m;
+            break;
+          }
+        }
+        Thread.sleep(1);
+      }
+      long takeoverMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+      System.out.println("takeover after the holder's SIGKILL: " + takeoverMs + " ms");
+      assertTrue(takeoverMs < 10 * FleetMember.LEASE_MS, "takeover took " + takeoverMs + " ms");
       int loads = 0;
       for (Member m : members) {
         if (m == holder) {
@@ -185,7 +217,7 @@ class ForkedFleetTest {
         assertEquals(THREADS, Member.field(done, "ok"), done);
         assertEquals(0, Member.field(done, "errors"), done);
       }
-      // The survivors waited for the dead holder's lease (2 s) and one of them took over.
+      // The survivors waited for the dead holder's lease to run out and one of them took over.
       assertEquals(1, loads, "loads by the survivors after the holder died");
     } finally {
       members.forEach(Member::close);

@@ -1,5 +1,7 @@
 package dev.asynccache.redis;
 
+import dev.asynccache.redis.testing.RedisServer;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

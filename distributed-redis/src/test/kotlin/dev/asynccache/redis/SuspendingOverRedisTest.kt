@@ -1,5 +1,7 @@
 package dev.asynccache.redis
 
+import dev.asynccache.redis.testing.RedisServer
+
 import dev.asynccache.coroutines.SuspendBatchLoader
 import dev.asynccache.coroutines.asSuspending
 import java.time.Duration

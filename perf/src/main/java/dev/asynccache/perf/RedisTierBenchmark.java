@@ -4,6 +4,7 @@ import dev.asynccache.AsyncCache;
 import dev.asynccache.persistence.Codecs;
 import dev.asynccache.redis.RedisCache;
 import dev.asynccache.redis.RedisCacheBuilder;
+import dev.asynccache.redis.testing.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -44,7 +45,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       sampled (p50, p99).
  *   <li>{@link #setOnly} / {@link #setUntilOtherJvmDrops}: cache A's {@code set}, and A's {@code
  *       set} plus the wait until cache B (its own connections and subscription, as another JVM)
- *       has dropped its L1 copy; the difference is the invalidation delay.
+ *       has dropped its L1 copy; the delay alone (from the set's return to B's drop) is printed
+ *       after each iteration as p50 / p99.
  *   <li>{@link #fleetHerd}: 4 caches (own connections each) x 250 virtual threads get one cold key
  *       whose loader takes 10 ms; the time until all 1,000 callers have the value.
  * </ul>
@@ -59,7 +61,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class RedisTierBenchmark {
   static final int KEYS = 1024;
 
-  RedisProcess redis;
+  RedisServer redis;
   AsyncCache<String, String> core;
   RedisCache<String, String> twoLevel;
   RedisCache<String, String> l1Tiny;
@@ -84,7 +86,7 @@ public class RedisTierBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    redis = RedisProcess.start();
+    redis = RedisServer.start();
     keys = new String[KEYS];
     rawKeys = new byte[KEYS][];
     for (int i = 0; i < KEYS; i++) {
@@ -174,11 +176,45 @@ public class RedisTierBenchmark {
   public long setUntilOtherJvmDrops() {
     long before = reader.tierMetrics().invalidationsReceived();
     writer.set(keys[nextIndex()], "v");
+    long setReturned = System.nanoTime();
     long now;
     while ((now = reader.tierMetrics().invalidationsReceived()) == before) {
       Thread.onSpinWait();
     }
+    // B's counter moves after its L1 dropped the key: this is the invalidation delay itself.
+    recordDelay(System.nanoTime() - setReturned);
     return now;
+  }
+
+  /** Invalidation delays (A's set returned until B's L1 dropped the key) of the measured ops. */
+  long[] delays = new long[1 << 20];
+  int delayCount;
+
+  private void recordDelay(long nanos) {
+    if (delayCount < delays.length) {
+      delays[delayCount++] = nanos;
+    }
+  }
+
+  /**
+   * Prints the invalidation delay's percentiles over the iteration (JMH's sample of the op
+   * includes A's own round trip; this is the delay alone).
+   */
+  @TearDown(Level.Iteration)
+  public void reportDelays() {
+    if (delayCount == 0) {
+      return;
+    }
+    long[] sorted = java.util.Arrays.copyOf(delays, delayCount);
+    java.util.Arrays.sort(sorted);
+    System.out.printf(
+        "%ninvalidation delay, A's set returned -> B's L1 dropped: n=%d p50=%.1f us p99=%.1f us"
+            + " max=%.1f us%n",
+        sorted.length,
+        sorted[sorted.length / 2] / 1e3,
+        sorted[(int) Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] / 1e3,
+        sorted[sorted.length - 1] / 1e3);
+    delayCount = 0;
   }
 
   @Benchmark

@@ -1,4 +1,5 @@
-package dev.asynccache.redis;
+package dev.asynccache.redis.testing;
+
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

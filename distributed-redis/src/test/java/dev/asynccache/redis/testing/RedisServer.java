@@ -1,4 +1,4 @@
-package dev.asynccache.redis;
+package dev.asynccache.redis.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -19,11 +19,15 @@ import java.util.stream.Stream;
 
 /**
  * A real {@code redis-server} process on a free loopback port (never 6379), without persistence,
- * for one test class. {@link #kill()} and {@link #restart()} simulate an outage on the same port.
+ * for one test class or one benchmark trial. Shared test fixture: published in this module's
+ * test-jar ({@code async-cache-redis:tests}), which {@code perf}'s Redis benchmarks use, so the
+ * start-up (free port, launch, wait for PONG) lives in one place. Not part of the library's API.
+ * Instances are thread-safe ({@link #kill()}, {@link #restart()} and {@link #close()} are
+ * synchronized; commands open their own socket). {@link #kill()} and {@link #restart()} simulate an outage on the same port.
  * A missing binary fails the test with how to install it; it never skips.
  */
-final class RedisServer implements AutoCloseable {
-  static final String INSTALL_HINT =
+public final class RedisServer implements AutoCloseable {
+  public static final String INSTALL_HINT =
       "redis-server is not installed (not found on PATH); "
           + "install redis-server: apt-get install redis-server";
 
@@ -42,7 +46,7 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** Starts a server on a free loopback port; retries another port if one is taken meanwhile. */
-  static RedisServer start() {
+  public static RedisServer start() {
     return start(List.of());
   }
 
@@ -50,7 +54,7 @@ final class RedisServer implements AutoCloseable {
    * Starts a server with extra options (e.g. Cluster mode, which also needs port + 10000 free for
    * the cluster bus; the port chosen leaves it free at the time of the check).
    */
-  static RedisServer start(List<String> extra) {
+  public static RedisServer start(List<String> extra) {
     String binary = findBinary();
     IOException last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -72,7 +76,7 @@ final class RedisServer implements AutoCloseable {
     throw new IllegalStateException("redis-server did not start on any of 5 free ports", last);
   }
 
-  static String findBinary() {
+  public static String findBinary() {
     String path = System.getenv().getOrDefault("PATH", "");
     for (String dir : path.split(File.pathSeparator)) {
       File f = new File(dir, "redis-server");
@@ -83,16 +87,16 @@ final class RedisServer implements AutoCloseable {
     throw new AssertionError(INSTALL_HINT);
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  String uri() {
+  public String uri() {
     return "redis://127.0.0.1:" + port;
   }
 
   /** Kills the server at once (SIGKILL), as a crash would. */
-  synchronized void kill() {
+  public synchronized void kill() {
     process.destroyForcibly();
     try {
       process.waitFor(10, TimeUnit.SECONDS);
@@ -102,7 +106,7 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** Starts the server again on the same port, empty. */
-  synchronized void restart() {
+  public synchronized void restart() {
     kill();
     IOException last = null;
     for (int attempt = 0; attempt < 20; attempt++) {
@@ -123,7 +127,7 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** Sends one command in the inline protocol and returns the first line of the reply. */
-  String command(String inline) {
+  public String command(String inline) {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
       s.setSoTimeout(2000);
@@ -145,7 +149,7 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** Kills every connection named {@code name} ({@code CLIENT LIST}, then {@code CLIENT KILL ID}). */
-  int killClientsNamed(String name) {
+  public int killClientsNamed(String name) {
     int killed = 0;
     for (String line : rawCommand("CLIENT LIST").split("\n")) {
       String id = null;
@@ -165,7 +169,7 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** The number of calls of {@code command} since the start, from {@code INFO commandstats}. */
-  long commandStat(String command) {
+  public long commandStat(String command) {
     String info = rawCommand("INFO commandstats");
     String marker = "cmdstat_" + command.toLowerCase(java.util.Locale.ROOT) + ":calls=";
     int i = info.indexOf(marker);
@@ -181,7 +185,7 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** Sends one command in the inline protocol and returns the whole reply (a bulk string's body). */
-  String rawCommand(String inline) {
+  public String rawCommand(String inline) {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
       s.setSoTimeout(2000);
@@ -291,7 +295,7 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
-  static String findTool(String name, String hint) {
+  public static String findTool(String name, String hint) {
     String path = System.getenv().getOrDefault("PATH", "");
     for (String d : path.split(File.pathSeparator)) {
       File f = new File(d, name);
