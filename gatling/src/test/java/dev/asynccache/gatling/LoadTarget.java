@@ -1,5 +1,6 @@
 package dev.asynccache.gatling;
 
+import dev.asynccache.redis.testing.RedisServer;
 import dev.asynccache.server.CacheServer;
 import dev.asynccache.server.ServerConfig;
 import java.io.IOException;
@@ -30,11 +31,11 @@ final class LoadTarget implements AutoCloseable {
 
   private final List<URI> bases;
   private final List<CacheServer> ownServers;
-  private final @Nullable RedisProcess ownRedis;
+  private final @Nullable RedisServer ownRedis;
   private final HttpClient client =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
-  private LoadTarget(List<URI> bases, List<CacheServer> ownServers, @Nullable RedisProcess ownRedis) {
+  private LoadTarget(List<URI> bases, List<CacheServer> ownServers, @Nullable RedisServer ownRedis) {
     this.bases = List.copyOf(bases);
     this.ownServers = List.copyOf(ownServers);
     this.ownRedis = ownRedis;
@@ -43,7 +44,7 @@ final class LoadTarget implements AutoCloseable {
   /** Starts the servers in-process, or checks and uses {@code url}. */
   static LoadTarget open(LoadParameters p) {
     if (p.url().isEmpty()) {
-      RedisProcess redis = p.redis().equals("start") ? RedisProcess.start() : null;
+      RedisServer redis = p.redis().equals("start") ? RedisServer.start() : null;
       String redisUri = redis != null ? redis.uri() : p.redis();
       List<CacheServer> servers = new ArrayList<>();
       List<URI> bases = new ArrayList<>();

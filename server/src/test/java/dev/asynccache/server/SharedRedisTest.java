@@ -1,5 +1,6 @@
 package dev.asynccache.server;
 
+import dev.asynccache.redis.testing.RedisServer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,7 +27,7 @@ class SharedRedisTest {
 
   @TempDir Path dir;
 
-  private RedisProcess redis;
+  private RedisServer redis;
   private CacheServer a;
   private CacheServer b;
   private TestClient onA;
@@ -34,7 +35,7 @@ class SharedRedisTest {
 
   @BeforeEach
   void start() throws Exception {
-    redis = RedisProcess.start(dir);
+    redis = RedisServer.start();
     a = CacheServer.start(shared(redis.uri()));
     b = CacheServer.start(shared(redis.uri()));
     onA = new TestClient(a);

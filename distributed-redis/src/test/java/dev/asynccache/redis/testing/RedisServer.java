@@ -76,6 +76,26 @@ public final class RedisServer implements AutoCloseable {
     throw new IllegalStateException("redis-server did not start on any of 5 free ports", last);
   }
 
+  /**
+   * Starts a server on {@code port}, which must be free: for a test that first points a client at a
+   * port where nothing listens yet ({@link #freePort()}), then brings Redis up there.
+   */
+  public static RedisServer startOn(int port) {
+    String binary = findBinary();
+    Path dir;
+    try {
+      dir = Files.createTempDirectory("redis-test-");
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create a directory for redis-server", e);
+    }
+    try {
+      return new RedisServer(binary, dir, port, List.of(), launch(binary, dir, port, List.of()));
+    } catch (IOException e) {
+      deleteTree(dir);
+      throw new IllegalStateException("redis-server did not start on port " + port, e);
+    }
+  }
+
   public static String findBinary() {
     String path = System.getenv().getOrDefault("PATH", "");
     for (String dir : path.split(File.pathSeparator)) {
@@ -273,7 +293,8 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
-  private static int freePort() {
+  /** A free loopback port other than 6379 whose cluster-bus port (+10000) is free too; nothing listens there. */
+  public static int freePort() {
     for (int i = 0; i < 100; i++) {
       try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
         int port = s.getLocalPort();
