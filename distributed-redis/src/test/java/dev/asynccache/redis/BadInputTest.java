@@ -9,25 +9,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.asynccache.persistence.Codecs;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Oversized values, undecodable bytes in Redis, bad options. */
 @Timeout(60)
 class BadInputTest {
-  private static RedisServer redis;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServer.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
+  /** One redis-server for the class, stopped after its last test. */
+  @AutoClose private static final RedisServer redis = RedisServer.start();
 
   @Test
   void anOversizedValueIsRefusedBeforeRedis() {

@@ -15,8 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -26,17 +25,8 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class FleetTest {
-  private static RedisServer redis;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServer.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
+  /** One redis-server for the class, stopped after its last test. */
+  @AutoClose private static final RedisServer redis = RedisServer.start();
 
   @Test
   void oneColdKeyManyThreadsOnTwoCachesLoadsOnceRepeated() throws Exception {

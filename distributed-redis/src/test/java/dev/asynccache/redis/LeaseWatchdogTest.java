@@ -17,8 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,17 +28,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class LeaseWatchdogTest {
   private static final Duration LEASE = Duration.ofMillis(900);
-  private static RedisServer redis;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServer.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
+  /** One redis-server for the class, stopped after its last test. */
+  @AutoClose private static final RedisServer redis = RedisServer.start();
 
   private static RedisCacheBuilder<String, String> leased(String namespace) {
     return strings(redis, namespace).leaseTime(LEASE).leaseRecheck(Duration.ofMillis(20));

@@ -13,25 +13,15 @@ import dev.asynccache.CacheClosedException;
 import dev.asynccache.Ttl;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Reads, writes and TTLs of one or two caches on one real Redis. */
 @Timeout(60)
 class RedisCacheTest {
-  private static RedisServer redis;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServer.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
+  /** One redis-server for the class, stopped after its last test. */
+  @AutoClose private static final RedisServer redis = RedisServer.start();
 
   @Test
   void missLoadsOnceStoresInRedisAndAnotherCacheReadsIt() {
