@@ -228,18 +228,33 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
    * flight already (single-flight: one reload per key). Readers never wait for it.
    */
   private void refresh(RefreshableNode<K, V> node, Ttl ttl, Consumer<InFlightLoad<K, V>> start) {
-    if (closed || inFlight.containsKey(node.key)) {
-      return;
-    }
-    InFlightLoad<K, V> load =
-        new InFlightLoad<>(
-            node.key,
-            ttl.toNanos(defaultTtlNanos),
-            ttl.refreshNanos(refreshNanos),
-            LoadFrame.current(),
-            node);
-    if (inFlight.putIfAbsent(node.key, load) != null) {
-      return;
+    InFlightLoad<K, V> load = null;
+    for (; ; ) {
+      if (closed) {
+        return;
+      }
+      InFlightLoad<K, V> existing = inFlight.get(node.key);
+      if (existing != null) {
+        if (!existing.future.isDone()) {
+          return; // a load of the key is running: it brings a fresh value
+        }
+        // Settled, but its thread has not yet taken it out of the map (its callers may already
+        // hold the value and read again): it must not swallow this refresh. As in acquire.
+        inFlight.remove(node.key, existing);
+        continue;
+      }
+      if (load == null) {
+        load =
+            new InFlightLoad<>(
+                node.key,
+                ttl.toNanos(defaultTtlNanos),
+                ttl.refreshNanos(refreshNanos),
+                LoadFrame.current(),
+                node);
+      }
+      if (inFlight.putIfAbsent(node.key, load) == null) {
+        break;
+      }
     }
     VarHandle.fullFence(); // pairs with overtake(), as in acquire
     if (store.peekLive(node.key) != node || closed) { // written, removed or closed meanwhile

@@ -60,6 +60,37 @@ class RefreshAndStaleTest {
     }
   }
 
+  /**
+   * A read that finds the entry due while the load that wrote it is settled but not yet out of the
+   * in-flight map (its callers already hold the value) still starts the refresh. Forced: the read
+   * runs inside the completion of the first load's future, before its thread cleans up. (Seen in
+   * CI as a Kotlin spec waiting forever for a refresh that had been skipped.)
+   */
+  @Test
+  void aDueReadRacingTheCleanupOfTheLoadThatWroteTheEntryStillRefreshes() throws Exception {
+    ManualTimeSource clock = new ManualTimeSource();
+    try (AsyncCache<String, String> cache =
+        AsyncCache.builder().timeSource(clock).refreshAfterWrite(Duration.ofMinutes(1)).build()) {
+      CompletableFuture<String> first = new CompletableFuture<>();
+      AtomicInteger reloads = new AtomicInteger();
+      Loader<String> reload = () -> {
+        reloads.incrementAndGet();
+        return "v2";
+      };
+      CompletableFuture<String> readInsideCompletion =
+          cache.getAsync("k", Ttl.cacheDefault(), executor -> first)
+              .thenApply(v1 -> {
+                clock.advance(Duration.ofSeconds(61));
+                return cache.get("k", reload); // due: served at once, reloaded in the background
+              });
+      first.complete("v1"); // runs the cache's completion, and the read above, on this thread
+      assertEquals("v1", readInsideCompletion.get(30, TimeUnit.SECONDS));
+      awaitTrue("the due read's refresh ran", () -> "v2".equals(cache.getIfPresent("k")));
+      assertEquals(1, reloads.get());
+      assertEquals(1, cache.metrics().refreshCount());
+    }
+  }
+
   @Test
   void aFailedReloadKeepsTheValueAndIsRetriedAfterABackOffThatNeverStops() throws Exception {
     ManualTimeSource clock = new ManualTimeSource();
