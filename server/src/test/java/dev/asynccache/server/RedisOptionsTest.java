@@ -37,8 +37,8 @@ class RedisOptionsTest {
 
   @Test
   void flagAndVariable() {
-    ServerConfig.Redis r = parse(Map.of(), "--redis", "redis://127.0.0.1:6380").redis().orElseThrow();
-    assertEquals(new ServerConfig.Redis("redis://127.0.0.1:6380", false, "asynccache-server"), r);
+    ServerConfig.Redis r = parse(Map.of(), "--redis", "redis://127.0.0.1:7001").redis().orElseThrow();
+    assertEquals(new ServerConfig.Redis("redis://127.0.0.1:7001", false, "asynccache-server"), r);
     r = parse(Map.of("ASYNC_CACHE_REDIS", "redis://10.0.0.1:7000/2", "ASYNC_CACHE_REDIS_NAMESPACE", "fleet")).redis()
         .orElseThrow();
     assertEquals(new ServerConfig.Redis("redis://10.0.0.1:7000/2", false, "fleet"), r);
@@ -51,8 +51,8 @@ class RedisOptionsTest {
 
   @Test
   void badUri_namesTheOptionAndWhatIsExpected() {
-    assertEquals("--redis: invalid value \"localhost:6379\": expected redis://host:port (or rediss:// for TLS)",
-        refused(Map.of(), "--redis", "localhost:6379"));
+    assertEquals("--redis: invalid value \"localhost:7000\": expected redis://host:port (or rediss:// for TLS)",
+        refused(Map.of(), "--redis", "localhost:7000"));
     assertEquals("ASYNC_CACHE_REDIS: invalid value \"http://x\": expected redis://host:port (or rediss:// for TLS)",
         refused(Map.of("ASYNC_CACHE_REDIS", "http://x")));
     assertTrue(refused(Map.of(), "--redis-cluster", "redis://").startsWith("--redis-cluster: invalid value \"redis://\": "));
@@ -115,10 +115,10 @@ class RedisOptionsTest {
 
   @Test
   void process_badUri_isOneLine_exitStatus2() throws Exception {
-    Run r = run("--port", "0", "--redis", "127.0.0.1:6379");
+    Run r = run("--port", "0", "--redis", "127.0.0.1:7000");
     assertEquals(2, r.status(), r.toString());
     assertEquals("", r.stdout());
-    assertEquals("async-cache-server: --redis: invalid value \"127.0.0.1:6379\": expected redis://host:port"
+    assertEquals("async-cache-server: --redis: invalid value \"127.0.0.1:7000\": expected redis://host:port"
         + " (or rediss:// for TLS)\n", r.stderr());
   }
 }

@@ -148,24 +148,7 @@ public final class RedisServer implements AutoCloseable {
 
   /** Sends one command in the inline protocol and returns the first line of the reply. */
   public String command(String inline) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-      s.setSoTimeout(2000);
-      OutputStream out = s.getOutputStream();
-      out.write((inline + "\r\n").getBytes(StandardCharsets.UTF_8));
-      out.flush();
-      InputStream in = s.getInputStream();
-      StringBuilder line = new StringBuilder();
-      int c;
-      while ((c = in.read()) != -1 && c != '\n') {
-        if (c != '\r') {
-          line.append((char) c);
-        }
-      }
-      return line.toString();
-    } catch (IOException e) {
-      throw new IllegalStateException("redis command failed: " + inline, e);
-    }
+    return exchange(inline, false);
   }
 
   /** Kills every connection named {@code name} ({@code CLIENT LIST}, then {@code CLIENT KILL ID}). */
@@ -206,6 +189,11 @@ public final class RedisServer implements AutoCloseable {
 
   /** Sends one command in the inline protocol and returns the whole reply (a bulk string's body). */
   public String rawCommand(String inline) {
+    return exchange(inline, true);
+  }
+
+  /** One command on a socket of its own: the reply's first line, or with {@code bulkBody} a bulk string's body. */
+  private String exchange(String inline, boolean bulkBody) {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
       s.setSoTimeout(2000);
@@ -220,15 +208,14 @@ public final class RedisServer implements AutoCloseable {
           header.append((char) c);
         }
       }
-      if (header.length() == 0 || header.charAt(0) != '$') {
+      if (!bulkBody || header.length() == 0 || header.charAt(0) != '$') {
         return header.toString();
       }
       int length = Integer.parseInt(header.substring(1));
       if (length < 0) {
         return "";
       }
-      byte[] body = in.readNBytes(length);
-      return new String(body, StandardCharsets.UTF_8);
+      return new String(in.readNBytes(length), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new IllegalStateException("redis command failed: " + inline, e);
     }
