@@ -229,28 +229,29 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
     Loader<Held<V>> viaRedis = () -> loadThroughRedis(key, ttl, loader);
-    return readFresh(key, () -> l1.get(key, viaRedis));
-  }
-
-  /**
-   * The value {@code lookup} finds; read once more if it is stale (its Redis TTL ran out before
-   * maxStaleness, or it was read before an L1 flush). With stale-if-error, a failed lookup is
-   * answered with the key's expired value while within the grace period.
-   */
-  private @Nullable V readFresh(K key, java.util.function.Supplier<@Nullable Held<V>> lookup) {
     Held<V> held;
     try {
-      held = lookup.get();
+      held = l1.get(key, viaRedis);
     } catch (RuntimeException e) {
       return staleOrThrow(key, e);
     }
     if (held == null || fresh(held)) {
-      return Held.valueOf(held);
+      return Held.valueOf(held); // the hit path: no further allocation
     }
-    setAside(key, held);
+    return readAgain(key, held, viaRedis);
+  }
+
+  /**
+   * Reads once more a value L1 held but that is stale (its Redis TTL ran out before maxStaleness,
+   * or it was read before an L1 flush); the stale copy is set aside for stale-if-error. With
+   * stale-if-error, a failed read is answered with the key's expired value while within the grace
+   * period.
+   */
+  private @Nullable V readAgain(K key, Held<V> stale, Loader<Held<V>> viaRedis) {
+    setAside(key, stale);
     l1.delete(key);
     try {
-      Held<V> again = lookup.get(); // once: a fresh read is current
+      Held<V> again = l1.get(key, viaRedis); // once: a fresh read is current
       staleCopies.remove(key);
       return Held.valueOf(again);
     } catch (RuntimeException e) {
