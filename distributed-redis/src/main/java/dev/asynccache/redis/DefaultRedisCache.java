@@ -102,6 +102,8 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   private final LongAdder clearsReceived = new LongAdder();
   private final LongAdder decodeFailures = new LongAdder();
   private final LongAdder staleServed = new LongAdder();
+  /** L1 misses of a quick look before the L1 lookup that counts them again (see {@link #peek}). */
+  private final LongAdder peekMisses = new LongAdder();
 
   DefaultRedisCache(RedisCacheBuilder<K, V> b, io.lettuce.core.RedisURI uri) {
     this.keyCodec = b.keyCodec;
@@ -228,17 +230,45 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(ttl, "ttl must not be null");
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
+    Held<V> held = l1.getIfPresent(key);
+    if (held != null) {
+      if (fresh(held)) {
+        return held.value(); // the hit path: no allocation, no clock read for most entries
+      }
+      return readAgain(key, held, () -> loadThroughRedis(key, ttl, loader));
+    }
+    peekMisses.increment(); // the L1 lookup below counts this miss again
     Loader<Held<V>> viaRedis = () -> loadThroughRedis(key, ttl, loader);
-    Held<V> held;
     try {
       held = l1.get(key, viaRedis);
     } catch (RuntimeException e) {
       return staleOrThrow(key, e);
     }
     if (held == null || fresh(held)) {
-      return Held.valueOf(held); // the hit path: no further allocation
+      return Held.valueOf(held);
     }
     return readAgain(key, held, viaRedis);
+  }
+
+  /**
+   * L1's entry for {@code key} if it is fresh, else null, before an asynchronous L1 lookup. A hit
+   * counts as L1's hit. A miss is counted once more by the L1 lookup that follows, so it is also
+   * recorded in {@link #peekMisses}, which {@link #metrics()} takes off L1's miss count. A stale
+   * entry (counted as a hit, as when the L1 lookup finds it) is set aside and dropped, so that the
+   * lookup that follows counts a miss and reads Redis.
+   */
+  private @Nullable Held<V> peek(K key) {
+    Held<V> held = l1.getIfPresent(key);
+    if (held == null) {
+      peekMisses.increment();
+      return null;
+    }
+    if (fresh(held)) {
+      return held;
+    }
+    setAside(key, held);
+    l1.delete(key);
+    return null;
   }
 
   /**
@@ -270,6 +300,10 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(ttl, "ttl must not be null");
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
+    Held<V> hit = peek(key);
+    if (hit != null) {
+      return CompletableFuture.completedFuture(hit.value());
+    }
     Loader<Held<V>> viaRedis = () -> loadThroughRedis(key, ttl, loader);
     return freshAsync(key, () -> l1.getAsync(key, viaRedis));
   }
@@ -280,6 +314,10 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(ttl, "ttl must not be null");
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
+    Held<V> hit = peek(key);
+    if (hit != null) {
+      return CompletableFuture.completedFuture(hit.value());
+    }
     // The Redis calls block: they run on a virtual thread of the L1 cache; the caller's loader is
     // started there only when Redis lacks the key, and its stage is awaited (cancelled if the L1
     // cancels ours, on loadTimeout or close).
@@ -326,7 +364,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   // ---- stale-if-error ----
 
   boolean fresh(Held<V> held) {
-    return held.isFresh(epoch.get(), clock.nanoTime());
+    return held.isFresh(epoch.get(), clock);
   }
 
   /** A value read now, in the current epoch. */
@@ -423,10 +461,11 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(key, "key must not be null");
     checkOpen();
     Held<V> held = l1.getIfPresent(key);
-    if (held != null && fresh(held)) {
+    if (held == null) {
+      peekMisses.increment(); // the L1 lookup below counts this miss again
+    } else if (fresh(held)) {
       return held.value();
-    }
-    if (held != null) {
+    } else {
       l1.delete(key);
     }
     // L1 lacks it: Redis, through the L1's single-flight (a hit fills L1; a miss caches nothing).
@@ -1310,7 +1349,26 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
 
   @Override
   public CacheMetrics metrics() {
-    return l1.metrics();
+    // Read first: a peek's miss is counted by L1 before it is counted here, so the difference is
+    // never negative.
+    long counted = peekMisses.sum();
+    CacheMetrics m = l1.metrics();
+    return new CacheMetrics(
+        m.hitCount(),
+        m.missCount() - Math.min(counted, m.missCount()),
+        m.loadSuccessCount(),
+        m.loadFailureCount(),
+        m.totalLoadTimeNanos(),
+        m.joinedLoadCount(),
+        m.evictionCount(),
+        m.expirationCount(),
+        m.batchCallCount(),
+        m.batchedKeyCount(),
+        m.refreshCount(),
+        m.staleServedCount(),
+        m.size(),
+        m.maxSize(),
+        m.weightedSize());
   }
 
   private long errors() {
@@ -1330,8 +1388,9 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
 
   @Override
   public RedisCacheMetrics tierMetrics() {
+    CacheMetrics l1Metrics = metrics();
     return new RedisCacheMetrics(
-        l1.metrics(),
+        l1Metrics,
         l2Hits.sum(),
         l2Misses.sum(),
         loads.sum(),
@@ -1346,7 +1405,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
         timeouts(),
         decodeFailures.sum(),
         watchdog.renewals(),
-        staleServed.sum() + l1.metrics().staleServedCount(),
+        staleServed.sum() + l1Metrics.staleServedCount(),
         breaker.state());
   }
 

@@ -1,5 +1,6 @@
 package dev.asynccache.redis;
 
+import dev.asynccache.TimeSource;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,9 +46,13 @@ final class Held<V> {
     return epoch;
   }
 
-  /** Whether it is still current: read in {@code currentEpoch} and its Redis TTL not run out. */
-  boolean isFresh(long currentEpoch, long now) {
-    return epoch == currentEpoch && (!bounded || deadline - now > 0);
+  /**
+   * Whether it is still current: read in {@code currentEpoch} and its Redis TTL not run out. The
+   * clock is read only for an entry whose Redis TTL is shorter than {@code maxStaleness}: an L1 hit
+   * of any other entry costs no clock read.
+   */
+  boolean isFresh(long currentEpoch, TimeSource clock) {
+    return epoch == currentEpoch && (!bounded || deadline - clock.nanoTime() > 0);
   }
 
   /** The clock reading at which its Redis TTL ran out, or {@code Long.MAX_VALUE} if unbounded. */

@@ -54,6 +54,44 @@ class RedisCacheTest {
   }
 
   @Test
+  void anL1HitAllocatesNothing() {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    try (RedisCache<String, String> a = strings(redis, "rw2a").build()) {
+      a.get("k", () -> "v");
+      int found = 0;
+      for (int i = 0; i < 20_000; i++) { // warm-up: let the JIT compile the hit path
+        found += a.get("k", () -> "other").length();
+      }
+      long before = threads.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < 100_000; i++) {
+        found += a.get("k", () -> "other").length();
+      }
+      long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+      assertEquals(120_000, found);
+      // Under one byte per hit (a capturing loader or a boxed deadline would be 16-32 bytes each).
+      assertTrue(allocated < 100_000, allocated + " bytes allocated by 100,000 L1 hits");
+    }
+  }
+
+  @Test
+  void eachLookupCountsOneHitOrOneMissInL1() throws Exception {
+    try (RedisCache<String, String> a = strings(redis, "rw2b").build()) {
+      a.get("k1", () -> "v1"); // miss
+      a.getAsync("k2", () -> "v2").get(); // miss
+      assertNull(a.getIfPresent("k3")); // miss (L1 and Redis)
+      for (int i = 0; i < 10; i++) {
+        a.get("k1", () -> "other"); // hits
+        a.getAsync("k2", () -> "other").get();
+        a.getIfPresent("k1");
+      }
+      assertEquals(3, a.metrics().missCount());
+      assertEquals(30, a.metrics().hitCount());
+      assertEquals(3, a.tierMetrics().l1().missCount());
+    }
+  }
+
+  @Test
   void setIsSeenByTheWriterAndStoredWithItsTtl() {
     try (RedisCache<String, String> a = strings(redis, "rw3").build()) {
       a.get("k", () -> "old");
