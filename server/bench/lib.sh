@@ -2,11 +2,15 @@
 # gatling/two-servers.sh). Source it (`. server/bench/lib.sh`); it runs nothing by itself.
 # Needs bash (/dev/tcp), redis-cli for wait_redis and curl for wait_http.
 
-# Prints a loopback TCP port nobody listens on now (20000-59999).
+# Prints a loopback TCP port nobody listens on now, from 10000 up to the kernel's ephemeral range
+# (never in it: a port that a client connection, or one in TIME_WAIT, holds cannot be listened on;
+# Gatling and wrk leave thousands of those).
 free_port() {
-  local p
+  local p low=32768
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || low=32768
+  [ "$low" -gt 11000 ] 2>/dev/null || low=32768
   while :; do
-    p=$((20000 + RANDOM % 40000))
+    p=$((10000 + RANDOM % (low - 10000)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
   done
 }
