@@ -41,13 +41,8 @@ if [ "${feature:-0}" -ge 23 ]; then flags="$flags --sun-misc-unsafe-memory-acces
 if [ "${feature:-0}" -ge 25 ]; then flags="$flags -XX:+UseCompactObjectHeaders"; fi
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-}
+# free_port, wait_redis, wait_http
+. "$root/server/bench/lib.sh"
 
 pids=()
 stop_all() {
@@ -60,8 +55,7 @@ trap stop_all EXIT
 start_redis() { # port
   redis-server --port "$1" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$out/redis-$1.log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 100); do redis-cli -p "$1" ping >/dev/null 2>&1 && return; sleep 0.1; done
-  echo "two-servers: redis-server did not start on port $1" >&2; exit 1
+  wait_redis "$1" || { echo "two-servers: redis-server did not start on port $1" >&2; exit 1; }
 }
 
 start_server() { # port, extra options...
@@ -69,8 +63,8 @@ start_server() { # port, extra options...
   # shellcheck disable=SC2086
   "$jdk/bin/java" $flags -jar "$jar" --port "$port" "$@" >"$out/server-$port.log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 600); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && return; sleep 0.1; done
-  echo "two-servers: the server on port $port did not start: $(cat "$out/server-$port.log")" >&2; exit 1
+  wait_http "http://127.0.0.1:$port/health" \
+    || { echo "two-servers: the server on port $port did not start: $(cat "$out/server-$port.log")" >&2; exit 1; }
 }
 
 gatling() { # label, url(s)

@@ -53,13 +53,7 @@ if [ "$DEFAULT_FLAGS" = 1 ]; then
 fi
 echo "server JVM flags: $run_server_flags $JAVA_OPTS"
 
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-}
+. "$here/lib.sh" # free_port
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }

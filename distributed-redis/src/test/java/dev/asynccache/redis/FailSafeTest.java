@@ -16,17 +16,19 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Redis killed under load: fail-safe callers see no exception; strict callers do; recovery. */
 @Timeout(120)
 class FailSafeTest {
+  /** A redis-server of each test's own: the tests kill it. */
+  @AutoClose private final RedisServer redis = RedisServer.start();
 
   @Test
   void redisKilledUnderLoadZeroExceptionsL1HitsFlowAndTheTierRecovers() throws Exception {
-    try (RedisServer redis = RedisServer.start();
-        RedisCache<String, String> cache = strings(redis, "outage").build()) {
+    try (RedisCache<String, String> cache = strings(redis, "outage").build()) {
       int keys = 100;
       for (int k = 0; k < keys; k++) {
         String key = "k" + k;
@@ -95,8 +97,7 @@ class FailSafeTest {
 
   @Test
   void strictModeThrowsRedisFailuresAtCallers() {
-    try (RedisServer redis = RedisServer.start();
-        RedisCache<String, String> cache = strings(redis, "strict").strict(true).build()) {
+    try (RedisCache<String, String> cache = strings(redis, "strict").strict(true).build()) {
       assertEquals("v", cache.get("k", () -> "v"));
       redis.kill();
       assertThrows(RedisCacheException.class, () -> cache.get("other", () -> "v"));

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.asynccache.BatchLoader;
+import dev.asynccache.Loader;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -17,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,8 +34,41 @@ class LeaseWatchdogTest {
   /** One redis-server for the class, stopped after its last test. */
   @AutoClose private static final RedisServer redis = RedisServer.start();
 
+  /** Opened by each test when its slow loaders may finish. */
+  private final CountDownLatch release = new CountDownLatch(1);
+
   private static RedisCacheBuilder<String, String> leased(String namespace) {
     return strings(redis, namespace).leaseTime(LEASE).leaseRecheck(Duration.ofMillis(20));
+  }
+
+  /** Runs {@code call} on a virtual thread of its own, as another caller would. */
+  private static <T> CompletableFuture<T> onItsOwnThread(Supplier<T> call) {
+    return CompletableFuture.supplyAsync(call, r -> Thread.ofVirtual().start(r));
+  }
+
+  /** A loader that runs {@code onCall}, then waits for {@link #release} and returns {@code value}. */
+  private Loader<String> slow(Runnable onCall, String value) {
+    return () -> {
+      onCall.run();
+      release.await();
+      return value;
+    };
+  }
+
+  /**
+   * A batch loader that counts its call in {@code calls}, waits for {@link #release} if {@code
+   * slow}, and maps each key k to {@code prefix + k}.
+   */
+  private BatchLoader<String, String> batch(AtomicInteger calls, boolean slow, String prefix) {
+    return ks -> {
+      calls.incrementAndGet();
+      if (slow) {
+        release.await();
+      }
+      Map<String, String> m = new HashMap<>();
+      ks.forEach(k -> m.put(k, prefix + k));
+      return m;
+    };
   }
 
   @Test
@@ -40,30 +76,13 @@ class LeaseWatchdogTest {
     try (RedisCache<String, String> a = leased("wd1").build();
         RedisCache<String, String> b = leased("wd1").build()) {
       AtomicInteger loads = new AtomicInteger();
-      CountDownLatch release = new CountDownLatch(1);
-      CompletableFuture<String> first =
-          CompletableFuture.supplyAsync(
-              () ->
-                  a.get(
-                      "slow",
-                      () -> {
-                        loads.incrementAndGet();
-                        release.await();
-                        return "a's";
-                      }),
-              r -> Thread.ofVirtual().start(r));
+      CompletableFuture<String> first = onItsOwnThread(() -> a.get("slow", slow(loads::incrementAndGet, "a's")));
       Fixtures.await("a to hold the lease", Duration.ofSeconds(20),
           () -> a.tierMetrics().leasesAcquired() == 1);
-      CompletableFuture<String> second =
-          CompletableFuture.supplyAsync(
-              () ->
-                  b.get(
-                      "slow",
-                      () -> {
-                        loads.incrementAndGet();
-                        return "b's";
-                      }),
-              r -> Thread.ofVirtual().start(r));
+      CompletableFuture<String> second = onItsOwnThread(() -> b.get("slow", () -> {
+        loads.incrementAndGet();
+        return "b's";
+      }));
       Fixtures.await("b to wait for a's lease", Duration.ofSeconds(20),
           () -> b.tierMetrics().leaseWaits() == 1);
       assertEquals(1, impl(a).activeLeaseWatches());
@@ -88,35 +107,11 @@ class LeaseWatchdogTest {
     try (RedisCache<String, String> a = leased("wd2").build();
         RedisCache<String, String> b = leased("wd2").build()) {
       AtomicInteger calls = new AtomicInteger();
-      CountDownLatch release = new CountDownLatch(1);
       List<String> keys = List.of("x", "y", "z");
-      CompletableFuture<Map<String, String>> first =
-          CompletableFuture.supplyAsync(
-              () ->
-                  a.getAll(
-                      keys,
-                      ks -> {
-                        calls.incrementAndGet();
-                        release.await();
-                        Map<String, String> m = new HashMap<>();
-                        ks.forEach(k -> m.put(k, "a-" + k));
-                        return m;
-                      }),
-              r -> Thread.ofVirtual().start(r));
+      CompletableFuture<Map<String, String>> first = onItsOwnThread(() -> a.getAll(keys, batch(calls, true, "a-")));
       Fixtures.await("a to hold the leases", Duration.ofSeconds(20),
           () -> a.tierMetrics().leasesAcquired() == 3);
-      CompletableFuture<Map<String, String>> second =
-          CompletableFuture.supplyAsync(
-              () ->
-                  b.getAll(
-                      keys,
-                      ks -> {
-                        calls.incrementAndGet();
-                        Map<String, String> m = new HashMap<>();
-                        ks.forEach(k -> m.put(k, "b-" + k));
-                        return m;
-                      }),
-              r -> Thread.ofVirtual().start(r));
+      CompletableFuture<Map<String, String>> second = onItsOwnThread(() -> b.getAll(keys, batch(calls, false, "b-")));
       Fixtures.await("b to wait for a's leases", Duration.ofSeconds(20),
           () -> b.tierMetrics().leaseWaits() == 3);
       long renewedAt = a.tierMetrics().leaseRenewals();
@@ -152,18 +147,7 @@ class LeaseWatchdogTest {
   void theWatchEndsWhenTheCacheCloses() throws Exception {
     RedisCache<String, String> a = leased("wd4").build();
     CountDownLatch loading = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    CompletableFuture<String> f =
-        CompletableFuture.supplyAsync(
-            () ->
-                a.get(
-                    "k",
-                    () -> {
-                      loading.countDown();
-                      release.await();
-                      return "v";
-                    }),
-            r -> Thread.ofVirtual().start(r));
+    CompletableFuture<String> f = onItsOwnThread(() -> a.get("k", slow(loading::countDown, "v")));
     assertTrue(loading.await(30, TimeUnit.SECONDS));
     assertEquals(1, impl(a).activeLeaseWatches());
     a.close();
@@ -183,17 +167,7 @@ class LeaseWatchdogTest {
   void aWriteRevokingTheLeaseEndsTheWatch() throws Exception {
     try (RedisCache<String, String> a = leased("wd5").build();
         RedisCache<String, String> b = leased("wd5").build()) {
-      CountDownLatch release = new CountDownLatch(1);
-      CompletableFuture<String> f =
-          CompletableFuture.supplyAsync(
-              () ->
-                  a.get(
-                      "k",
-                      () -> {
-                        release.await();
-                        return "old";
-                      }),
-              r -> Thread.ofVirtual().start(r));
+      CompletableFuture<String> f = onItsOwnThread(() -> a.get("k", slow(() -> {}, "old")));
       Fixtures.await("a to hold the lease", Duration.ofSeconds(20),
           () -> impl(a).activeLeaseWatches() == 1);
       b.set("k", "new"); // revokes a's lease

@@ -7,6 +7,7 @@ import static dev.asynccache.redis.Fixtures.strings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -17,6 +18,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class ReconnectTest {
   private static final int KEYS = 100;
+  /** A redis-server of each test's own, stopped after it. */
+  @AutoClose private final RedisServer redis = RedisServer.start();
 
   /** Fills {@code KEYS} keys into b's L1 (through Redis) and returns how many it holds. */
   private static long fill(RedisCache<String, String> a, RedisCache<String, String> b) {
@@ -40,8 +43,7 @@ class ReconnectTest {
 
   @Test
   void clientKillOfOurConnectionsDropsEveryL1EntryAndAWriteMadeMeanwhileIsSeen() {
-    try (RedisServer redis = RedisServer.start();
-        RedisCache<String, String> a = strings(redis, "kill").build();
+    try (RedisCache<String, String> a = strings(redis, "kill").build();
         RedisCache<String, String> b = strings(redis, "kill").build()) {
       assertEquals(KEYS, fill(a, b));
       long flushes = b.tierMetrics().l1Flushes();
@@ -61,8 +63,7 @@ class ReconnectTest {
 
   @Test
   void aRedisRestartDropsEveryL1EntryAndTheTierWorksAfter() {
-    try (RedisServer redis = RedisServer.start();
-        RedisCache<String, String> a = strings(redis, "restart").build();
+    try (RedisCache<String, String> a = strings(redis, "restart").build();
         RedisCache<String, String> b = strings(redis, "restart").build()) {
       assertEquals(KEYS, fill(a, b));
       long flushes = b.tierMetrics().l1Flushes();
@@ -87,8 +88,7 @@ class ReconnectTest {
 
   @Test
   void flushallAndFlushdbDropEveryL1Entry() {
-    try (RedisServer redis = RedisServer.start();
-        RedisCache<String, String> a = strings(redis, "flush").build();
+    try (RedisCache<String, String> a = strings(redis, "flush").build();
         RedisCache<String, String> b = strings(redis, "flush").build()) {
       for (String command : new String[] {"FLUSHALL", "FLUSHDB", "FLUSHALL ASYNC"}) {
         assertEquals(KEYS, fill(a, b), command);

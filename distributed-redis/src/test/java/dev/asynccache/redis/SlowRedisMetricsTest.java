@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.asynccache.redis.testing.RedisServer;
 import java.time.Duration;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -16,18 +17,18 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class SlowRedisMetricsTest {
+  /** One redis-server for the class, stopped after its last test. */
+  @AutoClose private static final RedisServer redis = RedisServer.start();
 
   @Test
   void aSilentRedisCountsTimeoutsOpensTheBreakerAndRecovers() {
-    try (RedisServer redis = RedisServer.start();
-        RedisCache<String, String> cache =
-            RedisCache.builder(dev.asynccache.persistence.Codecs.string(),
-                    dev.asynccache.persistence.Codecs.string())
-                .redisUri(redis.uri())
-                .namespace("slow")
-                .redisTimeout(Duration.ofMillis(100))
-                .circuitBreaker(2, Duration.ofMillis(200))
-                .build()) {
+    try (RedisCache<String, String> cache =
+        RedisCache.builder(dev.asynccache.persistence.Codecs.string(), dev.asynccache.persistence.Codecs.string())
+            .redisUri(redis.uri())
+            .namespace("slow")
+            .redisTimeout(Duration.ofMillis(100))
+            .circuitBreaker(2, Duration.ofMillis(200))
+            .build()) {
       assertEquals("v", cache.get("warm", () -> "v"));
       assertEquals(BreakerState.CLOSED, cache.tierMetrics().breakerState());
       long errors = cache.tierMetrics().redisErrors();

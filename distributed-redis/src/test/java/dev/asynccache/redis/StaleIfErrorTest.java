@@ -13,6 +13,7 @@ import dev.asynccache.Ttl;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -35,16 +36,23 @@ class StaleIfErrorTest {
     }
   }
 
+  /** A redis-server of each test's own: most tests kill it. */
+  @AutoClose private final RedisServer redis = RedisServer.start();
+
+  private final ManualClock clock = new ManualClock();
+
+  /** A cache on {@link #redis} with stale-if-error for {@code grace}, on {@link #clock}. */
+  private RedisCacheBuilder<String, String> graced(String namespace, Duration grace) {
+    return strings(redis, namespace).staleIfError(grace).timeSource(clock);
+  }
+
   private static String failing() {
     throw new IllegalStateException("the database is down too");
   }
 
   @Test
   void redisKilledAndTheLoaderFailingServeTheFlushedValueWithinTheGrace() throws Exception {
-    ManualClock clock = new ManualClock();
-    try (RedisServer redis = RedisServer.start();
-        RedisCache<String, String> cache =
-            strings(redis, "sie1").staleIfError(Duration.ofSeconds(30)).timeSource(clock).build()) {
+    try (RedisCache<String, String> cache = graced("sie1", Duration.ofSeconds(30)).build()) {
       assertEquals("v1", cache.get("k", () -> "v1"));
       assertEquals("w1", cache.get("w", () -> "w1"));
       redis.kill();
@@ -77,8 +85,7 @@ class StaleIfErrorTest {
 
   @Test
   void withoutTheOptionTheFailureReachesTheCaller() throws Exception {
-    try (RedisServer redis = RedisServer.start();
-        RedisCache<String, String> cache = strings(redis, "sie2").build()) {
+    try (RedisCache<String, String> cache = strings(redis, "sie2").build()) {
       assertEquals("v1", cache.get("k", () -> "v1"));
       redis.kill();
       Fixtures.await("the L1 flush", Duration.ofSeconds(10),
@@ -90,14 +97,8 @@ class StaleIfErrorTest {
 
   @Test
   void aValueWhoseRedisTtlRanOutIsServedWhenRedisLostItAndTheLoaderFails() {
-    ManualClock clock = new ManualClock();
-    try (RedisServer redis = RedisServer.start();
-        RedisCache<String, String> cache =
-            strings(redis, "sie3")
-                .maxStaleness(Duration.ofMinutes(5))
-                .staleIfError(Duration.ofSeconds(10))
-                .timeSource(clock)
-                .build()) {
+    try (RedisCache<String, String> cache =
+        graced("sie3", Duration.ofSeconds(10)).maxStaleness(Duration.ofMinutes(5)).build()) {
       cache.set("k", "short", Ttl.of(Duration.ofSeconds(60)));
       assertEquals("short", cache.get("k", StaleIfErrorTest::failing)); // a Redis hit, in L1
       clock.advance(Duration.ofSeconds(61)); // L1's copy is past its Redis TTL
@@ -112,14 +113,8 @@ class StaleIfErrorTest {
 
   @Test
   void aValuePastMaxStalenessIsServedByTheCoreWithinTheGrace() {
-    ManualClock clock = new ManualClock();
-    try (RedisServer redis = RedisServer.start();
-        RedisCache<String, String> cache =
-            strings(redis, "sie4")
-                .maxStaleness(Duration.ofSeconds(5))
-                .staleIfError(Duration.ofSeconds(10))
-                .timeSource(clock)
-                .build()) {
+    try (RedisCache<String, String> cache =
+        graced("sie4", Duration.ofSeconds(10)).maxStaleness(Duration.ofSeconds(5)).build()) {
       assertEquals("v", cache.get("k", () -> "v"));
       clock.advance(Duration.ofSeconds(6));
       redis.command("DEL sie4:{k}");
@@ -131,12 +126,8 @@ class StaleIfErrorTest {
 
   @Test
   void aValueDeletedOrReplacedByAWriteIsNeverServedStale() throws Exception {
-    ManualClock clock = new ManualClock();
-    try (RedisServer redis = RedisServer.start();
-        RedisCache<String, String> a =
-            strings(redis, "sie5").staleIfError(Duration.ofSeconds(30)).timeSource(clock).build();
-        RedisCache<String, String> b =
-            strings(redis, "sie5").staleIfError(Duration.ofSeconds(30)).timeSource(clock).build()) {
+    try (RedisCache<String, String> a = graced("sie5", Duration.ofSeconds(30)).build();
+        RedisCache<String, String> b = graced("sie5", Duration.ofSeconds(30)).build()) {
       assertEquals("v", b.get("gone", () -> "v"));
       assertEquals("v", b.get("mine", () -> "v"));
       a.delete("gone"); // another JVM's delete: b drops its copy for good

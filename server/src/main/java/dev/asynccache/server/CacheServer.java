@@ -147,6 +147,8 @@ public final class CacheServer implements AutoCloseable {
             .redisUri(redis.uri())
             .cluster(redis.cluster())
             .namespace(redis.namespace())
+            .maxStaleness(redis.maxStaleness())
+            .redisTimeout(redis.timeout())
             .l1MaxSize(l1MaxSize)
             // the server refuses larger bodies itself, with 413, before they reach the cache
             .maxValueBytes(Math.max(1, config.maxValueBytes()));

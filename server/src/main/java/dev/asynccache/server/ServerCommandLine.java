@@ -7,6 +7,7 @@ import java.io.StringWriter;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -128,6 +129,15 @@ final class ServerCommandLine {
           + ServerConfig.Redis.DEFAULT_NAMESPACE + ")")
   String redisNamespace = ServerConfig.Redis.DEFAULT_NAMESPACE;
 
+  @Option(names = "--redis-max-staleness", paramLabel = "DURATION", converter = DurationValue.class,
+      description = "longest an entry stays in this process's tier (L1) without a look at Redis, whatever its TTL:"
+          + " 500ms, 30s, 5m, 1h (default 1m)")
+  @Nullable Duration redisMaxStaleness;
+
+  @Option(names = "--redis-timeout", paramLabel = "DURATION", converter = DurationValue.class,
+      description = "bound of every Redis call; beyond it the request is answered without Redis (default 1s)")
+  @Nullable Duration redisTimeout;
+
   private final CommandLine commandLine;
   private final Map<String, String> env;
   private @Nullable ParseResult parsed;
@@ -239,13 +249,27 @@ final class ServerCommandLine {
     set(b, "--max-memory", x -> x.maxMemory(maxMemory));
     set(b, "--redis-namespace", x -> {
       ServerConfig.Redis.checkNamespace(redisNamespace);
-      if (redis == null && redisCluster == null && !redisNamespace.equals(ServerConfig.Redis.DEFAULT_NAMESPACE)) {
-        throw new IllegalArgumentException("needs --redis or --redis-cluster");
+      if (!redisNamespace.equals(ServerConfig.Redis.DEFAULT_NAMESPACE)) {
+        requireRedis();
+      }
+    });
+    Duration maxStaleness = redisMaxStaleness == null ? ServerConfig.Redis.DEFAULT_MAX_STALENESS : redisMaxStaleness;
+    set(b, "--redis-max-staleness", x -> {
+      if (redisMaxStaleness != null) {
+        ServerConfig.Redis.checkMaxStaleness(redisMaxStaleness);
+        requireRedis();
+      }
+    });
+    Duration timeout = redisTimeout == null ? ServerConfig.Redis.DEFAULT_TIMEOUT : redisTimeout;
+    set(b, "--redis-timeout", x -> {
+      if (redisTimeout != null) {
+        ServerConfig.Redis.checkTimeout(redisTimeout);
+        requireRedis();
       }
     });
     set(b, "--redis", x -> {
       if (redis != null) {
-        x.redis(new ServerConfig.Redis(redis, false, redisNamespace));
+        x.redis(new ServerConfig.Redis(redis, false, redisNamespace, maxStaleness, timeout));
       }
     });
     set(b, "--redis-cluster", x -> {
@@ -253,10 +277,17 @@ final class ServerCommandLine {
         if (redis != null) {
           throw new IllegalArgumentException("give --redis or --redis-cluster, not both");
         }
-        x.redis(new ServerConfig.Redis(redisCluster, true, redisNamespace));
+        x.redis(new ServerConfig.Redis(redisCluster, true, redisNamespace, maxStaleness, timeout));
       }
     });
     return b.build(); // the combinations (a save interval needs a path; Redis excludes a path)
+  }
+
+  /** For an option of the Redis tier: refused when the cache is not shared through Redis. */
+  private void requireRedis() {
+    if (redis == null && redisCluster == null) {
+      throw new IllegalArgumentException("needs --redis or --redis-cluster");
+    }
   }
 
   private void set(ServerConfig.Builder b, String flag, Consumer<ServerConfig.Builder> setter) {
@@ -302,9 +333,9 @@ final class ServerCommandLine {
     Help.TextTable table =
         Help.TextTable.forColumns(
             help.colorScheme(),
-            new Help.Column(28, 2, Help.Column.Overflow.SPAN),
-            new Help.Column(31, 1, Help.Column.Overflow.SPAN),
-            new Help.Column(width - 59, 1, Help.Column.Overflow.WRAP));
+            new Help.Column(33, 2, Help.Column.Overflow.SPAN),
+            new Help.Column(33, 1, Help.Column.Overflow.SPAN),
+            new Help.Column(width - 66, 1, Help.Column.Overflow.WRAP));
     List<OptionSpec> helpOptions = new ArrayList<>();
     for (OptionSpec o : help.commandSpec().options()) {
       if (o.usageHelp() || o.versionHelp()) {
@@ -335,6 +366,14 @@ final class ServerCommandLine {
     @Override
     public Long convert(String v) {
       return parseSize(v);
+    }
+  }
+
+  /** A duration (see {@link #parseDuration}). */
+  static final class DurationValue implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String v) {
+      return parseDuration(v);
     }
   }
 
@@ -394,6 +433,34 @@ final class ServerCommandLine {
       throw new CommandLine.TypeConversionException("too large");
     }
     return n << shift;
+  }
+
+  /**
+   * Parses a duration: digits followed by a unit, {@code ms}, {@code s}, {@code m} or {@code h}
+   * (any case): {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}. The unit is required, so that
+   * {@code 500} is never read as seconds when milliseconds were meant.
+   */
+  static Duration parseDuration(String v) {
+    String s = v.toLowerCase(Locale.ROOT);
+    int end = 0;
+    while (end < s.length() && s.charAt(end) >= '0' && s.charAt(end) <= '9') {
+      end++;
+    }
+    ChronoUnit unit =
+        switch (end == 0 ? "?" : s.substring(end)) {
+          case "ms" -> ChronoUnit.MILLIS;
+          case "s" -> ChronoUnit.SECONDS;
+          case "m" -> ChronoUnit.MINUTES;
+          case "h" -> ChronoUnit.HOURS;
+          default -> throw new CommandLine.TypeConversionException(
+              "must be a duration with its unit, such as 500ms, 30s, 5m or 1h");
+        };
+    long n = parseCount(s.substring(0, end));
+    try {
+      return Duration.of(n, unit);
+    } catch (ArithmeticException e) {
+      throw new CommandLine.TypeConversionException("too large");
+    }
   }
 
   /** {@code --version}: the project version written into the jar's resources at build time. */

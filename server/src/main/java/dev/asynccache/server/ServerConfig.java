@@ -47,6 +47,10 @@ import org.jspecify.annotations.Nullable;
  *       same on a Redis Cluster, {@code redis://host:port} of any of its nodes</td></tr>
  *   <tr><td>{@code --redis-namespace}</td><td>{@code ASYNC_CACHE_REDIS_NAMESPACE}</td><td>{@code
  *       asynccache-server}: the prefix of the Redis keys</td></tr>
+ *   <tr><td>{@code --redis-max-staleness}</td><td>{@code ASYNC_CACHE_REDIS_MAX_STALENESS}</td><td>1
+ *       minute: the longest an entry stays in this process's tier (L1) without a look at Redis</td></tr>
+ *   <tr><td>{@code --redis-timeout}</td><td>{@code ASYNC_CACHE_REDIS_TIMEOUT}</td><td>1 s: the bound
+ *       of every Redis call</td></tr>
  * </table>
  *
  * <p>Instances are immutable and thread-safe.
@@ -205,29 +209,6 @@ public record ServerConfig(
   }
 
   /**
-   * The settings without a Redis ({@code redis} empty); the constructor before {@code --redis}
-   * existed, kept for source and binary compatibility.
-   */
-  public ServerConfig(
-      String host,
-      int port,
-      long maxSize,
-      Optional<Duration> defaultTtl,
-      int maxValueBytes,
-      int maxKeyBytes,
-      Duration shutdownGrace,
-      Optional<Path> persistencePath,
-      Optional<Duration> saveInterval,
-      int maxConnections,
-      Duration idleTimeout,
-      Duration headerTimeout,
-      Duration bodyTimeout,
-      long maxMemory) {
-    this(host, port, maxSize, defaultTtl, maxValueBytes, maxKeyBytes, shutdownGrace, persistencePath,
-        saveInterval, maxConnections, idleTimeout, headerTimeout, bodyTimeout, maxMemory, Optional.empty());
-  }
-
-  /**
    * Where the server shares its cache: a Redis, or a Redis Cluster, that several servers use
    * together. Each server then keeps its own in-process cache (L1) in front of Redis (L2), through
    * {@code dev.asynccache.redis.RedisCache}: a {@code PUT} or {@code DELETE} on one server is
@@ -239,10 +220,21 @@ public record ServerConfig(
    * @param namespace the prefix of this cache's Redis keys and the name of its notification
    *     channel: servers that share one cache use the same; 1 to 100 characters, no braces, spaces
    *     or control characters
+   * @param maxStaleness the longest an entry stays in this server's in-process tier (L1) without a
+   *     look at Redis, whatever its Redis TTL: the safety net for invalidations that never arrived
+   *     (a write to Redis by another program, say); positive
+   * @param timeout the bound of every Redis call: a call that overruns counts as a timeout for the
+   *     circuit breaker and the request is answered without Redis (fail-safe); at least 1 ms
    */
-  public record Redis(String uri, boolean cluster, String namespace) {
+  public record Redis(String uri, boolean cluster, String namespace, Duration maxStaleness, Duration timeout) {
     /** The default namespace. */
     public static final String DEFAULT_NAMESPACE = "asynccache-server";
+
+    /** The default L1 staleness bound (the two-level cache's own default): 1 minute. */
+    public static final Duration DEFAULT_MAX_STALENESS = Duration.ofMinutes(1);
+
+    /** The default bound of a Redis call (the two-level cache's own default): 1 second. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
 
     /** The largest value Redis holds (its {@code proto-max-bulk-len}): 512 MiB. */
     public static final int MAX_VALUE_BYTES = 512 * 1024 * 1024;
@@ -251,14 +243,44 @@ public record ServerConfig(
      * Checks the values; the URI is parsed here, so a bad one fails with the settings.
      *
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if the URI cannot be parsed or has no host, or the
-     *     namespace is not allowed
+     * @throws IllegalArgumentException if the URI cannot be parsed or has no host, the namespace
+     *     is not allowed, or a duration is out of range
      */
     public Redis {
       Objects.requireNonNull(uri, "uri must not be null");
       Objects.requireNonNull(namespace, "namespace must not be null");
+      Objects.requireNonNull(maxStaleness, "maxStaleness must not be null");
+      Objects.requireNonNull(timeout, "timeout must not be null");
       RedisUris.check(uri);
       checkNamespace(namespace);
+      checkMaxStaleness(maxStaleness);
+      checkTimeout(timeout);
+    }
+
+    /**
+     * A Redis with the default {@link #DEFAULT_MAX_STALENESS staleness bound} and {@link
+     * #DEFAULT_TIMEOUT call timeout}.
+     *
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the URI cannot be parsed or has no host, or the
+     *     namespace is not allowed
+     */
+    public Redis(String uri, boolean cluster, String namespace) {
+      this(uri, cluster, namespace, DEFAULT_MAX_STALENESS, DEFAULT_TIMEOUT);
+    }
+
+    /** Checks an L1 staleness bound: positive. */
+    static void checkMaxStaleness(Duration maxStaleness) {
+      if (maxStaleness.isNegative() || maxStaleness.isZero()) {
+        throw new IllegalArgumentException("max staleness must be positive");
+      }
+    }
+
+    /** Checks a Redis call timeout: at least 1 ms (the two-level cache's own bound). */
+    static void checkTimeout(Duration timeout) {
+      if (timeout.compareTo(Duration.ofMillis(1)) < 0) {
+        throw new IllegalArgumentException("timeout must be at least 1 ms");
+      }
     }
 
     /** Checks a namespace (see the class description). */
@@ -286,30 +308,9 @@ public record ServerConfig(
 
     @Override
     public String toString() {
-      return "Redis[uri=" + redactedUri() + ", cluster=" + cluster + ", namespace=" + namespace + "]";
+      return "Redis[uri=" + redactedUri() + ", cluster=" + cluster + ", namespace=" + namespace + ", maxStaleness="
+          + maxStaleness + ", timeout=" + timeout + "]";
     }
-  }
-
-  /**
-   * The settings without a memory bound of their own ({@code maxMemory} 0: derived from the heap);
-   * the constructor before {@code --max-memory} existed, kept for source and binary compatibility.
-   */
-  public ServerConfig(
-      String host,
-      int port,
-      long maxSize,
-      Optional<Duration> defaultTtl,
-      int maxValueBytes,
-      int maxKeyBytes,
-      Duration shutdownGrace,
-      Optional<Path> persistencePath,
-      Optional<Duration> saveInterval,
-      int maxConnections,
-      Duration idleTimeout,
-      Duration headerTimeout,
-      Duration bodyTimeout) {
-    this(host, port, maxSize, defaultTtl, maxValueBytes, maxKeyBytes, shutdownGrace, persistencePath,
-        saveInterval, maxConnections, idleTimeout, headerTimeout, bodyTimeout, 0, Optional.empty());
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.asynccache.redis.testing.RedisServer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.asynccache.server.ServerProcess.Child;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,11 +15,8 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,8 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  * with the environment variable {@code ASYNC_CACHE_REDIS}) share one real {@code redis-server}.
  */
 class ForkedSharedRedisTest {
-  private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+?) ");
-
   @TempDir Path dir;
 
   private final HttpClient http =
@@ -37,27 +33,27 @@ class ForkedSharedRedisTest {
   @Test
   void twoProcesses_shareOneRedis() throws Exception {
     try (RedisServer redis = RedisServer.start()) {
-      Child a = Child.start(dir, "a", redis.uri());
-      Child b = Child.start(dir, "b", redis.uri());
+      Child a = Child.start(dir, "a", List.of(), Map.of("ASYNC_CACHE_REDIS", redis.uri()));
+      Child b = Child.start(dir, "b", List.of(), Map.of("ASYNC_CACHE_REDIS", redis.uri()));
       try {
         assertTrue(a.output().contains("shared through Redis at " + redis.uri() + " (namespace asynccache-server, "),
             a.output());
-        assertEquals(204, send(a.base, "PUT", "/cache/k", "one").statusCode());
-        HttpResponse<String> got = send(b.base, "GET", "/cache/k", null);
+        assertEquals(204, send(a.base(), "PUT", "/cache/k", "one").statusCode());
+        HttpResponse<String> got = send(b.base(), "GET", "/cache/k", null);
         assertEquals(200, got.statusCode());
         assertEquals("one", got.body());
-        assertEquals("one", send(b.base, "GET", "/cache/k", null).body()); // from B's L1 now
+        assertEquals("one", send(b.base(), "GET", "/cache/k", null).body()); // from B's L1 now
 
-        assertEquals(204, send(a.base, "PUT", "/cache/k", "two").statusCode());
-        SharedRedisTest.awaitTrue("B serves the overwrite", () -> "two".equals(send(b.base, "GET", "/cache/k", null).body()));
-        assertEquals(204, send(b.base, "DELETE", "/cache/k", null).statusCode());
-        SharedRedisTest.awaitTrue("A sees B's delete", () -> send(a.base, "GET", "/cache/k", null).statusCode() == 404);
-        assertTrue(send(a.base, "GET", "/stats", null).body().contains("\"invalidations_received\":"));
+        assertEquals(204, send(a.base(), "PUT", "/cache/k", "two").statusCode());
+        SharedRedisTest.awaitTrue("B serves the overwrite", () -> "two".equals(send(b.base(), "GET", "/cache/k", null).body()));
+        assertEquals(204, send(b.base(), "DELETE", "/cache/k", null).statusCode());
+        SharedRedisTest.awaitTrue("A sees B's delete", () -> send(a.base(), "GET", "/cache/k", null).statusCode() == 404);
+        assertTrue(send(a.base(), "GET", "/stats", null).body().contains("\"invalidations_received\":"));
       } finally {
         a.stop();
         b.stop();
       }
-      assertEquals(143, a.process.exitValue(), a.output());
+      assertEquals(143, a.process().exitValue(), a.output());
       assertTrue(a.output().contains("async-cache server stopped"), a.output());
     }
   }
@@ -70,25 +66,11 @@ class ForkedSharedRedisTest {
   void redisDownAtStart() throws Exception {
     int port = RedisServer.freePort(); // nothing listens there yet
     String uri = "redis://127.0.0.1:" + port;
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), CacheServer.class.getName(),
-        "--port", "0", "--redis", uri));
-    Path out = dir.resolve("down.out");
-    Path err = dir.resolve("down.err");
-    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    // The server must start without Redis (fail-safe): start() fails if it exits instead.
+    Child p = Child.start(dir, "down", List.of(), Map.of(), "--redis", uri);
     try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      Matcher m = LISTENING.matcher("");
-      while (p.isAlive() && !(m = LISTENING.matcher(Files.readString(out))).find()) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("neither listening nor exited: " + Files.readString(out) + Files.readString(err));
-        }
-        Thread.sleep(20);
-      }
-      assertTrue(p.isAlive(), () -> "the server must start without Redis (fail-safe), but exited " + p.exitValue()
-          + ": " + read(err));
-      URI base = URI.create(m.group(1));
+      URI base = p.base();
+      Path err = p.stderr();
       assertTrue(Files.readString(err).contains("connecting in the background"), Files.readString(err));
       assertEquals(204, send(base, "PUT", "/cache/k", "local").statusCode());
       assertEquals("local", send(base, "GET", "/cache/k", null).body());
@@ -102,18 +84,7 @@ class ForkedSharedRedisTest {
         });
       }
     } finally {
-      p.destroy();
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
-    }
-  }
-
-  private static String read(Path file) {
-    try {
-      return Files.readString(file);
-    } catch (IOException e) {
-      return "(unreadable: " + e + ")";
+      p.stop();
     }
   }
 
@@ -123,42 +94,5 @@ class ForkedSharedRedisTest {
     return http.send(
         HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(20)).method(method, publisher).build(),
         BodyHandlers.ofString());
-  }
-
-  /** A server process on a free port; its stdout and stderr go to files. */
-  private record Child(Process process, URI base, Path stdout, Path stderr) {
-    static Child start(Path dir, String name, String redisUri) throws IOException, InterruptedException {
-      List<String> cmd = new ArrayList<>();
-      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      cmd.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), CacheServer.class.getName(),
-          "--port", "0"));
-      Path out = dir.resolve(name + ".out");
-      Path err = dir.resolve(name + ".err");
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
-      pb.environment().put("ASYNC_CACHE_REDIS", redisUri);
-      Process p = pb.start();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-      while (System.nanoTime() < deadline && p.isAlive()) {
-        Matcher m = LISTENING.matcher(Files.readString(out));
-        if (m.find()) {
-          return new Child(p, URI.create(m.group(1)), out, err);
-        }
-        Thread.sleep(20);
-      }
-      p.destroyForcibly();
-      throw new AssertionError(
-          "the server did not start: stdout " + Files.readString(out) + ", stderr " + Files.readString(err));
-    }
-
-    void stop() throws InterruptedException {
-      process.destroy(); // SIGTERM: the graceful stop closes the Redis connections
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    }
-
-    String output() throws IOException {
-      return "stdout:\n" + Files.readString(stdout) + "\nstderr:\n" + Files.readString(stderr);
-    }
   }
 }

@@ -1,17 +1,12 @@
 package dev.asynccache.server;
 
+import static dev.asynccache.server.ServerProcess.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
+import dev.asynccache.server.ServerProcess.Run;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,40 +14,6 @@ import org.junit.jupiter.api.Test;
  * child JVM (bounded: at most 60 s, killed otherwise); stdout and stderr are read separately.
  */
 class OperatorTest {
-  /**
-   * Blocking helpers get threads of their own: on 2 cores the common pool has one worker, and a
-   * task blocked there (a slow body) starved the next one (the stop), so the test timed out.
-   */
-  private static final java.util.concurrent.Executor THREADS = r -> Thread.ofPlatform().daemon().start(r);
-
-  private record Run(int status, String stdout, String stderr) {}
-
-  private static Run run(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(List.of("-Xmx128m", "-cp", System.getProperty("java.class.path"), CacheServer.class.getName()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).start();
-    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()), THREADS);
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()), THREADS);
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("the server did not exit");
-    }
-    return new Run(
-        p.exitValue(),
-        new String(out.join(), StandardCharsets.UTF_8),
-        new String(err.join(), StandardCharsets.UTF_8));
-  }
-
-  private static byte[] readAll(java.io.InputStream in) {
-    try {
-      return in.readAllBytes();
-    } catch (IOException e) {
-      return new byte[0];
-    }
-  }
-
   @Test
   void busyPort_isOneLineOnStderr_exitStatus1() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {

@@ -1,25 +1,29 @@
 package dev.asynccache.server;
 
+import static dev.asynccache.server.ServerProcess.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import dev.asynccache.redis.testing.RedisServer;
+import dev.asynccache.server.ServerProcess.Run;
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code --redis}, {@code --redis-cluster}, {@code --redis-namespace} and their variables: how
- * they are read and refused, and how a process started with a bad or unreachable Redis exits.
+ * {@code --redis}, {@code --redis-cluster}, {@code --redis-namespace}, {@code
+ * --redis-max-staleness}, {@code --redis-timeout} and their variables: how they are read and
+ * refused, how a process started with a bad value exits, and what the two durations do to a server
+ * on a real {@code redis-server}.
  */
 class RedisOptionsTest {
+  /** One redis-server for the class (the parse-only tests do not use it), stopped after its last test. */
+  @AutoClose private static final RedisServer redis = RedisServer.start();
+
+  private static final String URI = "redis://127.0.0.1:7001";
 
   private static ServerConfig parse(Map<String, String> env, String... args) {
     return ServerConfig.parse(args, env);
@@ -77,41 +81,61 @@ class RedisOptionsTest {
   }
 
   @Test
+  void stalenessAndTimeout_flagAndVariable() {
+    ServerConfig.Redis r = parse(Map.of(), "--redis", URI).redis().orElseThrow();
+    assertEquals(Duration.ofMinutes(1), r.maxStaleness(), "the two-level cache's own default");
+    assertEquals(Duration.ofSeconds(1), r.timeout(), "the two-level cache's own default");
+    r = parse(Map.of(), "--redis", URI, "--redis-max-staleness", "5m", "--redis-timeout=250ms").redis().orElseThrow();
+    assertEquals(new ServerConfig.Redis(URI, false, "asynccache-server", Duration.ofMinutes(5), Duration.ofMillis(250)),
+        r);
+    r = parse(Map.of("ASYNC_CACHE_REDIS_CLUSTER", URI, "ASYNC_CACHE_REDIS_MAX_STALENESS", "1H",
+        "ASYNC_CACHE_REDIS_TIMEOUT", " 2s ")).redis().orElseThrow();
+    assertEquals(new ServerConfig.Redis(URI, true, "asynccache-server", Duration.ofHours(1), Duration.ofSeconds(2)), r);
+    r = parse(Map.of("ASYNC_CACHE_REDIS_TIMEOUT", "2s", "ASYNC_CACHE_REDIS_MAX_STALENESS", "30s"), "--redis", URI,
+        "--redis-timeout", "100ms").redis().orElseThrow();
+    assertEquals(Duration.ofMillis(100), r.timeout(), "the flag wins over the variable");
+    assertEquals(Duration.ofSeconds(30), r.maxStaleness());
+    assertTrue(r.toString().endsWith(", maxStaleness=PT30S, timeout=PT0.1S]"), r.toString());
+  }
+
+  @Test
+  void stalenessAndTimeout_badValues_nameTheOption() {
+    String unit = "must be a duration with its unit, such as 500ms, 30s, 5m or 1h";
+    assertEquals("--redis-timeout: invalid value \"500\": " + unit, refused(Map.of(), "--redis", URI, "--redis-timeout",
+        "500"));
+    assertEquals("ASYNC_CACHE_REDIS_MAX_STALENESS: invalid value \"1.5s\": " + unit,
+        refused(Map.of("ASYNC_CACHE_REDIS_MAX_STALENESS", "1.5s"), "--redis", URI));
+    assertEquals("--redis-max-staleness: invalid value \"-5s\": " + unit,
+        refused(Map.of(), "--redis", URI, "--redis-max-staleness=-5s"));
+    assertEquals("--redis-timeout: invalid value \"2d\": " + unit, refused(Map.of(), "--redis", URI, "--redis-timeout",
+        "2d"));
+    assertEquals("--redis-timeout: invalid value \"99999999999999999h\": too large",
+        refused(Map.of(), "--redis", URI, "--redis-timeout", "99999999999999999h"));
+    assertEquals("--redis-max-staleness: invalid value \"0s\": max staleness must be positive",
+        refused(Map.of(), "--redis", URI, "--redis-max-staleness", "0s"));
+    assertEquals("--redis-timeout: invalid value \"0ms\": timeout must be at least 1 ms",
+        refused(Map.of(), "--redis-cluster", URI, "--redis-timeout", "0ms"));
+    assertEquals("--redis-timeout: invalid value \"2s\": needs --redis or --redis-cluster",
+        refused(Map.of(), "--redis-timeout", "2s"));
+    assertEquals("ASYNC_CACHE_REDIS_MAX_STALENESS: invalid value \"30s\": needs --redis or --redis-cluster",
+        refused(Map.of("ASYNC_CACHE_REDIS_MAX_STALENESS", "30s")));
+    assertThrows(IllegalArgumentException.class,
+        () -> new ServerConfig.Redis(URI, false, "n", Duration.ofSeconds(-1), Duration.ofSeconds(1)));
+    assertThrows(IllegalArgumentException.class,
+        () -> new ServerConfig.Redis(URI, false, "n", Duration.ofSeconds(1), Duration.ofNanos(999_999)));
+  }
+
+  @Test
   void usageListsTheOptions() {
     String usage = ServerConfig.usage();
     for (String s : new String[] {"--redis URI", "ASYNC_CACHE_REDIS ", "--redis-cluster URI", "ASYNC_CACHE_REDIS_CLUSTER",
-      "--redis-namespace NAME", "ASYNC_CACHE_REDIS_NAMESPACE"}) {
+      "--redis-namespace NAME", "ASYNC_CACHE_REDIS_NAMESPACE", "--redis-max-staleness DURATION",
+      "ASYNC_CACHE_REDIS_MAX_STALENESS", "--redis-timeout DURATION", "ASYNC_CACHE_REDIS_TIMEOUT"}) {
       assertTrue(usage.contains(s), s + " in\n" + usage);
     }
   }
 
   // ---------------------------------------------------------------- the process
-
-  private record Run(int status, String stdout, String stderr) {}
-
-  private static Run run(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(List.of("-Xmx128m", "-cp", System.getProperty("java.class.path"), CacheServer.class.getName()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).start();
-    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("the server did not exit");
-    }
-    return new Run(p.exitValue(), new String(out.join(), StandardCharsets.UTF_8),
-        new String(err.join(), StandardCharsets.UTF_8));
-  }
-
-  private static byte[] readAll(java.io.InputStream in) {
-    try {
-      return in.readAllBytes();
-    } catch (IOException e) {
-      return new byte[0];
-    }
-  }
 
   @Test
   void process_badUri_isOneLine_exitStatus2() throws Exception {
@@ -120,5 +144,69 @@ class RedisOptionsTest {
     assertEquals("", r.stdout());
     assertEquals("async-cache-server: --redis: invalid value \"127.0.0.1:7000\": expected redis://host:port"
         + " (or rediss:// for TLS)\n", r.stderr());
+  }
+
+  @Test
+  void process_badDuration_andDurationWithoutRedis_areOneLine_exitStatus2() throws Exception {
+    Run r = run("--port", "0", "--redis", redis.uri(), "--redis-timeout", "soon");
+    assertEquals(2, r.status(), r.toString());
+    assertEquals("", r.stdout());
+    assertEquals("async-cache-server: --redis-timeout: invalid value \"soon\": must be a duration with its unit,"
+        + " such as 500ms, 30s, 5m or 1h\n", r.stderr());
+    r = run("--port", "0", "--redis-max-staleness", "1m");
+    assertEquals(2, r.status(), r.toString());
+    assertEquals("", r.stdout());
+    assertEquals("async-cache-server: --redis-max-staleness: invalid value \"1m\": needs --redis or --redis-cluster\n",
+        r.stderr());
+  }
+
+  // ---------------------------------------------------------------- what they do (in-process servers)
+
+  private static CacheServer serverOnRedis(String namespace, String... options) {
+    String[] args = new String[options.length + 6];
+    System.arraycopy(new String[] {"--port", "0", "--redis", redis.uri(), "--redis-namespace", namespace}, 0, args, 0,
+        6);
+    System.arraycopy(options, 0, args, 6, options.length);
+    return CacheServer.start(ServerConfig.parse(args, Map.of()));
+  }
+
+  /**
+   * A Redis silent for 2 s (paused, as under a long stall): with {@code --redis-timeout 30s} the
+   * read waits for it and no timeout is counted, where the default 1 s would have given up.
+   */
+  @Test
+  void redisTimeout_boundsEachRedisCall() throws Exception {
+    CacheServer server = serverOnRedis("timeout", "--redis-timeout", "30s");
+    try {
+      TestClient client = new TestClient(server);
+      assertEquals(404, client.get("/cache/warm").statusCode()); // a Redis read: connected
+      assertEquals("+OK", redis.command("CLIENT PAUSE 2000 ALL"));
+      assertEquals(404, client.get("/cache/cold").statusCode()); // an L1 miss: waits for Redis
+      assertEquals(0, client.stat("timeouts"), TestClient.text(client.get("/stats")));
+      assertEquals(0, client.stat("errors"), TestClient.text(client.get("/stats")));
+    } finally {
+      server.stop();
+    }
+  }
+
+  /**
+   * A value changed in Redis by another program (not announced): this server's L1 copy is dropped
+   * once it is {@code --redis-max-staleness} old, where the default would keep it a minute (the
+   * poll's liveness bound is 30 s). Real time: the two-level cache's clock cannot be set from here.
+   */
+  @Test
+  void redisMaxStaleness_boundsHowLongL1KeepsACopy() throws Exception {
+    CacheServer server = serverOnRedis("staleness", "--redis-max-staleness", "200ms");
+    try {
+      TestClient client = new TestClient(server);
+      assertEquals(204, client.put("/cache/k", "one").statusCode());
+      assertEquals("one", TestClient.text(client.get("/cache/k")));
+      assertEquals("+OK", redis.command("SET staleness:{k} two"));
+      SharedRedisTest.awaitTrue("the server reads Redis again once its copy is 200 ms old",
+          () -> "two".equals(TestClient.text(client.get("/cache/k"))));
+      assertTrue(client.stat("l2_hits") >= 1);
+    } finally {
+      server.stop();
+    }
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.asynccache.AsyncCache;
 import dev.asynccache.chronicle.ChronicleBackends;
 import dev.asynccache.persistence.Codecs;
+import dev.asynccache.server.ServerProcess.Child;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,12 +17,10 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the server's {@code main} runs in a child JVM with the Chronicle flags surefire got.
  */
 class SigtermSnapshotTest {
-  private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+?) ");
   private static final int ENTRIES = 200;
 
   @TempDir Path dir;
@@ -42,14 +40,14 @@ class SigtermSnapshotTest {
   void sigterm_savesTheSnapshot_andTheNextProcessRestoresIt() throws Exception {
     Path file = dir.resolve("sigterm.snap");
 
-    Child first = Child.start(file, dir, "first");
+    Child first = start(file, "first");
     for (int i = 0; i < ENTRIES; i++) {
-      put(first.base, "k" + i + (i % 2 == 0 ? "?ttl=3600" : ""), value(i));
+      put(first.base(), "k" + i + (i % 2 == 0 ? "?ttl=3600" : ""), value(i));
     }
-    first.process.destroy(); // SIGTERM
-    assertTrue(first.process.waitFor(60, TimeUnit.SECONDS), "the server exits after SIGTERM");
+    first.process().destroy(); // SIGTERM
+    assertTrue(first.process().waitFor(60, TimeUnit.SECONDS), "the server exits after SIGTERM");
     String out = first.output();
-    assertEquals(143, first.process.exitValue(), "128 + SIGTERM; " + out);
+    assertEquals(143, first.process().exitValue(), "128 + SIGTERM; " + out);
     assertTrue(out.contains("async-cache server: final snapshot: saved " + ENTRIES + " entries to "), out);
     assertTrue(out.contains("async-cache server stopped"), out);
     assertTrue(Files.exists(file));
@@ -67,18 +65,17 @@ class SigtermSnapshotTest {
     }
 
     // And a second server process restores it.
-    Child second = Child.start(file, dir, "second");
+    Child second = start(file, "second");
     try {
       assertTrue(second.output().contains("restored " + ENTRIES + " entries from " + file), second.output());
       for (int i = 0; i < ENTRIES; i += 37) {
         var response = http.send(
-            HttpRequest.newBuilder(second.base.resolve("/cache/k" + i)).GET().build(), BodyHandlers.ofByteArray());
+            HttpRequest.newBuilder(second.base().resolve("/cache/k" + i)).GET().build(), BodyHandlers.ofByteArray());
         assertEquals(200, response.statusCode(), "k" + i);
         assertArrayEquals(value(i), response.body());
       }
     } finally {
-      second.process.destroy();
-      second.process.waitFor(60, TimeUnit.SECONDS);
+      second.stop();
     }
   }
 
@@ -95,36 +92,12 @@ class SigtermSnapshotTest {
     assertEquals(204, response.statusCode());
   }
 
-  /** A server process on a free port; its stdout and stderr go to files. */
-  private record Child(Process process, URI base, Path stdout, Path stderr) {
-    static Child start(Path file, Path dir, String name) throws IOException, InterruptedException {
-      String flags = System.getProperty("asynccache.test.childJvmFlags", "").trim();
-      if (flags.isEmpty()) {
-        throw new IllegalStateException("system property asynccache.test.childJvmFlags is not set: run through Maven");
-      }
-      List<String> cmd = new ArrayList<>();
-      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      cmd.addAll(Arrays.asList(flags.split("\\s+")));
-      cmd.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), CacheServer.class.getName(),
-          "--port", "0", "--persistence-path", file.toString()));
-      Path out = dir.resolve(name + ".out");
-      Path err = dir.resolve(name + ".err");
-      Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (System.nanoTime() < deadline && p.isAlive()) {
-        Matcher m = LISTENING.matcher(Files.readString(out));
-        if (m.find()) {
-          return new Child(p, URI.create(m.group(1)), out, err);
-        }
-        Thread.sleep(20);
-      }
-      p.destroyForcibly();
-      throw new AssertionError(
-          "the server did not start: stdout " + Files.readString(out) + ", stderr " + Files.readString(err));
+  /** A server process restoring and saving {@code file}, with the Chronicle flags surefire got. */
+  private Child start(Path file, String name) throws IOException, InterruptedException {
+    String flags = System.getProperty("asynccache.test.childJvmFlags", "").trim();
+    if (flags.isEmpty()) {
+      throw new IllegalStateException("system property asynccache.test.childJvmFlags is not set: run through Maven");
     }
-
-    String output() throws IOException {
-      return "stdout:\n" + Files.readString(stdout) + "\nstderr:\n" + Files.readString(stderr);
-    }
+    return Child.start(dir, name, List.of(flags.split("\\s+")), Map.of(), "--persistence-path", file.toString());
   }
 }
