@@ -15,6 +15,7 @@ import dev.asynccache.Ttl;
 import dev.asynccache.WaitInterruptedException;
 import dev.asynccache.WarmupResult;
 import dev.asynccache.persistence.Codec;
+import io.lettuce.core.resource.ClientResources;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -154,7 +155,9 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
             flushL1(why);
           }
         };
-    this.connect = () -> new RedisTier(uri, cluster, namespace, timeout, breaker, sender, events);
+    ClientResources shared = b.clientResources;
+    this.connect =
+        () -> new RedisTier(uri, cluster, namespace, timeout, breaker, sender, events, shared);
     try {
       this.redis = connect.get();
     } catch (RedisCacheException e) {

@@ -3,6 +3,7 @@ package dev.asynccache.redis;
 import dev.asynccache.TimeSource;
 import dev.asynccache.persistence.Codec;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,6 +53,7 @@ public final class RedisCacheBuilder<K, V> {
   @Nullable Duration staleIfError;
   /** Package-private: tests move a manual clock instead of sleeping. */
   @Nullable TimeSource timeSource;
+  @Nullable ClientResources clientResources;
 
   RedisCacheBuilder(Codec<K> keyCodec, Codec<V> valueCodec) {
     this.keyCodec = Objects.requireNonNull(keyCodec, "keyCodec");
@@ -168,6 +170,27 @@ public final class RedisCacheBuilder<K, V> {
   public RedisCacheBuilder<K, V> redisTimeout(Duration timeout) {
     once(redisTimeout, "redisTimeout");
     this.redisTimeout = millis(timeout, "redisTimeout");
+    return this;
+  }
+
+  /**
+   * Shares Lettuce's client resources (its I/O event loops, timers and reconnect delay) with the
+   * application and its other caches, as Lettuce advises for many clients in one JVM. Without it
+   * each cache makes its own (two I/O threads, two computation threads, and a reconnect delay of
+   * 10 ms doubling to 1 s), so an application with a cache per name pays those threads for every
+   * name. Shared resources belong to the caller: closing the cache does not shut them down; shut
+   * them down after the last cache using them is closed. Their reconnect delay is theirs: a long
+   * one (Lettuce's default reaches 30 s) keeps this cache on its loaders (fail-safe) that long
+   * after an outage.
+   *
+   * @param resources the resources, not shut down
+   * @return this builder
+   * @throws NullPointerException if {@code resources} is null
+   * @throws IllegalStateException if it was already set
+   */
+  public RedisCacheBuilder<K, V> clientResources(ClientResources resources) {
+    once(clientResources, "clientResources");
+    this.clientResources = Objects.requireNonNull(resources, "clientResources must not be null");
     return this;
   }
 
@@ -361,6 +384,7 @@ public final class RedisCacheBuilder<K, V> {
     add(set, "strict", strict);
     add(set, "cluster", cluster);
     add(set, "staleIfError", staleIfError);
+    add(set, "clientResources", clientResources == null ? null : "(shared)");
     return "RedisCacheBuilder" + set;
   }
 

@@ -162,6 +162,8 @@ final class RedisTier implements AutoCloseable {
   private final long timeoutNanos;
   private final CircuitBreaker breaker;
   private final ClientResources resources;
+  /** Whether {@link #resources} are this tier's own (else the application's: never shut down). */
+  private final boolean ownsResources;
   private final AbstractRedisClient client;
   private final StatefulConnection<byte[], byte[]> connection;
   private final RedisClusterAsyncCommands<byte[], byte[]> commands;
@@ -184,7 +186,8 @@ final class RedisTier implements AutoCloseable {
       Duration timeout,
       CircuitBreaker breaker,
       byte[] sender,
-      Events events) {
+      Events events,
+      @Nullable ClientResources shared) {
     this.scanPattern = globEscape(namespace) + ":{*";
     this.channel = ("asynccache:" + namespace).getBytes(StandardCharsets.UTF_8);
     // A prefix no key ever has: tracking in broadcast mode on it sends nothing but the null-key
@@ -201,14 +204,17 @@ final class RedisTier implements AutoCloseable {
     this.clientName = clientName(namespace, sender);
     RedisURI u = RedisURI.builder(uri).withTimeout(connect).withClientName(clientName).build();
     // Reconnect quickly after an outage: 10 ms doubling up to 1 s (Lettuce's default reaches 30 s).
+    this.ownsResources = shared == null;
     this.resources =
-        ClientResources.builder()
-            .ioThreadPoolSize(2)
-            .computationThreadPoolSize(2)
-            .reconnectDelay(
-                Delay.exponential(
-                    Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
-            .build();
+        shared != null
+            ? shared
+            : ClientResources.builder()
+                .ioThreadPoolSize(2)
+                .computationThreadPoolSize(2)
+                .reconnectDelay(
+                    Delay.exponential(
+                        Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                .build();
     SocketOptions socket = SocketOptions.builder().connectTimeout(connect).build();
     StatefulConnection<byte[], byte[]> conn = null;
     StatefulRedisPubSubConnection<byte[], byte[]> ps = null;
@@ -296,7 +302,7 @@ final class RedisTier implements AutoCloseable {
       armFlushWatch(ps).get(connect.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RuntimeException | ExecutionException | TimeoutException e) {
       closeWatchers();
-      closeQuietly(ps, conn, c, resources);
+      closeQuietly(ps, conn, c, ownsResources ? resources : null);
       throw new RedisCacheException(
           "cannot connect to Redis at redisUri "
               + uri.getHost()
@@ -307,7 +313,7 @@ final class RedisTier implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       closeWatchers();
-      closeQuietly(ps, conn, c, resources);
+      closeQuietly(ps, conn, c, ownsResources ? resources : null);
       throw new RedisCacheException("interrupted while connecting to Redis", e);
     }
     this.client = c;
@@ -398,7 +404,7 @@ final class RedisTier implements AutoCloseable {
       @Nullable StatefulConnection<?, ?> ps,
       @Nullable StatefulConnection<?, ?> conn,
       @Nullable AbstractRedisClient c,
-      ClientResources resources) {
+      @Nullable ClientResources resources) {
     try {
       if (ps != null) {
         ps.close();
@@ -411,7 +417,7 @@ final class RedisTier implements AutoCloseable {
     }
     if (c != null) {
       shutdown(c, resources);
-    } else {
+    } else if (resources != null) {
       resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
   }
@@ -711,7 +717,7 @@ final class RedisTier implements AutoCloseable {
       pubSub.close();
       connection.close();
     } finally {
-      shutdown(client, resources);
+      shutdown(client, ownsResources ? resources : null);
     }
   }
 
@@ -727,11 +733,14 @@ final class RedisTier implements AutoCloseable {
     return sb.toString();
   }
 
-  private static void shutdown(AbstractRedisClient client, ClientResources resources) {
+  /** Shuts the client down, and {@code resources} unless null (the application's own). */
+  private static void shutdown(AbstractRedisClient client, @Nullable ClientResources resources) {
     try {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     } finally {
-      resources.shutdown(0, 2, TimeUnit.SECONDS);
+      if (resources != null) {
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+      }
     }
   }
 }
