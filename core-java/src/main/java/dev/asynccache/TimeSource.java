@@ -28,4 +28,18 @@ public interface TimeSource {
   static TimeSource system() {
     return SystemTimeSource.INSTANCE;
   }
+
+  /**
+   * Returns the system's monotonic clock as the caches' hits read it: a copy of {@link
+   * System#nanoTime()} that a shared daemon thread refreshes every millisecond, for the price of a
+   * field read. A reading is never ahead of {@code System.nanoTime()}; it may lag behind it by a
+   * millisecond plus that thread's scheduling delay, so a deadline checked against it is seen up
+   * to that much late, never early. For hot-path expiry checks only (caches layered over this one
+   * check their own deadlines with it); the thread parks when nobody reads for about a second.
+   *
+   * @return the coarse system time source, thread-safe
+   */
+  static TimeSource coarseSystem() {
+    return CoarseTimeSource.INSTANCE;
+  }
 }

@@ -67,4 +67,16 @@ class CoarseClockTest {
     assertTrue(after > before, "the clock thread never ticked");
     assertTrue(after <= System.nanoTime(), "the coarse clock ran ahead of the exact one");
   }
+
+  @Test
+  void theCoarseSystemTimeSourceIsTheSharedClockNeverAheadOfTheSystemClock() {
+    TimeSource coarse = TimeSource.coarseSystem();
+    assertTrue(coarse == TimeSource.coarseSystem(), "one shared instance");
+    for (int i = 0; i < 100_000; i++) {
+      long read = coarse.nanoTime();
+      assertTrue(read <= System.nanoTime(), "ahead of the system clock");
+    }
+    long shared = CoarseClock.SYSTEM.read();
+    assertTrue(coarse.nanoTime() >= shared, "not the shared clock, or it went backwards");
+  }
 }

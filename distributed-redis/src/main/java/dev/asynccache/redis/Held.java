@@ -48,8 +48,9 @@ final class Held<V> {
 
   /**
    * Whether it is still current: read in {@code currentEpoch} and its Redis TTL not run out. The
-   * clock is read only for an entry whose Redis TTL is shorter than {@code maxStaleness}: an L1 hit
-   * of any other entry costs no clock read.
+   * clock (the coarse system clock, a field read, unless a test gave its own) is read only for an
+   * entry whose Redis TTL is shorter than {@code maxStaleness}: an L1 hit of any other entry reads
+   * no clock at all.
    */
   boolean isFresh(long currentEpoch, TimeSource clock) {
     return epoch == currentEpoch && (!bounded || deadline - clock.nanoTime() > 0);

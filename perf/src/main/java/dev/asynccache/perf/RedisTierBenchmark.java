@@ -39,7 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <ul>
  *   <li>{@link #l1HitCore} / {@link #l1HitTwoLevel}: a hit of the core's {@code AsyncCache} and of
- *       a {@code RedisCache} whose L1 holds the key (no network), ns/op.
+ *       a {@code RedisCache} whose L1 holds the key (no network), ns/op; {@link #l1HitCoreTtl} /
+ *       {@link #l1HitTwoLevelTtl}: the same with a 5 min TTL (in Redis, shorter than the L1's
+ *       {@code maxStaleness}, so each two-level hit checks the Redis deadline).
  *   <li>{@link #l2HitTwoLevel} / {@link #rawLettuceGet}: a read that L1 lacks and Redis holds
  *       (L1 of one entry, 1,024 keys in turn) and a raw Lettuce {@code GET} of the same Redis key,
  *       sampled (p50, p99).
@@ -63,7 +65,9 @@ public class RedisTierBenchmark {
 
   RedisServer redis;
   AsyncCache<String, String> core;
+  AsyncCache<String, String> coreTtl;
   RedisCache<String, String> twoLevel;
+  RedisCache<String, String> twoLevelTtl;
   RedisCache<String, String> l1Tiny;
   RedisCache<String, String> writer;
   RedisCache<String, String> reader;
@@ -95,6 +99,14 @@ public class RedisTierBenchmark {
     }
     core = AsyncCache.builder().maxSize(10_000).build();
     twoLevel = builder("bench").l1MaxSize(10_000).build();
+    coreTtl = AsyncCache.builder().maxSize(10_000).defaultTtl(Duration.ofMinutes(5)).build();
+    // Redis TTL 5 min, shorter than maxStaleness: every L1 entry checks its Redis deadline on a hit.
+    twoLevelTtl =
+        builder("bench-ttl")
+            .l1MaxSize(10_000)
+            .defaultTtl(Duration.ofMinutes(5))
+            .maxStaleness(Duration.ofMinutes(10))
+            .build();
     l1Tiny = builder("bench").l1MaxSize(1).build();
     writer = builder("inval").build();
     reader = builder("inval").build();
@@ -105,6 +117,8 @@ public class RedisTierBenchmark {
     for (String k : keys) {
       core.set(k, "value-" + k);
       twoLevel.get(k, () -> "value-" + k); // into Redis and twoLevel's L1
+      coreTtl.set(k, "value-" + k);
+      twoLevelTtl.get(k, () -> "value-" + k);
       writer.set(k, "v");
     }
     rawClient = RedisClient.create(redis.uri());
@@ -124,7 +138,9 @@ public class RedisTierBenchmark {
     reader.close();
     writer.close();
     l1Tiny.close();
+    twoLevelTtl.close();
     twoLevel.close();
+    coreTtl.close();
     core.close();
     redis.close();
   }
@@ -147,6 +163,20 @@ public class RedisTierBenchmark {
   @OutputTimeUnit(TimeUnit.NANOSECONDS)
   public String l1HitTwoLevel() {
     return twoLevel.get(keys[nextIndex()], () -> "missed");
+  }
+
+  @Benchmark
+  @BenchmarkMode(Mode.AverageTime)
+  @OutputTimeUnit(TimeUnit.NANOSECONDS)
+  public String l1HitCoreTtl() {
+    return coreTtl.get(keys[nextIndex()], () -> "missed");
+  }
+
+  @Benchmark
+  @BenchmarkMode(Mode.AverageTime)
+  @OutputTimeUnit(TimeUnit.NANOSECONDS)
+  public String l1HitTwoLevelTtl() {
+    return twoLevelTtl.get(keys[nextIndex()], () -> "missed");
   }
 
   @Benchmark
