@@ -650,6 +650,10 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(key, "key must not be null");
     Objects.requireNonNull(batchLoader, "batchLoader must not be null");
     checkOpen();
+    Held<V> hit = peek(key);
+    if (hit != null) {
+      return hit.value(); // no batch-loader wrapper allocated for a hit
+    }
     TierBatchLoader tier = new TierBatchLoader(batchLoader);
     Held<V> held = l1.get(key, tier);
     if (held == null || fresh(held)) {
@@ -664,6 +668,10 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(key, "key must not be null");
     Objects.requireNonNull(batchLoader, "batchLoader must not be null");
     checkOpen();
+    Held<V> hit = peek(key);
+    if (hit != null) {
+      return CompletableFuture.completedFuture(hit.value());
+    }
     TierBatchLoader tier = new TierBatchLoader(batchLoader);
     return freshAsync(key, () -> l1.getAsync(key, tier));
   }

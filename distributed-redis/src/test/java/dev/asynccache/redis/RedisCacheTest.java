@@ -85,9 +85,17 @@ class RedisCacheTest {
         a.getAsync("k2", () -> "other").get();
         a.getIfPresent("k1");
       }
-      assertEquals(3, a.metrics().missCount());
-      assertEquals(30, a.metrics().hitCount());
-      assertEquals(3, a.tierMetrics().l1().missCount());
+      dev.asynccache.BatchLoader<String, String> batch =
+          keys -> keys.stream().collect(java.util.stream.Collectors.toMap(k -> k, k -> "b" + k));
+      a.get("k4", batch); // miss
+      a.getAsync("k5", batch).get(); // miss
+      for (int i = 0; i < 10; i++) {
+        a.get("k4", batch); // hits
+        a.getAsync("k5", batch).get();
+      }
+      assertEquals(5, a.metrics().missCount());
+      assertEquals(50, a.metrics().hitCount());
+      assertEquals(5, a.tierMetrics().l1().missCount());
     }
   }
 
