@@ -152,7 +152,12 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
             flushL1(why);
           }
         };
-    this.connect = () -> new RedisTier(uri, cluster, namespace, timeout, breaker, sender, events);
+    Duration topologyRefresh =
+        b.clusterTopologyRefresh != null ? b.clusterTopologyRefresh : RedisTier.TOPOLOGY_REFRESH;
+    this.connect =
+        () ->
+            new RedisTier(
+                uri, cluster, namespace, timeout, breaker, sender, events, topologyRefresh);
     try {
       this.redis = connect.get();
     } catch (RedisCacheException e) {

@@ -25,6 +25,7 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -46,6 +47,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
+import reactor.core.Disposable;
 
 /**
  * The Redis side of a {@link DefaultRedisCache}: one shared multiplexed connection for commands,
@@ -114,6 +116,8 @@ final class RedisTier implements AutoCloseable {
       """;
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  /** Cluster: how often the topology is re-read by default (see the builder). */
+  static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(5);
   private static final byte[] ONE = {'1'};
   private static final byte[] ZERO = {'0'};
   static final byte[] EMPTY = {};
@@ -152,8 +156,9 @@ final class RedisTier implements AutoCloseable {
   private final RedisClusterAsyncCommands<byte[], byte[]> commands;
   private final StatefulRedisPubSubConnection<byte[], byte[]> pubSub;
   /** Cluster only: one flush-watch connection per master (a flush is per node). */
-  private final List<StatefulRedisConnection<byte[], byte[]>> flushWatchers = new ArrayList<>();
-  private @Nullable RedisClient flushWatchClient;
+  private @Nullable MasterFlushWatch flushWatch;
+  /** Cluster only: the subscription to Lettuce's topology-changed events. */
+  private @Nullable Disposable topologyEvents;
   private final Events events;
   private final String fillSha;
   private final String writeSha;
@@ -168,7 +173,8 @@ final class RedisTier implements AutoCloseable {
       Duration timeout,
       CircuitBreaker breaker,
       byte[] sender,
-      Events events) {
+      Events events,
+      Duration topologyRefresh) {
     this.scanPattern = globEscape(namespace) + ":{*";
     this.channel = ("asynccache:" + namespace).getBytes(StandardCharsets.UTF_8);
     // A prefix no key ever has: tracking in broadcast mode on it sends nothing but the null-key
@@ -207,8 +213,14 @@ final class RedisTier implements AutoCloseable {
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(timeout))
                 .socketOptions(socket)
+                // Follow failovers and new masters: a periodic refresh (an idle JVM sees no MOVED)
+                // and the adaptive triggers (MOVED, ASK, reconnects), at most one per period.
                 .topologyRefreshOptions(
-                    ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers().build())
+                    ClusterTopologyRefreshOptions.builder()
+                        .enablePeriodicRefresh(topologyRefresh)
+                        .enableAllAdaptiveRefreshTriggers()
+                        .adaptiveRefreshTriggersTimeout(topologyRefresh)
+                        .build())
                 .build());
         StatefulRedisClusterConnection<byte[], byte[]> cconn = cc.connect(ByteArrayCodec.INSTANCE);
         conn = cconn;
@@ -222,7 +234,22 @@ final class RedisTier implements AutoCloseable {
         }
         this.commands = cconn.async();
         ps = cc.connectPubSub(ByteArrayCodec.INSTANCE);
-        watchFlushesOnEveryMaster(cc, u, socket, connect);
+        MasterFlushWatch watch =
+            new MasterFlushWatch(resources, socket, u, flushWatchPrefix, events);
+        flushWatch = watch;
+        // Subscribed before the first look at the topology, so that no change falls in between.
+        topologyEvents =
+            resources
+                .eventBus()
+                .get()
+                .subscribe(
+                    event -> {
+                      if (event instanceof ClusterTopologyChangedEvent changed) {
+                        onTopologyChanged(cconn, watch, changed.after());
+                      }
+                    });
+        watch.start(cc.getPartitions(), connect);
+        watch.follow(cc.getPartitions());
       } else {
         RedisClient rc = RedisClient.create(resources, u);
         c = rc;
@@ -303,56 +330,23 @@ final class RedisTier implements AutoCloseable {
   }
 
   /**
-   * Cluster: a {@code FLUSHALL} on one master reaches only that node's tracking clients, so each
-   * master gets its own small connection with the flush watch armed. A flush of any master drops
-   * L1 (whole: L1 does not index entries by slot). When such a connection drops, L1 is dropped too,
-   * and again once it is back and re-armed (a flush meanwhile would otherwise go unseen).
+   * Cluster, on a Lettuce thread: the topology changed (a failover, a master added or removed, slots
+   * moved). Connects the command connection to new masters at once (a command sent while a node
+   * connection is still being opened would be rejected) and moves the flush watch to the current
+   * masters, which drops L1 when they changed.
    */
-  private void watchFlushesOnEveryMaster(
-      RedisClusterClient cc, RedisURI seed, SocketOptions socket, Duration connect)
-      throws InterruptedException, ExecutionException, TimeoutException {
-    RedisClient wc = RedisClient.create(resources);
-    flushWatchClient = wc;
-    wc.setOptions(ClientOptions.builder().autoReconnect(true).socketOptions(socket).build());
-    for (RedisClusterNode node : cc.getPartitions()) {
-      if (!node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
-        continue;
+  private static void onTopologyChanged(
+      StatefulRedisClusterConnection<byte[], byte[]> commands,
+      MasterFlushWatch watch,
+      List<RedisClusterNode> nodes) {
+    for (RedisClusterNode node : nodes) {
+      if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.hasNoSlots() && node.getUri() != null) {
+        commands
+            .getConnectionAsync(node.getUri().getHost(), node.getUri().getPort())
+            .exceptionally(failed -> null); // counted by the command that needs it, if any
       }
-      String where = node.getUri().getHost() + ":" + node.getUri().getPort();
-      RedisURI nodeUri =
-          RedisURI.builder(seed)
-              .withHost(node.getUri().getHost())
-              .withPort(node.getUri().getPort())
-              .build();
-      StatefulRedisConnection<byte[], byte[]> w = wc.connect(ByteArrayCodec.INSTANCE, nodeUri);
-      flushWatchers.add(w);
-      w.addListener(
-          (PushListener)
-              push -> {
-                if ("invalidate".equals(push.getType())) {
-                  events.lost("Redis node " + where + " was flushed (FLUSHALL / FLUSHDB)");
-                }
-              });
-      AtomicBoolean connectedBefore = new AtomicBoolean(true);
-      w.addListener(
-          new RedisConnectionStateListener() {
-            @Override
-            public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
-              connectedBefore.set(false);
-              events.lost("flush watch on " + where + " lost");
-            }
-
-            @Override
-            public void onRedisConnected(
-                RedisChannelHandler<?, ?> handler, java.net.SocketAddress address) {
-              if (!connectedBefore.getAndSet(true)) {
-                armFlushWatch(w)
-                    .whenComplete((ok, failed) -> events.lost("flush watch on " + where + " back"));
-              }
-            }
-          });
-      armFlushWatch(w).get(connect.toMillis(), TimeUnit.MILLISECONDS);
     }
+    watch.follow(nodes);
   }
 
   /** Turns on broadcast tracking of a prefix no key has: Redis then tells us of every flush. */
@@ -363,18 +357,20 @@ final class RedisTier implements AutoCloseable {
   }
 
   private void closeWatchers() {
-    for (StatefulRedisConnection<byte[], byte[]> w : flushWatchers) {
-      try {
-        w.close();
-      } catch (RuntimeException ignored) {
-        // closing
-      }
+    Disposable events = topologyEvents;
+    if (events != null) {
+      events.dispose();
     }
-    flushWatchers.clear();
-    RedisClient wc = flushWatchClient;
-    if (wc != null) {
-      wc.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    MasterFlushWatch watch = flushWatch;
+    if (watch != null) {
+      watch.close();
     }
+  }
+
+  /** Cluster: the "host:port" of every master whose flushes this tier watches now (for tests). */
+  List<String> watchedMasters() {
+    MasterFlushWatch watch = flushWatch;
+    return watch == null ? List.of() : watch.watched();
   }
 
   private static void closeQuietly(

@@ -1,0 +1,265 @@
+package dev.asynccache.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TrackingArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.push.PushListener;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.resource.ClientResources;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Cluster: the flush watch on every master that serves slots, following the topology. A {@code
+ * FLUSHALL} on one master reaches only that node's tracking clients, so each master gets a small
+ * connection of its own with broadcast tracking of a prefix no key has (Redis then pushes a null-key
+ * invalidation on every flush). {@link #follow} is called with each new topology: a master not
+ * watched yet gets a connection, a node that no longer serves slots as a master loses its one, and
+ * once the new watches are armed the cache is told that invalidations may have been lost (a
+ * failover may lose writes and their notifications, and a flush of the new master before its watch
+ * was armed would go unseen otherwise).
+ *
+ * <p>Also drops L1 when a watch connection drops, and again once it is back and re-armed. Thread
+ * safety: all methods may be called from any thread (the topology arrives on a Lettuce thread);
+ * they never block except {@link #start}.
+ */
+final class MasterFlushWatch implements AutoCloseable {
+  private static final Duration RETRY = Duration.ofSeconds(1);
+
+  private final RedisClient client;
+  private final ClientResources resources;
+  private final RedisURI seed;
+  private final String prefix;
+  private final RedisTier.Events events;
+  /** Watched masters by "host:port". Guarded by {@code this}. */
+  private final Map<String, Watch> watches = new HashMap<>();
+  /** The masters of the latest topology, by "host:port", with their node ids. Guarded by this. */
+  private Map<String, String> wanted = Map.of();
+  private boolean retryScheduled;
+  private boolean closed;
+
+  /** One master's watch: the node id it had when watched, and its connection. */
+  private record Watch(String nodeId, StatefulRedisConnection<byte[], byte[]> connection) {}
+
+  MasterFlushWatch(
+      ClientResources resources,
+      SocketOptions socket,
+      RedisURI seed,
+      String prefix,
+      RedisTier.Events events) {
+    this.resources = resources;
+    this.seed = seed;
+    this.prefix = prefix;
+    this.events = events;
+    this.client = RedisClient.create(resources);
+    client.setOptions(ClientOptions.builder().autoReconnect(true).socketOptions(socket).build());
+  }
+
+  /** Watches the masters of {@code nodes} and waits until every watch is armed. */
+  void start(Iterable<RedisClusterNode> nodes, Duration connect)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    List<CompletableFuture<?>> armed;
+    synchronized (this) {
+      wanted = masters(nodes);
+      armed = reconcile();
+    }
+    CompletableFuture.allOf(armed.toArray(new CompletableFuture<?>[0]))
+        .get(connect.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Follows a new topology: watches its masters, stops watching the others, then (if anything
+   * changed) drops L1 once the new watches are armed (or failed to arm: they are retried).
+   */
+  void follow(Iterable<RedisClusterNode> nodes) {
+    Map<String, String> masters = masters(nodes);
+    List<CompletableFuture<?>> armed;
+    String why;
+    synchronized (this) {
+      if (closed || masters.equals(wanted)) {
+        return;
+      }
+      why = "Cluster masters changed from " + wanted.keySet() + " to " + masters.keySet();
+      wanted = masters;
+      armed = reconcile();
+    }
+    CompletableFuture.allOf(armed.toArray(new CompletableFuture<?>[0]))
+        .whenComplete((ok, failed) -> events.lost(why));
+  }
+
+  /** The nodes that serve slots as masters, by "host:port", with their ids. */
+  private static Map<String, String> masters(Iterable<RedisClusterNode> nodes) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (RedisClusterNode n : nodes) {
+      if (n.is(RedisClusterNode.NodeFlag.UPSTREAM) && !n.hasNoSlots() && n.getUri() != null) {
+        out.put(address(n.getUri()), n.getNodeId());
+      }
+    }
+    return out;
+  }
+
+  private static String address(RedisURI uri) {
+    return uri.getHost() + ":" + uri.getPort();
+  }
+
+  /**
+   * Opens the watches {@link #wanted} lacks, closes those it no longer names (or that name a node
+   * id that changed). Returns the arming of the new ones; a failed one is forgotten and retried.
+   */
+  private List<CompletableFuture<?>> reconcile() {
+    List<CompletableFuture<?>> armed = new ArrayList<>();
+    for (var it = watches.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Watch> e = it.next();
+      String id = wanted.get(e.getKey());
+      if (id == null || !id.equals(e.getValue().nodeId())) {
+        it.remove();
+        e.getValue().connection().closeAsync();
+      }
+    }
+    for (Map.Entry<String, String> m : wanted.entrySet()) {
+      if (!watches.containsKey(m.getKey())) {
+        armed.add(open(m.getKey(), m.getValue()));
+      }
+    }
+    return armed;
+  }
+
+  private CompletableFuture<?> open(String where, String nodeId) {
+    int colon = where.lastIndexOf(':');
+    RedisURI uri =
+        RedisURI.builder(seed)
+            .withHost(where.substring(0, colon))
+            .withPort(Integer.parseInt(where.substring(colon + 1)))
+            .build();
+    CompletableFuture<StatefulRedisConnection<byte[], byte[]>> connected =
+        client.connectAsync(ByteArrayCodec.INSTANCE, uri).toCompletableFuture();
+    return connected
+        .thenCompose(
+            w -> {
+              synchronized (this) {
+                if (closed || !nodeId.equals(wanted.get(where)) || watches.containsKey(where)) {
+                  w.closeAsync(); // no longer wanted meanwhile
+                  return CompletableFuture.completedFuture(null);
+                }
+                watches.put(where, new Watch(nodeId, w));
+              }
+              listen(w, where);
+              return arm(w);
+            })
+        .whenComplete(
+            (ok, failed) -> {
+              if (failed != null) {
+                forget(where, connected);
+              }
+            });
+  }
+
+  private void listen(StatefulRedisConnection<byte[], byte[]> w, String where) {
+    w.addListener(
+        (PushListener)
+            push -> {
+              if ("invalidate".equals(push.getType())) {
+                events.lost("Redis node " + where + " was flushed (FLUSHALL / FLUSHDB)");
+              }
+            });
+    AtomicBoolean connectedBefore = new AtomicBoolean(true);
+    w.addListener(
+        new RedisConnectionStateListener() {
+          @Override
+          public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+            connectedBefore.set(false);
+            events.lost("flush watch on " + where + " lost");
+          }
+
+          @Override
+          public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
+            if (!connectedBefore.getAndSet(true)) {
+              arm(w).whenComplete((ok, failed) -> events.lost("flush watch on " + where + " back"));
+            }
+          }
+        });
+  }
+
+  /** Turns on broadcast tracking of a prefix no key has: Redis then tells us of every flush. */
+  private CompletableFuture<String> arm(StatefulRedisConnection<byte[], byte[]> w) {
+    return w.async()
+        .clientTracking(TrackingArgs.Builder.enabled().bcast().prefixes(prefix))
+        .toCompletableFuture();
+  }
+
+  /** A watch that could not be opened or armed: closed, and the topology reconciled later. */
+  private void forget(
+      String where, CompletableFuture<StatefulRedisConnection<byte[], byte[]>> connected) {
+    StatefulRedisConnection<byte[], byte[]> w = connected.getNow(null);
+    synchronized (this) {
+      if (w != null) {
+        Watch current = watches.get(where);
+        if (current != null && current.connection() == w) {
+          watches.remove(where);
+        }
+        w.closeAsync();
+      }
+      if (closed || retryScheduled) {
+        return;
+      }
+      retryScheduled = true;
+    }
+    resources
+        .eventExecutorGroup()
+        .schedule(this::retry, RETRY.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void retry() {
+    List<CompletableFuture<?>> armed;
+    synchronized (this) {
+      retryScheduled = false;
+      if (closed) {
+        return;
+      }
+      armed = reconcile();
+    }
+    if (!armed.isEmpty()) {
+      CompletableFuture.allOf(armed.toArray(new CompletableFuture<?>[0]))
+          .whenComplete((ok, failed) -> events.lost("flush watch on a new master armed late"));
+    }
+  }
+
+  /** The "host:port" of every master watched now (for tests). */
+  synchronized List<String> watched() {
+    return List.copyOf(watches.keySet());
+  }
+
+  @Override
+  public void close() {
+    List<Watch> open;
+    synchronized (this) {
+      closed = true;
+      open = new ArrayList<>(watches.values());
+      watches.clear();
+    }
+    for (Watch w : open) {
+      try {
+        w.connection().close();
+      } catch (RuntimeException ignored) {
+        // closing
+      }
+    }
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+}
