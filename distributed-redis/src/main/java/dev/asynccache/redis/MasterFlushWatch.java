@@ -51,11 +51,22 @@ final class MasterFlushWatch implements AutoCloseable {
   private final Map<String, Watch> watches = new HashMap<>();
   /** The masters of the latest topology, by "host:port", with their node ids. Guarded by this. */
   private Map<String, String> wanted = Map.of();
+  /** The sequence number of the latest topology followed. Guarded by {@code this}. */
+  private long followed = Long.MIN_VALUE;
   private boolean retryScheduled;
   private boolean closed;
 
-  /** One master's watch: the node id it had when watched, and its connection. */
-  private record Watch(String nodeId, StatefulRedisConnection<byte[], byte[]> connection) {}
+  /**
+   * One master's watch: the node id it had when watched, its connection, and whether we closed it
+   * on purpose (then its disconnection says nothing about lost flushes).
+   */
+  private record Watch(
+      String nodeId, StatefulRedisConnection<byte[], byte[]> connection, AtomicBoolean retired) {
+    void retire() {
+      retired.set(true);
+      connection.closeAsync();
+    }
+  }
 
   MasterFlushWatch(
       ClientResources resources,
@@ -85,14 +96,19 @@ final class MasterFlushWatch implements AutoCloseable {
 
   /**
    * Follows a new topology: watches its masters, stops watching the others, then (if anything
-   * changed) drops L1 once the new watches are armed (or failed to arm: they are retried).
+   * changed) drops L1 once the new watches are armed (or failed to arm: they are retried). A
+   * topology older than one followed already ({@code sequence} not above its) is ignored.
    */
-  void follow(Iterable<RedisClusterNode> nodes) {
+  void follow(long sequence, Iterable<RedisClusterNode> nodes) {
     Map<String, String> masters = masters(nodes);
     List<CompletableFuture<?>> armed;
     String why;
     synchronized (this) {
-      if (closed || masters.equals(wanted)) {
+      if (closed || sequence <= followed) {
+        return;
+      }
+      followed = sequence;
+      if (masters.equals(wanted)) {
         return;
       }
       why = "Cluster masters changed from " + wanted.keySet() + " to " + masters.keySet();
@@ -129,7 +145,7 @@ final class MasterFlushWatch implements AutoCloseable {
       String id = wanted.get(e.getKey());
       if (id == null || !id.equals(e.getValue().nodeId())) {
         it.remove();
-        e.getValue().connection().closeAsync();
+        e.getValue().retire();
       }
     }
     for (Map.Entry<String, String> m : wanted.entrySet()) {
@@ -157,9 +173,10 @@ final class MasterFlushWatch implements AutoCloseable {
                   w.closeAsync(); // no longer wanted meanwhile
                   return CompletableFuture.completedFuture(null);
                 }
-                watches.put(where, new Watch(nodeId, w));
+                AtomicBoolean retired = new AtomicBoolean();
+                watches.put(where, new Watch(nodeId, w, retired));
+                listen(w, where, retired);
               }
-              listen(w, where);
               return arm(w);
             })
         .whenComplete(
@@ -170,7 +187,8 @@ final class MasterFlushWatch implements AutoCloseable {
             });
   }
 
-  private void listen(StatefulRedisConnection<byte[], byte[]> w, String where) {
+  private void listen(
+      StatefulRedisConnection<byte[], byte[]> w, String where, AtomicBoolean retired) {
     w.addListener(
         (PushListener)
             push -> {
@@ -183,13 +201,16 @@ final class MasterFlushWatch implements AutoCloseable {
         new RedisConnectionStateListener() {
           @Override
           public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+            if (retired.get()) {
+              return; // closed by us: that node is no longer a master
+            }
             connectedBefore.set(false);
             events.lost("flush watch on " + where + " lost");
           }
 
           @Override
           public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
-            if (!connectedBefore.getAndSet(true)) {
+            if (!connectedBefore.getAndSet(true) && !retired.get()) {
               arm(w).whenComplete((ok, failed) -> events.lost("flush watch on " + where + " back"));
             }
           }
@@ -254,12 +275,8 @@ final class MasterFlushWatch implements AutoCloseable {
       watches.clear();
     }
     for (Watch w : open) {
-      try {
-        w.connection().close();
-      } catch (RuntimeException ignored) {
-        // closing
-      }
+      w.retired().set(true);
     }
-    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2)); // closes the connections
   }
 }

@@ -45,6 +45,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
@@ -159,6 +160,8 @@ final class RedisTier implements AutoCloseable {
   private @Nullable MasterFlushWatch flushWatch;
   /** Cluster only: the subscription to Lettuce's topology-changed events. */
   private @Nullable Disposable topologyEvents;
+  /** Cluster only: numbers the topologies seen, so that the watch never follows an older one. */
+  private final AtomicLong topologies = new AtomicLong();
   private final Events events;
   private final String fillSha;
   private final String writeSha;
@@ -245,11 +248,12 @@ final class RedisTier implements AutoCloseable {
                 .subscribe(
                     event -> {
                       if (event instanceof ClusterTopologyChangedEvent changed) {
-                        onTopologyChanged(cconn, watch, changed.after());
+                        onTopologyChanged(
+                            cconn, watch, topologies.incrementAndGet(), changed.after());
                       }
                     });
         watch.start(cc.getPartitions(), connect);
-        watch.follow(cc.getPartitions());
+        watch.follow(topologies.incrementAndGet(), cc.getPartitions());
       } else {
         RedisClient rc = RedisClient.create(resources, u);
         c = rc;
@@ -338,15 +342,20 @@ final class RedisTier implements AutoCloseable {
   private static void onTopologyChanged(
       StatefulRedisClusterConnection<byte[], byte[]> commands,
       MasterFlushWatch watch,
+      long sequence,
       List<RedisClusterNode> nodes) {
+    List<CompletableFuture<?>> connected = new ArrayList<>();
     for (RedisClusterNode node : nodes) {
       if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.hasNoSlots() && node.getUri() != null) {
-        commands
-            .getConnectionAsync(node.getUri().getHost(), node.getUri().getPort())
-            .exceptionally(failed -> null); // counted by the command that needs it, if any
+        connected.add(
+            commands.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort()));
       }
     }
-    watch.follow(nodes);
+    // L1 is dropped (by the watch) only once commands can reach the new masters: a read after the
+    // drop then finds Redis's value instead of failing over to the loader. A node that cannot be
+    // reached fails the command that needs it, which the breaker counts.
+    CompletableFuture.allOf(connected.toArray(new CompletableFuture<?>[0]))
+        .whenComplete((ok, failed) -> watch.follow(sequence, nodes));
   }
 
   /** Turns on broadcast tracking of a prefix no key has: Redis then tells us of every flush. */
