@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Failovers on a real Redis Cluster of 3 masters with one replica each: the flush watch follows the
- * topology (a flush of a promoted replica drops L1) and no L1 entry older than a failover survives
- * it. Each test fails over a different master (chosen by what the cluster says now), so the order
- * of the tests does not matter.
+ * topology (a flush of a promoted replica drops L1), no L1 entry older than a failover survives it,
+ * and the notification subscription survives the death of its node. Each test picks its master
+ * from what the cluster says now and restarts what it killed, so the order does not matter.
  */
 @Timeout(120)
 class ClusterFailoverTest {
@@ -52,7 +52,7 @@ class ClusterFailoverTest {
   void afterAFailoverAFlushOfTheNewMasterDropsTheL1EntriesOfItsSlots() {
     try (RedisCache<String, String> a = node("failover-flush").build()) {
       String name = impl(a).clientName();
-      RedisServer old = masterWithoutOurSubscription(name);
+      RedisServer old = masterWhoseReplicaLacksOurSubscription(name);
       RedisServer promoted = cluster.replicaOf(old);
       List<String> keys = keys("ff-", 60);
       List<String> moved = onMaster(keys, old);
@@ -91,7 +91,7 @@ class ClusterFailoverTest {
   void noL1EntryOlderThanAFailoverSurvivesIt() {
     try (RedisCache<String, String> a = node("failover-stale").build()) {
       String name = impl(a).clientName();
-      RedisServer old = masterWithoutOurSubscription(name);
+      RedisServer old = masterWhoseReplicaLacksOurSubscription(name);
       RedisServer promoted = cluster.replicaOf(old);
       List<String> keys = keys("fs-", 60);
       List<String> moved = onMaster(keys, old);
@@ -118,11 +118,97 @@ class ClusterFailoverTest {
     }
   }
 
+  @Test
+  void whenAMasterDiesItsPromotedReplicaIsWatchedAndItsFlushDropsL1() {
+    try (RedisCache<String, String> a = node("failover-kill").build()) {
+      String name = impl(a).clientName();
+      RedisServer dead = masterWhoseReplicaLacksOurSubscription(name);
+      RedisServer promoted = cluster.replicaOf(dead);
+      List<String> keys = keys("fk-", 60);
+      List<String> moved = onMaster(keys, dead);
+      for (String k : keys) {
+        assertEquals("v1", a.get(k, () -> "v1"));
+      }
+      long flushes = a.tierMetrics().l1Flushes();
+      try {
+        dead.kill();
+        // The dead master's flush watch drops L1 at once (its connection is lost).
+        Fixtures.await("the loss of the dead master's flush watch to drop L1", LIVENESS,
+            () -> a.tierMetrics().l1Flushes() > flushes);
+        cluster.awaitMaster(promoted.port(), List.of(dead), 30);
+        Fixtures.await("a flush watch of ours armed on the promoted replica", LIVENESS,
+            () -> flushWatches(promoted, name) == 1);
+        long followed = a.tierMetrics().l1Flushes();
+        Fixtures.await("the change of masters to drop L1", LIVENESS,
+            () -> a.tierMetrics().l1Flushes() > followed);
+
+        for (String k : moved) {
+          assertEquals("v1", a.get(k, () -> "must not load: the replica had it"), k);
+          assertNotNull(impl(a).l1().getIfPresent(k), k + " in L1 before the flush");
+        }
+        long before = a.tierMetrics().l1Flushes();
+        assertEquals("+OK", promoted.command("FLUSHALL"));
+        Fixtures.await("the flush of the promoted replica to drop L1", LIVENESS,
+            () -> a.tierMetrics().l1Flushes() > before);
+        for (String k : moved) {
+          assertNull(impl(a).l1().getIfPresent(k), k + " after the flush of its new master");
+        }
+      } finally {
+        dead.restart(); // it rejoins as a replica of the promoted one
+        cluster.awaitHealthy(60);
+      }
+    }
+  }
+
+  @Test
+  void whenTheNodeOfOurSubscriptionDiesL1IsDroppedAndInvalidationsFlowAgain() {
+    try (RedisCache<String, String> a = node("failover-sub").build();
+        RedisCache<String, String> b = node("failover-sub").build()) {
+      String name = impl(a).clientName();
+      RedisServer host = cluster.nodes().stream()
+          .filter(n -> subscriptions(n, name) == 1).findFirst().orElseThrow();
+      boolean master = RedisCluster.view(host).stream()
+          .anyMatch(v -> v.port() == host.port() && v.master() && v.slots() > 0);
+      RedisServer promoted = master ? cluster.replicaOf(host) : null;
+      List<String> keys = keys("fsub-", 30);
+      for (String k : keys) {
+        assertEquals("v1", a.get(k, () -> "v1"));
+      }
+      long flushes = a.tierMetrics().l1Flushes();
+      try {
+        host.kill();
+        Fixtures.await("the loss of our subscription to drop L1", LIVENESS,
+            () -> a.tierMetrics().l1Flushes() > flushes);
+        if (promoted != null) {
+          cluster.awaitMaster(promoted.port(), List.of(host), 30);
+        }
+        Fixtures.await("our subscription back on another node", LIVENESS,
+            () -> cluster.nodes().stream()
+                .filter(n -> n != host).anyMatch(n -> subscriptions(n, name) == 1));
+        String k = keys.get(0);
+        Fixtures.await("a to read " + k + " from Redis again", LIVENESS,
+            () -> "v1".equals(a.get(k, () -> "v1")) && impl(a).l1().getIfPresent(k) != null);
+        long received = a.tierMetrics().invalidationsReceived();
+        // b's command connection may still be moving to the new master (a write then fails over
+        // to L1 only, in fail-safe mode): write until a is told.
+        Fixtures.await("a write in b to reach a", LIVENESS, () -> {
+          b.set(k, "v2");
+          return a.tierMetrics().invalidationsReceived() > received;
+        });
+        assertEquals("v2", a.get(k, () -> "must not load: Redis has it"));
+      } finally {
+        host.restart(); // it rejoins (as a replica if it was failed over)
+        cluster.awaitHealthy(60);
+      }
+    }
+  }
+
   /**
-   * A master whose replica does not carry our notification subscription: Lettuce may open that on
-   * any node, and its own flush watch would then hide a missing one.
+   * A master whose replica does not carry our notification subscription: Lettuce opens that on any
+   * node, and its own flush watch (armed on the same connection) would hide a missing one on the
+   * promoted replica.
    */
-  private static RedisServer masterWithoutOurSubscription(String name) {
+  private static RedisServer masterWhoseReplicaLacksOurSubscription(String name) {
     for (RedisServer n : cluster.nodes()) {
       List<RedisCluster.Node> view = RedisCluster.view(n);
       boolean master =

@@ -52,13 +52,7 @@ final class RedisCluster implements AutoCloseable {
         throw new IllegalStateException("redis-cli --cluster create failed: " + out);
       }
       RedisCluster cluster = new RedisCluster(List.copyOf(nodes));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!cluster.ready()) {
-        if (System.nanoTime() - deadline > 0) {
-          throw new IllegalStateException("the cluster did not reach cluster_state:ok in 30 s");
-        }
-        Thread.sleep(50);
-      }
+      cluster.awaitHealthy(30);
       return cluster;
     } catch (IOException | InterruptedException | RuntimeException e) {
       nodes.forEach(RedisServer::close);
@@ -66,6 +60,27 @@ final class RedisCluster implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Waits until every node reports {@code cluster_state:ok}, knows every node, and every replica's
+   * link to its master is up (after the start, or after a killed node was restarted).
+   */
+  void awaitHealthy(long timeoutSeconds) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    while (!ready()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new IllegalStateException(
+            "the cluster did not become healthy (cluster_state:ok, replicas linked) in "
+                + timeoutSeconds + " s");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
     }
   }
 
@@ -196,6 +211,7 @@ final class RedisCluster implements AutoCloseable {
     return nodes.get(0).uri();
   }
 
+  /** Every node, masters and replicas (their roles change with failovers: see {@link #view}). */
   List<RedisServer> nodes() {
     return nodes;
   }
