@@ -82,16 +82,25 @@ final class MasterFlushWatch implements AutoCloseable {
     client.setOptions(ClientOptions.builder().autoReconnect(true).socketOptions(socket).build());
   }
 
-  /** Watches the masters of {@code nodes} and waits until every watch is armed. */
+  /**
+   * Watches the masters of {@code nodes} and waits until every watch is armed.
+   *
+   * @throws ExecutionException if a master's watch cannot be opened or armed
+   */
   void start(Iterable<RedisClusterNode> nodes, Duration connect)
       throws InterruptedException, ExecutionException, TimeoutException {
-    List<CompletableFuture<?>> armed;
+    List<CompletableFuture<Boolean>> armed;
     synchronized (this) {
       wanted = masters(nodes);
       armed = reconcile();
     }
-    CompletableFuture.allOf(armed.toArray(new CompletableFuture<?>[0]))
-        .get(connect.toMillis(), TimeUnit.MILLISECONDS);
+    for (CompletableFuture<Boolean> a : armed) {
+      if (!a.get(connect.toMillis(), TimeUnit.MILLISECONDS)) {
+        IllegalStateException cause =
+            new IllegalStateException("cannot watch the flushes of every Cluster master");
+        throw new ExecutionException(cause.getMessage(), cause);
+      }
+    }
   }
 
   /**
@@ -101,7 +110,7 @@ final class MasterFlushWatch implements AutoCloseable {
    */
   void follow(long sequence, Iterable<RedisClusterNode> nodes) {
     Map<String, String> masters = masters(nodes);
-    List<CompletableFuture<?>> armed;
+    List<CompletableFuture<Boolean>> armed;
     String why;
     synchronized (this) {
       if (closed || sequence <= followed) {
@@ -136,10 +145,11 @@ final class MasterFlushWatch implements AutoCloseable {
 
   /**
    * Opens the watches {@link #wanted} lacks, closes those it no longer names (or that name a node
-   * id that changed). Returns the arming of the new ones; a failed one is forgotten and retried.
+   * id that changed). Returns the arming of the new ones, each completing with whether it is armed
+   * (never exceptionally); a failed one is forgotten and retried.
    */
-  private List<CompletableFuture<?>> reconcile() {
-    List<CompletableFuture<?>> armed = new ArrayList<>();
+  private List<CompletableFuture<Boolean>> reconcile() {
+    List<CompletableFuture<Boolean>> armed = new ArrayList<>();
     for (var it = watches.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<String, Watch> e = it.next();
       String id = wanted.get(e.getKey());
@@ -156,7 +166,7 @@ final class MasterFlushWatch implements AutoCloseable {
     return armed;
   }
 
-  private CompletableFuture<?> open(String where, String nodeId) {
+  private CompletableFuture<Boolean> open(String where, String nodeId) {
     int colon = where.lastIndexOf(':');
     RedisURI uri =
         RedisURI.builder(seed)
@@ -171,19 +181,21 @@ final class MasterFlushWatch implements AutoCloseable {
               synchronized (this) {
                 if (closed || !nodeId.equals(wanted.get(where)) || watches.containsKey(where)) {
                   w.closeAsync(); // no longer wanted meanwhile
-                  return CompletableFuture.completedFuture(null);
+                  return CompletableFuture.completedFuture(false);
                 }
                 AtomicBoolean retired = new AtomicBoolean();
                 watches.put(where, new Watch(nodeId, w, retired));
                 listen(w, where, retired);
               }
-              return arm(w);
+              return arm(w).thenApply(ok -> true);
             })
-        .whenComplete(
+        .handle(
             (ok, failed) -> {
               if (failed != null) {
                 forget(where, connected);
+                return false;
               }
+              return ok;
             });
   }
 
@@ -233,8 +245,10 @@ final class MasterFlushWatch implements AutoCloseable {
         Watch current = watches.get(where);
         if (current != null && current.connection() == w) {
           watches.remove(where);
+          current.retire();
+        } else {
+          w.closeAsync();
         }
-        w.closeAsync();
       }
       if (closed || retryScheduled) {
         return;
@@ -247,7 +261,7 @@ final class MasterFlushWatch implements AutoCloseable {
   }
 
   private void retry() {
-    List<CompletableFuture<?>> armed;
+    List<CompletableFuture<Boolean>> armed;
     synchronized (this) {
       retryScheduled = false;
       if (closed) {
@@ -255,9 +269,14 @@ final class MasterFlushWatch implements AutoCloseable {
       }
       armed = reconcile();
     }
-    if (!armed.isEmpty()) {
-      CompletableFuture.allOf(armed.toArray(new CompletableFuture<?>[0]))
-          .whenComplete((ok, failed) -> events.lost("flush watch on a new master armed late"));
+    // A flush of that master may have gone unseen until now; a failed attempt is retried again.
+    for (CompletableFuture<Boolean> a : armed) {
+      a.thenAccept(
+          ok -> {
+            if (ok) {
+              events.lost("flush watch on a new master armed late");
+            }
+          });
     }
   }
 

@@ -248,8 +248,14 @@ final class RedisTier implements AutoCloseable {
                 .subscribe(
                     event -> {
                       if (event instanceof ClusterTopologyChangedEvent changed) {
-                        onTopologyChanged(
-                            cconn, watch, topologies.incrementAndGet(), changed.after());
+                        try {
+                          onTopologyChanged(
+                              cconn, watch, topologies.incrementAndGet(), changed.after());
+                        } catch (RuntimeException e) {
+                          // Keep the subscription (an exception here would end it); the next
+                          // change is followed again. Meanwhile a flush may go unseen: drop L1.
+                          events.lost("following a topology change failed: " + e);
+                        }
                       }
                     });
         watch.start(cc.getPartitions(), connect);
@@ -346,7 +352,12 @@ final class RedisTier implements AutoCloseable {
       List<RedisClusterNode> nodes) {
     List<CompletableFuture<?>> connected = new ArrayList<>();
     for (RedisClusterNode node : nodes) {
-      if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.hasNoSlots() && node.getUri() != null) {
+      if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)
+          && !node.hasNoSlots()
+          && node.getUri() != null
+          // A node the cluster holds for dead would hold the watch up for a connect timeout.
+          && !node.is(RedisClusterNode.NodeFlag.FAIL)
+          && !node.is(RedisClusterNode.NodeFlag.EVENTUAL_FAIL)) {
         connected.add(
             commands.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort()));
       }
