@@ -280,11 +280,6 @@ final class MasterFlushWatch implements AutoCloseable {
     }
   }
 
-  /** The "host:port" of every master watched now (for tests). */
-  synchronized List<String> watched() {
-    return List.copyOf(watches.keySet());
-  }
-
   @Override
   public void close() {
     List<Watch> open;

@@ -387,12 +387,6 @@ final class RedisTier implements AutoCloseable {
     }
   }
 
-  /** Cluster: the "host:port" of every master whose flushes this tier watches now (for tests). */
-  List<String> watchedMasters() {
-    MasterFlushWatch watch = flushWatch;
-    return watch == null ? List.of() : watch.watched();
-  }
-
   private static void closeQuietly(
       @Nullable StatefulConnection<?, ?> ps,
       @Nullable StatefulConnection<?, ?> conn,

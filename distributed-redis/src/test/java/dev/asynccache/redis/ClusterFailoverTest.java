@@ -2,7 +2,6 @@ package dev.asynccache.redis;
 
 import static dev.asynccache.redis.Fixtures.impl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.asynccache.persistence.Codecs;
@@ -73,9 +72,7 @@ class ClusterFailoverTest {
       for (String k : keys) {
         assertEquals("v1", a.get(k, () -> "must not load: Redis has it"), k);
       }
-      for (String k : moved) {
-        assertNotNull(impl(a).l1().getIfPresent(k), k + " in L1 before the flush");
-      }
+      refillL1(a, moved, "v1");
       long before = a.tierMetrics().l1Flushes();
       assertEquals("+OK", promoted.command("FLUSHALL"));
       Fixtures.await("the flush of the promoted replica to drop L1", LIVENESS,
@@ -138,14 +135,7 @@ class ClusterFailoverTest {
         cluster.awaitMaster(promoted.port(), List.of(dead), 30);
         Fixtures.await("a flush watch of ours armed on the promoted replica", LIVENESS,
             () -> flushWatches(promoted, name) == 1);
-        long followed = a.tierMetrics().l1Flushes();
-        Fixtures.await("the change of masters to drop L1", LIVENESS,
-            () -> a.tierMetrics().l1Flushes() > followed);
-
-        for (String k : moved) {
-          assertEquals("v1", a.get(k, () -> "must not load: the replica had it"), k);
-          assertNotNull(impl(a).l1().getIfPresent(k), k + " in L1 before the flush");
-        }
+        refillL1(a, moved, "v1"); // the replica had them
         long before = a.tierMetrics().l1Flushes();
         assertEquals("+OK", promoted.command("FLUSHALL"));
         Fixtures.await("the flush of the promoted replica to drop L1", LIVENESS,
@@ -181,6 +171,11 @@ class ClusterFailoverTest {
             () -> a.tierMetrics().l1Flushes() > flushes);
         if (promoted != null) {
           cluster.awaitMaster(promoted.port(), List.of(host), 30);
+          // Both caches followed the failover (their commands reach the promoted replica).
+          for (RedisCache<String, String> c : List.of(a, b)) {
+            Fixtures.await("a flush watch armed on the promoted replica", LIVENESS,
+                () -> flushWatches(promoted, impl(c).clientName()) == 1);
+          }
         }
         Fixtures.await("our subscription back on another node", LIVENESS,
             () -> cluster.nodes().stream()
@@ -201,6 +196,19 @@ class ClusterFailoverTest {
         cluster.awaitHealthy(60);
       }
     }
+  }
+
+  /**
+   * Reads {@code keys} into L1 (Redis holds {@code value} for each) until they all stay there: a
+   * flush for the topology change may still arrive once the new watch is armed.
+   */
+  private static void refillL1(RedisCache<String, String> a, List<String> keys, String value) {
+    Fixtures.await("L1 to hold " + keys.size() + " keys read again", LIVENESS, () -> {
+      for (String k : keys) {
+        assertEquals(value, a.get(k, () -> "must not load: Redis has it"), k);
+      }
+      return keys.stream().allMatch(k -> impl(a).l1().getIfPresent(k) != null);
+    });
   }
 
   /**

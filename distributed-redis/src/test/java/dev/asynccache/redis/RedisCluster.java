@@ -95,6 +95,14 @@ final class RedisCluster implements AutoCloseable {
       if (replication.contains("role:slave") && !replication.contains("master_link_status:up")) {
         return false;
       }
+      // Every node agrees: no node flagged failing, and the replicas are replicas again (a
+      // restarted master rejoins as one).
+      List<Node> view = view(n);
+      long masters = view.stream().filter(v -> v.master() && v.slots() > 0).count();
+      long replicas = view.stream().filter(v -> !v.master()).count();
+      if (view.stream().anyMatch(Node::failed) || masters != 3 || replicas != nodes.size() - 3) {
+        return false;
+      }
     }
     return true;
   }
@@ -122,7 +130,8 @@ final class RedisCluster implements AutoCloseable {
             : Integer.parseInt(f[i].substring(dash + 1)) - Integer.parseInt(f[i].substring(0, dash)) + 1;
       }
       List<String> flags = List.of(f[2].split(","));
-      out.add(new Node(f[0], port, flags.contains("master"), flags.contains("fail"), f[3], slots));
+      boolean failed = flags.contains("fail") || flags.contains("fail?");
+      out.add(new Node(f[0], port, flags.contains("master"), failed, f[3], slots));
     }
     return out;
   }
