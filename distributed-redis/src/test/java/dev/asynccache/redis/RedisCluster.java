@@ -179,7 +179,9 @@ final class RedisCluster implements AutoCloseable {
         return node(n.port());
       }
     }
-    throw new IllegalStateException("no live replica of " + master.uri());
+    throw new IllegalStateException(
+        "no live replica of " + master.uri() + "; CLUSTER NODES there:\n"
+            + master.rawCommand("CLUSTER NODES"));
   }
 
   /**
