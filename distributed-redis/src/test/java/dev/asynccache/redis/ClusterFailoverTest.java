@@ -159,7 +159,7 @@ class ClusterFailoverTest {
           .filter(n -> subscriptions(n, name) == 1).findFirst().orElseThrow();
       boolean master = RedisCluster.view(host).stream()
           .anyMatch(v -> v.port() == host.port() && v.master() && v.slots() > 0);
-      RedisServer promoted = master ? cluster.replicaOf(host) : null;
+      RedisServer promoted = master ? liveReplicaOf(host) : null;
       List<String> keys = keys("fsub-", 30);
       for (String k : keys) {
         assertEquals("v1", a.get(k, () -> "v1"));
@@ -221,11 +221,31 @@ class ClusterFailoverTest {
       List<RedisCluster.Node> view = RedisCluster.view(n);
       boolean master =
           view.stream().anyMatch(v -> v.port() == n.port() && v.master() && v.slots() > 0);
-      if (master && subscriptions(cluster.replicaOf(n), name) == 0) {
-        return n;
+      if (master) {
+        RedisServer replica = liveReplicaOf(n);
+        if (subscriptions(replica, name) == 0) {
+          return n;
+        }
       }
     }
     throw new IllegalStateException("every master's replica holds our subscription");
+  }
+
+  /**
+   * {@code master}'s live replica, once {@code master} sees one (a replica restarted by an earlier
+   * test may take a moment to be seen as live and linked).
+   */
+  private static RedisServer liveReplicaOf(RedisServer master) {
+    RedisServer[] found = new RedisServer[1];
+    Fixtures.await("a live replica of " + master.uri(), LIVENESS, () -> {
+      try {
+        found[0] = cluster.replicaOf(master);
+        return true;
+      } catch (IllegalStateException none) {
+        return false;
+      }
+    });
+    return found[0];
   }
 
   /** Our connections on {@code node} with tracking on and no subscription: the flush watches. */
