@@ -160,8 +160,13 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
           }
         };
     ClientResources shared = b.clientResources;
+    Duration topologyRefresh =
+        b.clusterTopologyRefresh != null ? b.clusterTopologyRefresh : RedisTier.TOPOLOGY_REFRESH;
     this.connect =
-        () -> new RedisTier(uri, cluster, namespace, timeout, breaker, sender, events, shared);
+        () ->
+            new RedisTier(
+                uri, cluster, namespace, timeout, breaker, sender, events, topologyRefresh,
+                shared);
     try {
       this.redis = connect.get();
     } catch (RedisCacheException e) {

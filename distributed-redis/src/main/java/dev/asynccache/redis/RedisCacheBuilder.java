@@ -50,6 +50,7 @@ public final class RedisCacheBuilder<K, V> {
   @Nullable Duration breakerOpenTime;
   @Nullable Boolean strict;
   @Nullable Boolean cluster;
+  @Nullable Duration clusterTopologyRefresh;
   @Nullable Duration staleIfError;
   /** Package-private: tests move a manual clock instead of sleeping. */
   @Nullable TimeSource timeSource;
@@ -332,6 +333,30 @@ public final class RedisCacheBuilder<K, V> {
   }
 
   /**
+   * Cluster: how often the topology is re-read (it is also re-read on MOVED/ASK redirects and
+   * reconnects, at most once per this period). After a failover or when masters are added or
+   * removed, the flush watch moves to the current masters and L1 is dropped (a failover may lose
+   * writes and their notifications); until the change is seen, a {@code FLUSHALL} on a new master
+   * goes unnoticed, so this bounds that window for a JVM that sends no commands. Each refresh asks
+   * every node for its view ({@code CLUSTER NODES}). Ignored for a standalone Redis.
+   *
+   * @param period at least 100 ms (default 5 s)
+   * @return this builder
+   * @throws NullPointerException if {@code period} is null
+   * @throws IllegalArgumentException if it is shorter than 100 ms
+   * @throws IllegalStateException if it was already set
+   */
+  public RedisCacheBuilder<K, V> clusterTopologyRefresh(Duration period) {
+    once(clusterTopologyRefresh, "clusterTopologyRefresh");
+    Objects.requireNonNull(period, "clusterTopologyRefresh must not be null");
+    if (period.compareTo(Duration.ofMillis(100)) < 0) {
+      throw new IllegalArgumentException("clusterTopologyRefresh must be at least 100 ms: " + period);
+    }
+    this.clusterTopologyRefresh = period;
+    return this;
+  }
+
+  /**
    * Connects to Redis (or, in fail-safe mode, starts connecting) and builds the cache.
    *
    * @return the cache
@@ -383,6 +408,7 @@ public final class RedisCacheBuilder<K, V> {
     add(set, "breakerOpenTime", breakerOpenTime);
     add(set, "strict", strict);
     add(set, "cluster", cluster);
+    add(set, "clusterTopologyRefresh", clusterTopologyRefresh);
     add(set, "staleIfError", staleIfError);
     add(set, "clientResources", clientResources == null ? null : "(shared)");
     return "RedisCacheBuilder" + set;

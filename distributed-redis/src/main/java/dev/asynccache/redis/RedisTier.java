@@ -25,6 +25,7 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -44,8 +45,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
+import reactor.core.Disposable;
 
 /**
  * The Redis side of a {@link DefaultRedisCache}: one shared multiplexed connection for commands,
@@ -129,6 +132,8 @@ final class RedisTier implements AutoCloseable {
   private static final byte[][] NO_ARGS = {};
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  /** Cluster: how often the topology is re-read by default (see the builder). */
+  static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(5);
   private static final byte[] ONE = {'1'};
   private static final byte[] ZERO = {'0'};
   static final byte[] EMPTY = {};
@@ -169,8 +174,11 @@ final class RedisTier implements AutoCloseable {
   private final RedisClusterAsyncCommands<byte[], byte[]> commands;
   private final StatefulRedisPubSubConnection<byte[], byte[]> pubSub;
   /** Cluster only: one flush-watch connection per master (a flush is per node). */
-  private final List<StatefulRedisConnection<byte[], byte[]>> flushWatchers = new ArrayList<>();
-  private @Nullable RedisClient flushWatchClient;
+  private @Nullable MasterFlushWatch flushWatch;
+  /** Cluster only: the subscription to Lettuce's topology-changed events. */
+  private @Nullable Disposable topologyEvents;
+  /** Cluster only: numbers the topologies seen, so that the watch never follows an older one. */
+  private final AtomicLong topologies = new AtomicLong();
   private final Events events;
   private final String fillSha;
   private final String readSha;
@@ -187,6 +195,7 @@ final class RedisTier implements AutoCloseable {
       CircuitBreaker breaker,
       byte[] sender,
       Events events,
+      Duration topologyRefresh,
       @Nullable ClientResources shared) {
     this.scanPattern = globEscape(namespace) + ":{*";
     this.channel = ("asynccache:" + namespace).getBytes(StandardCharsets.UTF_8);
@@ -229,8 +238,14 @@ final class RedisTier implements AutoCloseable {
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(timeout))
                 .socketOptions(socket)
+                // Follow failovers and new masters: a periodic refresh (an idle JVM sees no MOVED)
+                // and the adaptive triggers (MOVED, ASK, reconnects), at most one per period.
                 .topologyRefreshOptions(
-                    ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers().build())
+                    ClusterTopologyRefreshOptions.builder()
+                        .enablePeriodicRefresh(topologyRefresh)
+                        .enableAllAdaptiveRefreshTriggers()
+                        .adaptiveRefreshTriggersTimeout(topologyRefresh)
+                        .build())
                 .build());
         StatefulRedisClusterConnection<byte[], byte[]> cconn = cc.connect(ByteArrayCodec.INSTANCE);
         conn = cconn;
@@ -244,7 +259,31 @@ final class RedisTier implements AutoCloseable {
         }
         this.commands = cconn.async();
         ps = cc.connectPubSub(ByteArrayCodec.INSTANCE);
-        watchFlushesOnEveryMaster(cc, u, socket, connect);
+        MasterFlushWatch watch =
+            new MasterFlushWatch(resources, socket, u, flushWatchPrefix, events);
+        flushWatch = watch;
+        // Subscribed before the first look at the topology, so that no change falls in between.
+        topologyEvents =
+            resources
+                .eventBus()
+                .get()
+                .subscribe(
+                    event -> {
+                      // Shared client resources carry every client's events: follow ours only.
+                      if (event instanceof ClusterTopologyChangedEvent changed
+                          && ofThisCluster(cc.getPartitions(), changed)) {
+                        try {
+                          onTopologyChanged(
+                              cconn, watch, topologies.incrementAndGet(), changed.after());
+                        } catch (RuntimeException e) {
+                          // Keep the subscription (an exception here would end it); the next
+                          // change is followed again. Meanwhile a flush may go unseen: drop L1.
+                          events.lost("following a topology change failed: " + e);
+                        }
+                      }
+                    });
+        watch.start(cc.getPartitions(), connect);
+        watch.follow(topologies.incrementAndGet(), cc.getPartitions());
       } else {
         RedisClient rc = RedisClient.create(resources, u);
         c = rc;
@@ -326,56 +365,52 @@ final class RedisTier implements AutoCloseable {
   }
 
   /**
-   * Cluster: a {@code FLUSHALL} on one master reaches only that node's tracking clients, so each
-   * master gets its own small connection with the flush watch armed. A flush of any master drops
-   * L1 (whole: L1 does not index entries by slot). When such a connection drops, L1 is dropped too,
-   * and again once it is back and re-armed (a flush meanwhile would otherwise go unseen).
+   * Whether a topology event describes the cluster whose nodes are {@code known}: an event of
+   * another client on shared {@code ClientResources} (another cluster) names none of its nodes.
    */
-  private void watchFlushesOnEveryMaster(
-      RedisClusterClient cc, RedisURI seed, SocketOptions socket, Duration connect)
-      throws InterruptedException, ExecutionException, TimeoutException {
-    RedisClient wc = RedisClient.create(resources);
-    flushWatchClient = wc;
-    wc.setOptions(ClientOptions.builder().autoReconnect(true).socketOptions(socket).build());
-    for (RedisClusterNode node : cc.getPartitions()) {
-      if (!node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
-        continue;
-      }
-      String where = node.getUri().getHost() + ":" + node.getUri().getPort();
-      RedisURI nodeUri =
-          RedisURI.builder(seed)
-              .withHost(node.getUri().getHost())
-              .withPort(node.getUri().getPort())
-              .build();
-      StatefulRedisConnection<byte[], byte[]> w = wc.connect(ByteArrayCodec.INSTANCE, nodeUri);
-      flushWatchers.add(w);
-      w.addListener(
-          (PushListener)
-              push -> {
-                if ("invalidate".equals(push.getType())) {
-                  events.lost("Redis node " + where + " was flushed (FLUSHALL / FLUSHDB)");
-                }
-              });
-      AtomicBoolean connectedBefore = new AtomicBoolean(true);
-      w.addListener(
-          new RedisConnectionStateListener() {
-            @Override
-            public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
-              connectedBefore.set(false);
-              events.lost("flush watch on " + where + " lost");
-            }
-
-            @Override
-            public void onRedisConnected(
-                RedisChannelHandler<?, ?> handler, java.net.SocketAddress address) {
-              if (!connectedBefore.getAndSet(true)) {
-                armFlushWatch(w)
-                    .whenComplete((ok, failed) -> events.lost("flush watch on " + where + " back"));
-              }
-            }
-          });
-      armFlushWatch(w).get(connect.toMillis(), TimeUnit.MILLISECONDS);
+  static boolean ofThisCluster(Iterable<RedisClusterNode> known, ClusterTopologyChangedEvent e) {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (RedisClusterNode node : known) {
+      ids.add(node.getNodeId());
     }
+    for (List<RedisClusterNode> side : List.of(e.before(), e.after())) {
+      for (RedisClusterNode node : side) {
+        if (ids.contains(node.getNodeId())) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Cluster, on a Lettuce thread: the topology changed (a failover, a master added or removed, slots
+   * moved). Connects the command connection to new masters at once (a command sent while a node
+   * connection is still being opened would be rejected) and moves the flush watch to the current
+   * masters, which drops L1 when they changed.
+   */
+  private static void onTopologyChanged(
+      StatefulRedisClusterConnection<byte[], byte[]> commands,
+      MasterFlushWatch watch,
+      long sequence,
+      List<RedisClusterNode> nodes) {
+    List<CompletableFuture<?>> connected = new ArrayList<>();
+    for (RedisClusterNode node : nodes) {
+      if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)
+          && !node.hasNoSlots()
+          && node.getUri() != null
+          // A node the cluster holds for dead would hold the watch up for a connect timeout.
+          && !node.is(RedisClusterNode.NodeFlag.FAIL)
+          && !node.is(RedisClusterNode.NodeFlag.EVENTUAL_FAIL)) {
+        connected.add(
+            commands.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort()));
+      }
+    }
+    // L1 is dropped (by the watch) only once commands can reach the new masters: a read after the
+    // drop then finds Redis's value instead of failing over to the loader. A node that cannot be
+    // reached fails the command that needs it, which the breaker counts.
+    CompletableFuture.allOf(connected.toArray(new CompletableFuture<?>[0]))
+        .whenComplete((ok, failed) -> watch.follow(sequence, nodes));
   }
 
   /** Turns on broadcast tracking of a prefix no key has: Redis then tells us of every flush. */
@@ -386,17 +421,13 @@ final class RedisTier implements AutoCloseable {
   }
 
   private void closeWatchers() {
-    for (StatefulRedisConnection<byte[], byte[]> w : flushWatchers) {
-      try {
-        w.close();
-      } catch (RuntimeException ignored) {
-        // closing
-      }
+    Disposable events = topologyEvents;
+    if (events != null) {
+      events.dispose();
     }
-    flushWatchers.clear();
-    RedisClient wc = flushWatchClient;
-    if (wc != null) {
-      wc.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    MasterFlushWatch watch = flushWatch;
+    if (watch != null) {
+      watch.close();
     }
   }
 

@@ -86,6 +86,11 @@ class BadInputTest {
     assertThrows(IllegalArgumentException.class, () -> b.maxValueBytes(0));
     assertThrows(IllegalArgumentException.class, () -> b.redisTimeout(Duration.ZERO));
     assertThrows(IllegalArgumentException.class, () -> b.circuitBreaker(0, Duration.ofSeconds(1)));
+    assertThrows(
+        IllegalArgumentException.class, () -> b.clusterTopologyRefresh(Duration.ofMillis(99)));
+    b.clusterTopologyRefresh(Duration.ofMillis(100));
+    assertThrows(
+        IllegalStateException.class, () -> b.clusterTopologyRefresh(Duration.ofSeconds(1)));
     b.namespace("ok");
     assertThrows(IllegalStateException.class, () -> b.namespace("again"));
     IllegalStateException noUri = assertThrows(IllegalStateException.class, b::build);

@@ -10,8 +10,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real 3-master Redis Cluster for one test class: three {@code redis-server} processes in
- * Cluster mode on free loopback ports, joined with {@code redis-cli --cluster create}, ready when
- * every node reports {@code cluster_state:ok}. A missing binary fails with how to install it.
+ * Cluster mode on free loopback ports (and optionally replicas of each), joined with {@code
+ * redis-cli --cluster create}, ready when every node reports {@code cluster_state:ok}, knows every
+ * node, and every replica's link to its master is up. A missing binary fails with how to install
+ * it.
  */
 final class RedisCluster implements AutoCloseable {
   private final List<RedisServer> nodes;
@@ -20,12 +22,18 @@ final class RedisCluster implements AutoCloseable {
     this.nodes = nodes;
   }
 
+  /** Three masters, no replicas. */
   static RedisCluster start() {
+    return start(0);
+  }
+
+  /** Three masters with {@code replicasPerMaster} replicas each. */
+  static RedisCluster start(int replicasPerMaster) {
     String cli =
         RedisServer.findTool("redis-cli", RedisServer.INSTALL_HINT.replace("redis-server is", "redis-cli is"));
     List<RedisServer> nodes = new ArrayList<>();
     try {
-      for (int i = 0; i < 3; i++) {
+      for (int i = 0; i < 3 * (1 + replicasPerMaster); i++) {
         nodes.add(
             RedisServer.start(
                 List.of(
@@ -37,20 +45,14 @@ final class RedisCluster implements AutoCloseable {
       for (RedisServer n : nodes) {
         cmd.add("127.0.0.1:" + n.port());
       }
-      cmd.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+      cmd.addAll(List.of("--cluster-replicas", Integer.toString(replicasPerMaster), "--cluster-yes"));
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
         throw new IllegalStateException("redis-cli --cluster create failed: " + out);
       }
       RedisCluster cluster = new RedisCluster(List.copyOf(nodes));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!cluster.ready()) {
-        if (System.nanoTime() - deadline > 0) {
-          throw new IllegalStateException("the cluster did not reach cluster_state:ok in 30 s");
-        }
-        Thread.sleep(50);
-      }
+      cluster.awaitHealthy(30);
       return cluster;
     } catch (IOException | InterruptedException | RuntimeException e) {
       nodes.forEach(RedisServer::close);
@@ -61,13 +63,158 @@ final class RedisCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until every node reports {@code cluster_state:ok}, knows every node, and every replica's
+   * link to its master is up (after the start, or after a killed node was restarted).
+   */
+  void awaitHealthy(long timeoutSeconds) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    while (!ready()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new IllegalStateException(
+            "the cluster did not become healthy (cluster_state:ok, replicas linked) in "
+                + timeoutSeconds + " s");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
   private boolean ready() {
     for (RedisServer n : nodes) {
-      if (!n.rawCommand("CLUSTER INFO").contains("cluster_state:ok")) {
+      String info = n.rawCommand("CLUSTER INFO");
+      if (!info.contains("cluster_state:ok")
+          || !info.contains("cluster_known_nodes:" + nodes.size() + "\r")) {
+        return false;
+      }
+      String replication = n.rawCommand("INFO replication");
+      if (replication.contains("role:slave") && !replication.contains("master_link_status:up")) {
+        return false;
+      }
+      // Every node agrees: no node flagged failing, and the replicas are replicas again (a
+      // restarted master rejoins as one).
+      List<Node> view = view(n);
+      long masters = view.stream().filter(v -> v.master() && v.slots() > 0).count();
+      long replicas = view.stream().filter(v -> !v.master()).count();
+      if (view.stream().anyMatch(Node::failed) || masters != 3 || replicas != nodes.size() - 3) {
         return false;
       }
     }
     return true;
+  }
+
+  /** One line of {@code CLUSTER NODES} as {@code node} sees it. */
+  record Node(String id, int port, boolean master, boolean failed, String masterId, int slots) {}
+
+  /** The cluster as {@code at} sees it ({@code CLUSTER NODES}). */
+  static List<Node> view(RedisServer at) {
+    List<Node> out = new ArrayList<>();
+    for (String line : at.rawCommand("CLUSTER NODES").split("\r?\n")) {
+      String[] f = line.trim().split(" ");
+      if (f.length < 8) {
+        continue;
+      }
+      String address = f[1].substring(0, f[1].indexOf('@'));
+      int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+      int slots = 0;
+      for (int i = 8; i < f.length; i++) {
+        if (f[i].startsWith("[")) {
+          continue; // a slot being migrated
+        }
+        int dash = f[i].indexOf('-');
+        slots += dash < 0 ? 1
+            : Integer.parseInt(f[i].substring(dash + 1)) - Integer.parseInt(f[i].substring(0, dash)) + 1;
+      }
+      List<String> flags = List.of(f[2].split(","));
+      boolean failed = flags.contains("fail") || flags.contains("fail?");
+      out.add(new Node(f[0], port, flags.contains("master"), failed, f[3], slots));
+    }
+    return out;
+  }
+
+  /** The node on {@code port}. */
+  RedisServer node(int port) {
+    for (RedisServer n : nodes) {
+      if (n.port() == port) {
+        return n;
+      }
+    }
+    throw new IllegalArgumentException("no node on port " + port);
+  }
+
+  /** The master serving {@code slot}, as {@code at} sees it. */
+  RedisServer masterOfSlot(RedisServer at, int slot) {
+    String slots = at.rawCommand("CLUSTER NODES");
+    for (String line : slots.split("\r?\n")) {
+      String[] f = line.trim().split(" ");
+      if (f.length < 9 || !f[2].contains("master")) {
+        continue;
+      }
+      for (int i = 8; i < f.length; i++) {
+        if (f[i].startsWith("[")) {
+          continue;
+        }
+        int dash = f[i].indexOf('-');
+        int from = Integer.parseInt(dash < 0 ? f[i] : f[i].substring(0, dash));
+        int to = dash < 0 ? from : Integer.parseInt(f[i].substring(dash + 1));
+        if (slot >= from && slot <= to) {
+          String address = f[1].substring(0, f[1].indexOf('@'));
+          return node(Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)));
+        }
+      }
+    }
+    throw new IllegalStateException("no master serves slot " + slot);
+  }
+
+  /** A replica of {@code master} that is not failed, as {@code master} sees it. */
+  RedisServer replicaOf(RedisServer master) {
+    List<Node> view = view(master);
+    String id = view.stream().filter(n -> n.port() == master.port()).findFirst().orElseThrow().id();
+    for (Node n : view) {
+      if (!n.master() && !n.failed() && n.masterId().equals(id)) {
+        return node(n.port());
+      }
+    }
+    throw new IllegalStateException(
+        "no live replica of " + master.uri() + "; CLUSTER NODES there:\n"
+            + master.rawCommand("CLUSTER NODES"));
+  }
+
+  /**
+   * Waits until every live node (all but {@code except}) sees {@code port} as a master serving
+   * slots and the cluster is ok again: the end of a failover.
+   */
+  void awaitMaster(int port, List<RedisServer> except, long timeoutSeconds) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    while (true) {
+      boolean done = true;
+      for (RedisServer n : nodes) {
+        if (except.contains(n)) {
+          continue;
+        }
+        boolean seen = view(n).stream().anyMatch(v -> v.port() == port && v.master() && v.slots() > 0);
+        if (!seen || !n.rawCommand("CLUSTER INFO").contains("cluster_state:ok")) {
+          done = false;
+          break;
+        }
+      }
+      if (done) {
+        return;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new IllegalStateException("port " + port + " did not become a master in " + timeoutSeconds + " s");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   /** A seed node's URI (the client discovers the others). */
@@ -75,6 +222,7 @@ final class RedisCluster implements AutoCloseable {
     return nodes.get(0).uri();
   }
 
+  /** Every node, masters and replicas (their roles change with failovers: see {@link #view}). */
   List<RedisServer> nodes() {
     return nodes;
   }
