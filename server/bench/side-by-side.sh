@@ -53,6 +53,7 @@ if [ "$DEFAULT_FLAGS" = 1 ]; then
   esac
   if [ "${feature:-0}" -ge 22 ]; then run_server_flags="$run_server_flags -XX:TrimNativeHeapInterval=1000"; fi
   if [ "${feature:-0}" -ge 25 ]; then run_server_flags="$run_server_flags -XX:+UseCompactObjectHeaders"; fi
+  run_server_flags="$run_server_flags -XX:-TieredCompilation"
   export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 fi
 echo "server JVM flags: $run_server_flags $JAVA_OPTS"
