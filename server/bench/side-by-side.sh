@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Side by side on loopback: the async-cache server (wrk) against Redis (redis-benchmark), same
-# machine, same keys, 100-byte values, alternating runs. Prints one table of ratios (ours/Redis).
+# Side by side on loopback: the async-cache server against Redis, same machine, same keys,
+# 100-byte values, alternating runs. Prints one table of ratios (ours/Redis).
+#   50 connections: wrk against us, redis-benchmark against Redis (both C, multi-threaded).
+#   1 connection: LatencyClient.java against both (the same code speaks HTTP to us and RESP to
+#   Redis, records every request's latency, and runs a real 80/20 mix on both sides); wrk's
+#   latencies at one connection contradict its own rate (perf/RESULTS.md).
 #
 #   server/bench/side-by-side.sh              # 10 s per run
 #   DURATION=20 server/bench/side-by-side.sh
@@ -34,7 +38,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq "${need[@]}" >&2 \
     || { echo "side-by-side: could not install ${need[*]} (apt-get install ${need[*]})" >&2; exit 1; }
 fi
-jar="$root/server/target/async-cache-server.jar"
+jar="${SERVER_JAR:-$root/server/target/async-cache-server.jar}"
 [ -f "$jar" ] || { echo "side-by-side: build the server first: ./mvnw -pl server -am package -DskipTests" >&2; exit 1; }
 jdk=$(sh "$root/.mvn/find-jdk.sh" 21)
 # The flags run-server adds (keep in step with it).
@@ -49,6 +53,7 @@ if [ "$DEFAULT_FLAGS" = 1 ]; then
   esac
   if [ "${feature:-0}" -ge 22 ]; then run_server_flags="$run_server_flags -XX:TrimNativeHeapInterval=1000"; fi
   if [ "${feature:-0}" -ge 25 ]; then run_server_flags="$run_server_flags -XX:+UseCompactObjectHeaders"; fi
+  run_server_flags="$run_server_flags -XX:-TieredCompilation"
   export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 fi
 echo "server JVM flags: $run_server_flags $JAVA_OPTS"
@@ -110,7 +115,14 @@ printf '\n%-22s %12s %12s %8s %10s %10s %8s %6s\n' "workload" "ours req/s" "Redi
 row() { # name ours_rps ours_p99 redis_rps redis_p99
   printf '%-22s %12.0f %12.0f %7.2fx %8.2fms %8.2fms %7.1fx %6s\n' "$1" "$2" "$4" "$(echo "$2 / $4" | bc -l)" "$3" "$5" "$(echo "$3 / $5" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)"
 }
-for conns in 50 1; do
+# LatencyClient: requests/s and p99 (ms), the same client code against both servers
+lat_run() { # protocol port put_percent
+  local f="$out/latency-$1-$3.txt"
+  "$jdk/bin/java" -XX:+UseSerialGC -Xms64m "$here/LatencyClient.java" "$1" "$2" 1 "$DURATION" "$3" "$KEYS" "$VALUE" 2 >"$f"
+  awk '{print $1, $3}' "$f"
+}
+
+for conns in 50; do
   threads=$([ "$conns" -gt 1 ] && echo 2 || echo 1)
   guess=$([ "$conns" -gt 1 ] && echo 60000 || echo 15000)
   read -r o_rps o_p99 o_err < <(wrk_run "$conns" "$threads" get)
@@ -126,6 +138,12 @@ for conns in 50 1; do
   m_p99=$(echo "if ($g_p99 > $s_p99) $g_p99 else $s_p99" | bc -l)
   row "80/20 GET/PUT, $conns conn" "$o_rps" "$o_p99" "$m_rps" "$m_p99"
   [ -n "${o_err:-}" ] && echo "   ours: $o_err"
+done
+for put in 0 20; do
+  name=$([ "$put" = 0 ] && echo "GET, 1 conn" || echo "80/20 GET/PUT, 1 conn")
+  read -r o_rps o_p99 < <(lat_run http "$aport" "$put")
+  read -r r_rps r_p99 < <(lat_run resp "$rport" "$put")
+  row "$name" "$o_rps" "$o_p99" "$r_rps" "$r_p99"
 done
 echo
 echo "RSS after the runs: ours $(( $(rss_kb "$apid") / 1024 )) MB, Redis $(( $(rss_kb "$rpid") / 1024 )) MB (Redis used_memory_rss_human: $(redis-cli -p "$rport" info memory | awk -F: '/^used_memory_rss_human/ {print $2}' | tr -d '\r'))"

@@ -128,7 +128,8 @@ final class CacheRoutes {
    *
    * @param method the method, as sent (case-sensitive)
    * @param target the request target, as sent (origin form: path and optional query)
-   * @return a {@link Reply} or a {@link Put}
+   * @return a {@link Reply}, a {@link Put}, or the {@code byte[]} value of a {@code GET} or
+   *     {@code HEAD} hit (200, {@code application/octet-stream})
    */
   Object route(String method, String target) {
     int q = target.indexOf('?');
@@ -211,9 +212,10 @@ final class CacheRoutes {
     return weigher.largestFitting(put.key(), maxValueBytes);
   }
 
-  private Reply get(String key) {
+  /** The value itself on a hit (the connection answers 200 with it, no reply object), else a 404. */
+  private Object get(String key) {
     byte[] value = cache.getIfPresent(key);
-    return value == null ? Reply.error(404, "no entry for key " + Json.quote(key)) : Reply.ok(Reply.OCTETS, value);
+    return value == null ? Reply.error(404, "no entry for key " + Json.quote(key)) : value;
   }
 
   private Reply delete(String key) {

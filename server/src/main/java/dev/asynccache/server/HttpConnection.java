@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One client connection, HTTP/1.1 and HTTP/1.0, parsed here rather than by Helidon's HTTP/1
@@ -57,6 +58,8 @@ final class HttpConnection implements ServerConnection {
   private static final int MAX_HEADER_LINES = 100;
   private static final int MAX_CHUNK_LINE = 1024;
   private static final int SMALL_BODY = 8192;
+  /** The size of a connection's read buffer (a larger body is read straight into its value). */
+  private static final int READ_BUFFER = 4096;
   /**
    * Lingering close (as nginx's {@code lingering_close} and Tomcat's swallowing of an unread body):
    * after a response that leaves request bytes unread, the server half-closes and reads and
@@ -130,8 +133,13 @@ final class HttpConnection implements ServerConnection {
   private byte[] buf = EMPTY;
   private int pos;
   private int lim;
-  // output gathered for one write
+  // the connection's own read buffer (made on the first read), reused by every read that keeps
+  // nothing of the previous input: the common request costs no input allocation
+  private byte @Nullable [] readBuf;
+  private @Nullable BufferData readData;
+  // output gathered for one write, and the BufferData over it that the socket writes from
   private byte[] out = new byte[512];
+  private BufferData outData = BufferData.create(out, 0, out.length);
   private int outLen;
 
   private volatile Thread thread;
@@ -288,6 +296,7 @@ final class HttpConnection implements ServerConnection {
       boolean head = method.equals("HEAD");
       boolean bodyUnread = chunked || contentLength > 0;
       Reply reply;
+      byte[] hit = null;
       try {
         Object route = settings.routes().route(method, buf, targetStart, targetEnd);
         keepFrom = -1;
@@ -309,6 +318,9 @@ final class HttpConnection implements ServerConnection {
               reply = Reply.error(e.status, e.getMessage()).closing();
             }
           }
+        } else if (route instanceof byte[] value) {
+          hit = value;
+          reply = null;
         } else {
           reply = (Reply) route;
         }
@@ -316,6 +328,17 @@ final class HttpConnection implements ServerConnection {
         keepFrom = -1;
         logUnexpected(e);
         reply = Reply.error(500, "internal error: " + e.getClass().getSimpleName()).closing();
+      }
+      if (hit != null) {
+        if (!bodyUnread && keepAlive && canRun) {
+          // the common GET: written from the value, with no reply object
+          status = 200;
+          lingerOnClose = false;
+          arm(settings.bodyNanos());
+          write(200, Reply.OCTETS, hit, null, false, head);
+          return true;
+        }
+        reply = Reply.ok(Reply.OCTETS, hit);
       }
       if (bodyUnread || !keepAlive || !canRun) {
         reply = reply.closing();
@@ -548,14 +571,19 @@ final class HttpConnection implements ServerConnection {
     int got = Math.min(n, lim - pos);
     System.arraycopy(buf, pos, value, 0, got);
     pos += got;
-    while (got < n) {
-      if (!fill()) {
-        throw new HttpError(400, "request body ended after " + got + " of " + n + " bytes");
+    if (got < n) {
+      // The rest goes from the socket straight into the value (no intermediate arrays); bytes the
+      // client sent after the body stay in the socket for the next read.
+      flush(); // a 100 Continue, or gathered responses, before waiting for the client
+      BufferData into = BufferData.create(value, 0, n).reset();
+      into.write(value, 0, got); // the write position after the bytes already there
+      while (got < n) {
+        int r = readInto(into);
+        if (r <= 0) {
+          throw new HttpError(400, "request body ended after " + got + " of " + n + " bytes");
+        }
+        got += r;
       }
-      int take = Math.min(n - got, lim - pos);
-      System.arraycopy(buf, pos, value, got, take);
-      pos += take;
-      got += take;
     }
     return value;
   }
@@ -693,35 +721,54 @@ final class HttpConnection implements ServerConnection {
   /** Reads more input, keeping the unparsed bytes; false at the end of the stream. */
   private boolean fill() throws ClientGone {
     flush();
-    byte[] got;
+    int from = keepFrom >= 0 ? keepFrom : pos;
+    if (from == lim) {
+      // Nothing to keep: read into the connection's own buffer (whatever buf was).
+      byte[] rb = readBuf;
+      BufferData rd = readData;
+      if (rb == null || rd == null) {
+        readBuf = rb = new byte[READ_BUFFER];
+        readData = rd = BufferData.create(rb, 0, rb.length);
+      }
+      int n = readInto(rd.reset());
+      if (n <= 0) {
+        return false;
+      }
+      buf = rb;
+      pos = 0;
+      lim = n;
+      return true;
+    }
+    // A request spans reads: the kept bytes and the new ones in a new array (buf may be readBuf).
+    int left = lim - from;
+    byte[] joined = new byte[left + READ_BUFFER];
+    BufferData into = BufferData.create(joined, 0, joined.length).reset();
+    into.write(buf, from, left);
+    int n = readInto(into);
+    if (n <= 0) {
+      return false;
+    }
+    buf = joined;
+    pos -= from;
+    lim = left + n;
+    if (keepFrom >= 0) {
+      targetStart -= from;
+      targetEnd -= from;
+      keepFrom = 0;
+    }
+    return true;
+  }
+
+  /**
+   * One blocking read from the socket into {@code into} (which has room); the number of bytes
+   * read, 0 or less at the end of the stream (Helidon's NIO socket answers 0, its plain one -1).
+   */
+  private int readInto(BufferData into) throws ClientGone {
     try {
-      got = socket.get();
+      return socket.read(into);
     } catch (UncheckedIOException e) {
       throw CLIENT_GONE;
     }
-    if (got == null) {
-      return false;
-    }
-    int from = keepFrom >= 0 ? keepFrom : pos;
-    if (from == lim) {
-      buf = got;
-      pos = 0;
-      lim = got.length;
-    } else {
-      int left = lim - from;
-      byte[] joined = new byte[left + got.length];
-      System.arraycopy(buf, from, joined, 0, left);
-      System.arraycopy(got, 0, joined, left, got.length);
-      buf = joined;
-      pos -= from;
-      lim = joined.length;
-      if (keepFrom >= 0) {
-        targetStart -= from;
-        targetEnd -= from;
-        keepFrom = 0;
-      }
-    }
-    return true;
   }
 
   private boolean startsWithCrlf() throws ClientGone {
@@ -739,28 +786,30 @@ final class HttpConnection implements ServerConnection {
   // ---------------------------------------------------------------- output
 
   private void write(Reply r, boolean head) throws ClientGone {
-    int status = r.status();
+    write(r.status(), r.contentType(), r.body(), r.allow(), r.close(), head);
+  }
+
+  private void write(int status, @Nullable String contentType, byte[] body, @Nullable String allow, boolean close, boolean head)
+      throws ClientGone {
     byte[] statusLine = STATUS_LINES[status];
     append(statusLine != null ? statusLine : ("HTTP/1.1 " + status + " " + Reply.reason(status) + "\r\n").getBytes(StandardCharsets.US_ASCII));
     append(DATE);
     append(DateTime.http1Bytes());
-    if (r.allow() != null) {
+    if (allow != null) {
       append(ALLOW);
-      appendAscii(r.allow());
+      appendAscii(allow);
       append(CRLF);
     }
-    if (r.close()) {
+    if (close) {
       append(CLOSE);
     } else if (http10) {
       append(KEEP_ALIVE);
     }
-    byte[] body = r.body();
     if (status != 204) {
       append(CONTENT_LENGTH);
       appendDecimal(body.length);
       append(CRLF);
     }
-    String contentType = r.contentType();
     if (contentType == Reply.OCTETS) { // the constant, as the routes use it: the common case
       append(CONTENT_TYPE_OCTETS);
     } else if (contentType != null) {
@@ -778,15 +827,18 @@ final class HttpConnection implements ServerConnection {
       }
     }
     // Keep gathering while pipelined requests wait in the buffer; write before blocking or closing.
-    if (r.close() || pos == lim || outLen > 65536) {
+    if (close || pos == lim || outLen > 65536) {
       flush();
     }
   }
 
   private void flush() throws ClientGone {
     if (outLen > 0) {
-      BufferData data = BufferData.create(out, 0, outLen);
+      int n = outLen;
       outLen = 0;
+      // outData is a view of out: rewound to [0, n) without copying (write of out onto itself)
+      BufferData data = outData.reset();
+      data.write(out, 0, n);
       writeSocket(data);
     }
   }
@@ -839,6 +891,7 @@ final class HttpConnection implements ServerConnection {
   private void ensureOut(int more) {
     if (outLen + more > out.length) {
       out = Arrays.copyOf(out, Math.max(out.length * 2, outLen + more));
+      outData = BufferData.create(out, 0, out.length);
     }
   }
 
