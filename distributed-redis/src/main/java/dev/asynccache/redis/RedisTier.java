@@ -488,8 +488,18 @@ final class RedisTier implements AutoCloseable {
   /** GET and PTTL, pipelined. */
   Read read(Keys k) throws RedisUnavailable, InterruptedException {
     allow();
-    List<Object> valueAndTtl =
-        await(script(readSha, READ, ScriptOutputType.MULTI, new byte[][] {k.value()}, NO_ARGS));
+    byte[][] keys = {k.value()};
+    List<Object> valueAndTtl;
+    try {
+      // Awaited as it is (no composed stage on the event loop): the common case costs one future.
+      valueAndTtl = awaitRaw(commands.evalsha(readSha, ScriptOutputType.MULTI, keys, NO_ARGS));
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof RedisNoScriptException)) {
+        throw failed(e);
+      }
+      // First read on this server (or after a restart / SCRIPT FLUSH): send the source.
+      valueAndTtl = await(commands.eval(READ, ScriptOutputType.MULTI, keys, NO_ARGS));
+    }
     return valueAndTtl.isEmpty()
         ? new Read(null, -2)
         : new Read((byte[]) valueAndTtl.get(0), (Long) valueAndTtl.get(1));

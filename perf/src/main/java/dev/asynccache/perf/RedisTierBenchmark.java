@@ -6,6 +6,7 @@ import dev.asynccache.redis.RedisCache;
 import dev.asynccache.redis.RedisCacheBuilder;
 import dev.asynccache.redis.testing.RedisServer;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -75,6 +76,7 @@ public class RedisTierBenchmark {
   RedisClient rawClient;
   StatefulRedisConnection<byte[], byte[]> rawConnection;
   RedisCommands<byte[], byte[]> raw;
+  String valueAndTtlSha;
   ExecutorService threads;
   String[] keys;
   byte[][] rawKeys;
@@ -124,6 +126,10 @@ public class RedisTierBenchmark {
     rawClient = RedisClient.create(redis.uri());
     rawConnection = rawClient.connect(ByteArrayCodec.INSTANCE);
     raw = rawConnection.sync();
+    valueAndTtlSha =
+        raw.scriptLoad(
+            "local v = redis.call('GET', KEYS[1]) if not v then return {} end"
+                + " return {v, redis.call('PTTL', KEYS[1])}");
     threads = Executors.newVirtualThreadPerTaskExecutor();
   }
 
@@ -191,6 +197,14 @@ public class RedisTierBenchmark {
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
   public byte[] rawLettuceGet() {
     return raw.get(rawKeys[nextIndex()]);
+  }
+
+  /** What a raw Lettuce client pays for a value and its TTL in one call (the tier's L2 read). */
+  @Benchmark
+  @BenchmarkMode(Mode.SampleTime)
+  @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  public Object rawLettuceValueAndTtlScript() {
+    return raw.evalsha(valueAndTtlSha, ScriptOutputType.MULTI, rawKeys[nextIndex()]);
   }
 
   @Benchmark
