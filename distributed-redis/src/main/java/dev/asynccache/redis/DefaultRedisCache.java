@@ -243,10 +243,17 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
     Held<V> held = l1.getIfPresent(key);
+    if (held != null && fresh(held)) {
+      return held.value(); // the hit path: no allocation, no clock read for most entries
+    }
+    // Kept out of this method, so that the JIT compiles the hit path alone, lookup inlined.
+    return missOrStale(key, ttl, loader, held);
+  }
+
+  /** {@link #get(Object, Ttl, Loader)} after L1 held no fresh value for {@code key}. */
+  private @Nullable V missOrStale(
+      K key, Ttl ttl, Loader<? extends V> loader, @Nullable Held<V> held) {
     if (held != null) {
-      if (fresh(held)) {
-        return held.value(); // the hit path: no allocation, no clock read for most entries
-      }
       return readAgain(key, held, () -> loadThroughRedis(key, ttl, loader));
     }
     peekMisses.increment(); // the L1 lookup below counts this miss again
