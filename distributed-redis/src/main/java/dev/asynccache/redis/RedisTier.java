@@ -673,13 +673,8 @@ final class RedisTier implements AutoCloseable {
 
   private CompletableFuture<Long> script(
       String sha, String source, byte[][] keys, byte[][] args) {
-    return script(sha, source, ScriptOutputType.INTEGER, keys, args);
-  }
-
-  private <T> CompletableFuture<T> script(
-      String sha, String source, ScriptOutputType type, byte[][] keys, byte[][] args) {
     return commands
-        .<T>evalsha(sha, type, keys, args)
+        .<Long>evalsha(sha, ScriptOutputType.INTEGER, keys, args)
         .toCompletableFuture()
         .handle(
             (result, failure) -> {
@@ -689,9 +684,11 @@ final class RedisTier implements AutoCloseable {
               Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
               if (cause instanceof RedisNoScriptException) {
                 // First use on this server (or after a restart / SCRIPT FLUSH): send the source.
-                return commands.<T>eval(source, type, keys, args).toCompletableFuture();
+                return commands
+                    .<Long>eval(source, ScriptOutputType.INTEGER, keys, args)
+                    .toCompletableFuture();
               }
-              return CompletableFuture.<T>failedFuture(cause);
+              return CompletableFuture.<Long>failedFuture(cause);
             })
         .thenCompose(f -> f);
   }
