@@ -38,6 +38,27 @@ class ClusterFailoverTest {
     cluster.close();
   }
 
+  /** What a test starts from: a master, its replica, and 60 keys read into L1 ({@link #filled}). */
+  private record Filled(
+      String name, RedisServer master, RedisServer replica, List<String> keys,
+      List<String> onMaster) {}
+
+  /**
+   * Picks a master whose replica does not hold {@code a}'s subscription, and reads 60 keys named
+   * {@code prefix}N into {@code a}'s L1 as {@code value}.
+   */
+  private static Filled filled(RedisCache<String, String> a, String prefix, String value) {
+    String name = impl(a).clientName();
+    RedisServer master = masterWhoseReplicaLacksOurSubscription(name);
+    RedisServer replica = cluster.replicaOf(master);
+    List<String> keys = keys(prefix, 60);
+    List<String> onMaster = onMaster(keys, master);
+    for (String k : keys) {
+      assertEquals(value, a.get(k, () -> value));
+    }
+    return new Filled(name, master, replica, keys, onMaster);
+  }
+
   private static RedisCacheBuilder<String, String> node(String namespace) {
     return RedisCache.builder(Codecs.string(), Codecs.string())
         .redisUri(cluster.uri())
@@ -50,14 +71,12 @@ class ClusterFailoverTest {
   @Test
   void afterAFailoverAFlushOfTheNewMasterDropsTheL1EntriesOfItsSlots() {
     try (RedisCache<String, String> a = node("failover-flush").build()) {
-      String name = impl(a).clientName();
-      RedisServer old = masterWhoseReplicaLacksOurSubscription(name);
-      RedisServer promoted = cluster.replicaOf(old);
-      List<String> keys = keys("ff-", 60);
-      List<String> moved = onMaster(keys, old);
-      for (String k : keys) {
-        assertEquals("v1", a.get(k, () -> "v1"));
-      }
+      Filled f = filled(a, "ff-", "v1");
+      String name = f.name();
+      RedisServer old = f.master();
+      RedisServer promoted = f.replica();
+      List<String> keys = f.keys();
+      List<String> moved = f.onMaster();
       long flushes = a.tierMetrics().l1Flushes();
 
       assertEquals("+OK", promoted.command("CLUSTER FAILOVER"));
@@ -87,14 +106,10 @@ class ClusterFailoverTest {
   @Test
   void noL1EntryOlderThanAFailoverSurvivesIt() {
     try (RedisCache<String, String> a = node("failover-stale").build()) {
-      String name = impl(a).clientName();
-      RedisServer old = masterWhoseReplicaLacksOurSubscription(name);
-      RedisServer promoted = cluster.replicaOf(old);
-      List<String> keys = keys("fs-", 60);
-      List<String> moved = onMaster(keys, old);
-      for (String k : keys) {
-        assertEquals("old", a.get(k, () -> "old"));
-      }
+      Filled f = filled(a, "fs-", "old");
+      RedisServer promoted = f.replica();
+      List<String> keys = f.keys();
+      List<String> moved = f.onMaster();
       long flushes = a.tierMetrics().l1Flushes();
 
       assertEquals("+OK", promoted.command("CLUSTER FAILOVER"));
@@ -118,14 +133,11 @@ class ClusterFailoverTest {
   @Test
   void whenAMasterDiesItsPromotedReplicaIsWatchedAndItsFlushDropsL1() {
     try (RedisCache<String, String> a = node("failover-kill").build()) {
-      String name = impl(a).clientName();
-      RedisServer dead = masterWhoseReplicaLacksOurSubscription(name);
-      RedisServer promoted = cluster.replicaOf(dead);
-      List<String> keys = keys("fk-", 60);
-      List<String> moved = onMaster(keys, dead);
-      for (String k : keys) {
-        assertEquals("v1", a.get(k, () -> "v1"));
-      }
+      Filled f = filled(a, "fk-", "v1");
+      String name = f.name();
+      RedisServer dead = f.master();
+      RedisServer promoted = f.replica();
+      List<String> moved = f.onMaster();
       long flushes = a.tierMetrics().l1Flushes();
       try {
         dead.kill();

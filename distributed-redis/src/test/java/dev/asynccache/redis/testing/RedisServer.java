@@ -59,12 +59,7 @@ public final class RedisServer implements AutoCloseable {
     IOException last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
       int port = freePort();
-      Path dir;
-      try {
-        dir = Files.createTempDirectory("redis-test-");
-      } catch (IOException e) {
-        throw new IllegalStateException("cannot create a directory for redis-server", e);
-      }
+      Path dir = newDir();
       try {
         Process p = launch(binary, dir, port, extra);
         return new RedisServer(binary, dir, port, List.copyOf(extra), p);
@@ -76,18 +71,22 @@ public final class RedisServer implements AutoCloseable {
     throw new IllegalStateException("redis-server did not start on any of 5 free ports", last);
   }
 
+  /** A new temporary working directory for one redis-server. */
+  private static Path newDir() {
+    try {
+      return Files.createTempDirectory("redis-test-");
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create a directory for redis-server", e);
+    }
+  }
+
   /**
    * Starts a server on {@code port}, which must be free: for a test that first points a client at a
    * port where nothing listens yet ({@link #freePort()}), then brings Redis up there.
    */
   public static RedisServer startOn(int port) {
     String binary = findBinary();
-    Path dir;
-    try {
-      dir = Files.createTempDirectory("redis-test-");
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot create a directory for redis-server", e);
-    }
+    Path dir = newDir();
     try {
       return new RedisServer(binary, dir, port, List.of(), launch(binary, dir, port, List.of()));
     } catch (IOException e) {
