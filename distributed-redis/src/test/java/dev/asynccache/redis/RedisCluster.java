@@ -16,10 +16,17 @@ import java.util.concurrent.TimeUnit;
  * it.
  */
 final class RedisCluster implements AutoCloseable {
+  private static final List<String> CLUSTER_MODE =
+      List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+          "--cluster-node-timeout", "2000");
+
+  /** Every node, in start order; grows with {@link #addMaster}. */
   private final List<RedisServer> nodes;
+  /** How many masters serve slots when the cluster is healthy: 3, plus those added. */
+  private int masters = 3;
 
   private RedisCluster(List<RedisServer> nodes) {
-    this.nodes = nodes;
+    this.nodes = new ArrayList<>(nodes);
   }
 
   /** Three masters, no replicas. */
@@ -34,12 +41,7 @@ final class RedisCluster implements AutoCloseable {
     List<RedisServer> nodes = new ArrayList<>();
     try {
       for (int i = 0; i < 3 * (1 + replicasPerMaster); i++) {
-        nodes.add(
-            RedisServer.start(
-                List.of(
-                    "--cluster-enabled", "yes",
-                    "--cluster-config-file", "nodes.conf",
-                    "--cluster-node-timeout", "2000")));
+        nodes.add(RedisServer.start(CLUSTER_MODE));
       }
       List<String> cmd = new ArrayList<>(List.of(cli, "--cluster", "create"));
       for (RedisServer n : nodes) {
@@ -100,7 +102,9 @@ final class RedisCluster implements AutoCloseable {
       List<Node> view = view(n);
       long masters = view.stream().filter(v -> v.master() && v.slots() > 0).count();
       long replicas = view.stream().filter(v -> !v.master()).count();
-      if (view.stream().anyMatch(Node::failed) || masters != 3 || replicas != nodes.size() - 3) {
+      if (view.stream().anyMatch(Node::failed)
+          || masters != this.masters
+          || replicas != nodes.size() - this.masters) {
         return false;
       }
     }
@@ -217,6 +221,79 @@ final class RedisCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts a new node, joins it to the cluster as a master ({@code redis-cli --cluster add-node}),
+   * and moves {@code slots} slots with their keys to it from the master {@code from} ({@code
+   * redis-cli --cluster reshard}); returns once the cluster is healthy again with one more master.
+   */
+  RedisServer addMaster(RedisServer from, int slots) {
+    RedisServer added = RedisServer.start(CLUSTER_MODE);
+    nodes.add(added);
+    masters++;
+    String seed = "127.0.0.1:" + nodes.get(0).port();
+    cli(List.of("--cluster", "add-node", "127.0.0.1:" + added.port(), seed));
+    // Every node must know the new one by its id (not a handshake id), and the new one must see the
+    // cluster up, before slots can move to it (else ERR Unknown node, or CLUSTERDOWN).
+    String id = idOf(added);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!nodes.stream().allMatch(n -> knows(n, id))
+        || view(added).size() != nodes.size()
+        || !added.rawCommand("CLUSTER INFO").contains("cluster_state:ok")) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new IllegalStateException("the new node on " + added.port() + " did not join in 30 s");
+      }
+      pause(50);
+    }
+    cli(List.of("--cluster", "reshard", seed,
+        "--cluster-from", idOf(from), "--cluster-to", id,
+        "--cluster-slots", Integer.toString(slots), "--cluster-yes"));
+    awaitHealthy(60);
+    return added;
+  }
+
+  /** Whether {@code at} knows the node {@code id} and has finished its handshake with it. */
+  private static boolean knows(RedisServer at, String id) {
+    for (String line : at.rawCommand("CLUSTER NODES").split("\r?\n")) {
+      if (line.startsWith(id + " ")) {
+        return !line.contains("handshake") && !line.contains("noaddr");
+      }
+    }
+    return false;
+  }
+
+  /** {@code node}'s cluster id. */
+  static String idOf(RedisServer node) {
+    return node.rawCommand("CLUSTER MYID").trim();
+  }
+
+  private static void cli(List<String> args) {
+    String cli = RedisServer.findTool("redis-cli", RedisServer.INSTALL_HINT);
+    List<String> cmd = new ArrayList<>();
+    cmd.add(cli);
+    cmd.addAll(args);
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** A seed node's URI (the client discovers the others). */
   String uri() {
     return nodes.get(0).uri();
@@ -224,7 +301,7 @@ final class RedisCluster implements AutoCloseable {
 
   /** Every node, masters and replicas (their roles change with failovers: see {@link #view}). */
   List<RedisServer> nodes() {
-    return nodes;
+    return List.copyOf(nodes);
   }
 
   /** The calls of {@code command} summed over the nodes. */
