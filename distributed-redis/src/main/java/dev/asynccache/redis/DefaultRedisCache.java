@@ -382,8 +382,15 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
 
   // ---- stale-if-error ----
 
+  /**
+   * Whether an entry L1 holds may answer a read: its Redis TTL has not run out and, with
+   * stale-if-error, it was read in the current flush epoch (a flush then keeps the old entries for
+   * the grace period). Without stale-if-error every flush clears L1, and the core keeps the loads in
+   * flight at that moment out of it, so every entry L1 holds is of the current epoch: a hit reads
+   * no epoch.
+   */
   boolean fresh(Held<V> held) {
-    return held.isFresh(epoch.get(), freshnessClock);
+    return held.isFresh(staleGraceNanos == 0 ? held.epoch() : epoch.get(), freshnessClock);
   }
 
   /** A value read now, in the current epoch. */
