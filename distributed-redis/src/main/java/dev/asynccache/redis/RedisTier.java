@@ -57,7 +57,9 @@ import reactor.core.Disposable;
  *
  * <p>Key layout (binary-safe; the hash tag keeps a key's three names in one Cluster slot): value
  * {@code ns:{k}}, lease {@code ns:{k}:lease}, wait flag {@code ns:{k}:wait}. Channel {@code
- * asynccache:ns}; a message is one type byte, the 16-byte sender id, then the encoded key.
+ * asynccache:ns}; a message is one type byte, the 16-byte sender id, then the encoded key. Values
+ * are stored in the {@link StoredValue} form (a header with the expiry, then the codec's bytes):
+ * every read is a plain {@code GET} or {@code MGET}.
  */
 final class RedisTier implements AutoCloseable {
   static final byte INVALIDATE = 'I';
