@@ -625,7 +625,8 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     long ttlMillis = ttlMillis(ttl);
     try {
       // ttl 0: give the value to this load's callers, keep it nowhere.
-      tier().fill(keys, token, ttlMillis == 0 ? null : stored(bytes, ttlMillis), ttlMillis, garbage);
+      byte @Nullable [] toStore = ttlMillis == 0 ? null : stored(bytes, ttlMillis);
+      tier().fill(keys, token, toStore, ttlMillis, garbage);
     } catch (RedisUnavailable e) {
       if (strict) {
         throw new RedisCacheException("Redis unavailable while storing: " + e.getMessage(), e);
@@ -1103,7 +1104,8 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
    * already rejected (counted once). {@code rejected} is {@link RedisTier#EMPTY} itself when
    * nothing was rejected (an empty value that was is another array).
    */
-  private @Nullable Held<V> decodeNew(RedisTier.Keys keys, byte @Nullable [] stored, byte[] rejected) {
+  private @Nullable Held<V> decodeNew(
+      RedisTier.Keys keys, byte @Nullable [] stored, byte[] rejected) {
     if (stored == null || (rejected != RedisTier.EMPTY && Arrays.equals(stored, rejected))) {
       return null;
     }

@@ -80,7 +80,8 @@ final class RedisTier implements AutoCloseable {
       if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
       redis.call('DEL', KEYS[2])
       local current = redis.call('GET', KEYS[1])
-      if ARGV[2] == '1' and (not current or current == '' or (ARGV[7] ~= '' and current == ARGV[7])) then
+      local replace = current == '' or (ARGV[7] ~= '' and current == ARGV[7])
+      if ARGV[2] == '1' and (not current or replace) then
         if tonumber(ARGV[4]) > 0 then redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
         else redis.call('SET', KEYS[1], ARGV[3]) end
       end
@@ -473,7 +474,7 @@ final class RedisTier implements AutoCloseable {
 
   /**
    * The stored bytes of a value (see {@link StoredValue}; null if absent): one {@code GET}, so an
-   * L2 hit costs what a plain {@code GET} does. The remaining time to live is in the bytes.
+   * L2 hit is one command, as a plain {@code GET} is. The remaining time to live is in the bytes.
    */
   byte @Nullable [] read(Keys k) throws RedisUnavailable, InterruptedException {
     allow();

@@ -110,6 +110,10 @@ class BadInputTest {
       }
       assertEquals(5, cache.tierMetrics().decodeFailures());
       assertEquals(0, cache.tierMetrics().l2Hits());
+      for (String k : List.of("t", "u", "n", "h", "e")) {
+        byte[] stored = c.sync().get(bytes("bad-header:{" + k + "}"));
+        assertEquals(StoredValue.Status.OK, StoredValue.check(stored), k + " replaced by the load");
+      }
       // getAll (MGET) sees the same rule
       c.sync().set(bytes("bad-header:{t}"), truncated);
       assertEquals(
