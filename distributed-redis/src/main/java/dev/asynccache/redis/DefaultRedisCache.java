@@ -19,6 +19,7 @@ import io.lettuce.core.resource.ClientResources;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -82,6 +83,8 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
 
   private final TimeSource clock;
   private final TimeSource freshnessClock;
+  /** Writes the expiry into stored values and reads the time left from it (see StoredValue). */
+  private final InstantSource wallClock;
   private final long staleGraceNanos;
   /** Bumped by every L1 flush: an entry read in an earlier epoch may have missed invalidations. */
   private final AtomicLong epoch = new AtomicLong();
@@ -126,6 +129,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     // Freshness checks (hits of entries whose Redis TTL is shorter than maxStaleness) read the
     // system clock's coarse copy, a field read; a test's own clock is read as it is.
     this.freshnessClock = b.timeSource != null ? b.timeSource : TimeSource.coarseSystem();
+    this.wallClock = b.wallClock != null ? b.wallClock : InstantSource.system();
     this.staleGraceNanos = b.staleIfError != null ? saturatedNanos(b.staleIfError) : 0;
     long maxSize = b.l1MaxSize != null ? b.l1MaxSize : 10_000;
     this.staleCopiesMax = maxSize;
@@ -526,7 +530,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       throws Exception {
     RedisTier.Keys keys = keysOf(key);
     try {
-      RedisTier.Read read = tier().read(keys);
+      byte[] read = tier().read(keys);
       Held<V> hit = decodeHit(keys, read);
       if (hit != null) {
         return hit;
@@ -560,14 +564,14 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
         if (waited) {
           leaseTakeovers.increment();
         }
-        return loadAsOwner(keys, token, ttl, loader, undecodable(lease.read()));
+        return loadAsOwner(keys, token, ttl, loader, undecodable(lease.value()));
       }
       if (!waited) {
         leaseWaits.increment();
         waited = true;
       }
       awaitHolder(keys, waitKey);
-      RedisTier.Read read = tier().read(keys);
+      byte[] read = tier().read(keys);
       Held<V> hit = decodeHit(keys, read);
       if (hit != null) {
         return hit;
@@ -588,8 +592,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     CompletableFuture<Void> shared = waiters.putIfAbsent(waitKey, signal);
     CompletableFuture<Void> mine = shared != null ? shared : signal;
     try {
-      RedisTier.Read read = tier().flagAndRead(keys, leaseMillis);
-      if (read.value() != null) {
+      if (tier().flagAndRead(keys, leaseMillis) != null) {
         return;
       }
       try {
@@ -629,7 +632,8 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     long ttlMillis = ttlMillis(ttl);
     try {
       // ttl 0: give the value to this load's callers, keep it nowhere.
-      tier().fill(keys, token, ttlMillis == 0 ? null : bytes, ttlMillis, garbage);
+      byte @Nullable [] toStore = ttlMillis == 0 ? null : stored(bytes, ttlMillis);
+      tier().fill(keys, token, toStore, ttlMillis, garbage);
     } catch (RedisUnavailable e) {
       if (strict) {
         throw new RedisCacheException("Redis unavailable while storing: " + e.getMessage(), e);
@@ -811,7 +815,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     List<Integer> missing = new ArrayList<>();
     List<byte[]> garbage = new ArrayList<>();
     try {
-      List<RedisTier.Read> reads = tier().readMany(names);
+      List<byte[]> reads = tier().readMany(names);
       for (int i = 0; i < keys.size(); i++) {
         Held<V> hit = decodeHit(names.get(i), reads.get(i));
         if (hit != null) {
@@ -916,7 +920,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       for (int n = 0; n < owned.size(); n++) {
         int j = owned.get(n);
         V v = loaded.get(batch.get(n));
-        byte[] bytes = v == null || ttl == 0 ? null : encodeChecked(v);
+        byte[] bytes = v == null || ttl == 0 ? null : stored(encodeChecked(v), ttl);
         fills.add(new RedisTier.Fill(names.get(missing.get(j)), tokens.get(j), bytes, ttl,
             garbage.get(j)));
         held.add(v == null ? null : held(v, ttl));
@@ -1099,54 +1103,76 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     if (lease.acquired()) {
       leasesAcquired.increment();
     }
-    return decodeNew(keys, lease.read(), garbage);
+    return decodeNew(keys, lease.value(), garbage);
   }
 
   /**
    * Decodes the value read beside a lease attempt, unless there is none or it is the same bytes
-   * already rejected (counted once).
+   * already rejected (counted once). {@code rejected} is {@link RedisTier#EMPTY} itself when
+   * nothing was rejected (an empty value that was is another array).
    */
-  private @Nullable Held<V> decodeNew(RedisTier.Keys keys, RedisTier.Read read, byte[] rejected) {
-    byte[] bytes = read.value();
-    if (bytes == null || (rejected.length > 0 && Arrays.equals(bytes, rejected))) {
+  private @Nullable Held<V> decodeNew(
+      RedisTier.Keys keys, byte @Nullable [] stored, byte[] rejected) {
+    if (stored == null || (rejected != RedisTier.EMPTY && Arrays.equals(stored, rejected))) {
       return null;
     }
-    return decodeHit(keys, read);
+    return decodeHit(keys, stored);
   }
 
-  /** The bytes of a read that {@link #decodeHit} rejected, else empty. */
-  private static byte[] undecodable(RedisTier.Read read) {
-    byte[] bytes = read.value();
-    return bytes == null ? RedisTier.EMPTY : bytes;
+  /** The stored bytes of a read that {@link #decodeHit} rejected, else empty. */
+  private static byte[] undecodable(byte @Nullable [] stored) {
+    return stored == null ? RedisTier.EMPTY : stored;
   }
 
-  private @Nullable Held<V> decodeHit(RedisTier.Keys keys, RedisTier.Read read) {
-    byte[] bytes = read.value();
-    if (bytes == null) {
+  /**
+   * The value of stored bytes read from Redis (see {@link StoredValue}), held in L1 for the time
+   * its header says it has left by this JVM's wall clock; null for a miss. Bytes without a valid
+   * header, or whose payload the codec rejects, are a miss too: counted, logged once per key.
+   */
+  private @Nullable Held<V> decodeHit(RedisTier.Keys keys, byte @Nullable [] stored) {
+    if (stored == null) {
       l2Misses.increment();
+      return null;
+    }
+    StoredValue.Status status = StoredValue.check(stored);
+    if (status != StoredValue.Status.OK) {
+      rejected(keys, stored, status.description());
       return null;
     }
     V value;
     try {
-      value = valueCodec.decode(bytes);
+      value = valueCodec.decode(StoredValue.payload(stored));
     } catch (RuntimeException e) {
       // IllegalArgumentException by contract; a ClassCastException or worse from a bad codec too.
-      decodeFailures.increment();
-      l2Misses.increment();
-      ByteKey k = new ByteKey(keys.key());
-      if (loggedDecodeFailures.size() < MAX_LOGGED_DECODE_KEYS && loggedDecodeFailures.add(k)) {
-        log.warn(
-            "undecodable value in Redis under {} ({} bytes), treated as a miss: {}",
-            printable(keys.value()),
-            bytes.length,
-            e.toString());
-      }
+      rejected(keys, stored, e.toString());
       return null;
     }
     l2Hits.increment();
-    // PTTL -1: no expiry; -2: gone since the GET (return it, keep it nowhere).
-    long remaining = read.pttl() == -1 ? -1 : Math.max(read.pttl(), 0);
-    return held(value, remaining);
+    // An expiry already past by our clock (Redis has not expired the key yet, or the writer's
+    // clock is behind ours): return the value, keep it nowhere.
+    return held(value, StoredValue.remainingMillis(stored, wallClock.millis()));
+  }
+
+  /** Counts undecodable bytes read as a miss, and logs the first of each key. */
+  private void rejected(RedisTier.Keys keys, byte[] stored, String why) {
+    decodeFailures.increment();
+    l2Misses.increment();
+    ByteKey k = new ByteKey(keys.key());
+    if (loggedDecodeFailures.size() < MAX_LOGGED_DECODE_KEYS && loggedDecodeFailures.add(k)) {
+      log.warn(
+          "undecodable value in Redis under {} ({} bytes), treated as a miss: {}",
+          printable(keys.value()),
+          stored.length,
+          why);
+    }
+  }
+
+  /**
+   * The stored form of a value's codec bytes that lives {@code ttlMillis} in Redis ({@code -1}:
+   * no expiry): the header carries the expiry by this JVM's wall clock.
+   */
+  private byte[] stored(byte[] bytes, long ttlMillis) {
+    return StoredValue.encode(bytes, StoredValue.expiryAfter(wallClock.millis(), ttlMillis));
   }
 
   // ---- writes ----
@@ -1166,7 +1192,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     long ttlMillis = ttlMillis(ttl);
     RedisTier.Keys keys = keysOf(key);
     try {
-      tier().write(keys, ttlMillis == 0 ? null : bytes, ttlMillis);
+      tier().write(keys, ttlMillis == 0 ? null : stored(bytes, ttlMillis), ttlMillis);
     } catch (RedisUnavailable e) {
       if (strict) {
         throw new RedisCacheException("Redis unavailable while writing: " + e.getMessage(), e);

@@ -18,8 +18,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <ul>
  *   <li><b>Reads.</b> An L1 hit never touches the network. An L1 miss is single-flight inside the
- *       JVM (the core's), then reads Redis; a Redis hit fills L1 for the entry's remaining time to
- *       live in Redis, bounded by {@code maxStaleness}.
+ *       JVM (the core's), then reads Redis (one {@code GET}); a Redis hit fills L1 for the entry's
+ *       remaining time to live, bounded by {@code maxStaleness}. That time is the expiry stored
+ *       with the value (the writer's wall clock plus the TTL) minus this JVM's wall clock, so a
+ *       clock behind the writer's by d keeps the L1 copy up to d past the key's Redis TTL.
  *   <li><b>Single-flight across JVMs.</b> When Redis lacks the key too, one JVM takes a lease in
  *       Redis and runs the loader; the others wait (woken by a notification when the value is
  *       written, with a bounded fallback re-read) and take over when the lease expires, so a loader
@@ -35,8 +37,10 @@ import org.jspecify.annotations.Nullable;
  *       served and misses call the loader directly (still single-flight inside the JVM); writes
  *       change L1 only. No Redis exception reaches callers unless the cache was built {@code
  *       strict}, in which case they get a {@link RedisCacheException}.
- *   <li><b>Bad data.</b> A value in Redis that the value codec cannot decode is treated as a miss,
- *       counted in {@link RedisCacheMetrics#decodeFailures()} and logged once per key.
+ *   <li><b>Bad data.</b> Bytes in Redis that are not a value this library stored (no valid header:
+ *       another program's {@code SET}, an older format) or that the value codec cannot decode are
+ *       treated as a miss, counted in {@link RedisCacheMetrics#decodeFailures()}, logged once per
+ *       key, and overwritten by the load.
  * </ul>
  *
  * <h2>The core's operations</h2>

@@ -5,6 +5,7 @@ import dev.asynccache.persistence.Codec;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -54,6 +55,8 @@ public final class RedisCacheBuilder<K, V> {
   @Nullable Duration staleIfError;
   /** Package-private: tests move a manual clock instead of sleeping. */
   @Nullable TimeSource timeSource;
+  /** Package-private: tests give caches wall clocks that disagree (clock skew between hosts). */
+  @Nullable InstantSource wallClock;
   @Nullable ClientResources clientResources;
 
   RedisCacheBuilder(Codec<K> keyCodec, Codec<V> valueCodec) {
@@ -313,6 +316,15 @@ public final class RedisCacheBuilder<K, V> {
   /** Package-private for tests: the clock of L1 expiry and of stale-if-error. */
   RedisCacheBuilder<K, V> timeSource(TimeSource clock) {
     this.timeSource = Objects.requireNonNull(clock, "timeSource");
+    return this;
+  }
+
+  /**
+   * Package-private for tests: the wall clock that writes a stored value's expiry and reads the
+   * time it has left (default {@link InstantSource#system()}).
+   */
+  RedisCacheBuilder<K, V> wallClock(InstantSource clock) {
+    this.wallClock = Objects.requireNonNull(clock, "wallClock");
     return this;
   }
 

@@ -57,7 +57,9 @@ import reactor.core.Disposable;
  *
  * <p>Key layout (binary-safe; the hash tag keeps a key's three names in one Cluster slot): value
  * {@code ns:{k}}, lease {@code ns:{k}:lease}, wait flag {@code ns:{k}:wait}. Channel {@code
- * asynccache:ns}; a message is one type byte, the 16-byte sender id, then the encoded key.
+ * asynccache:ns}; a message is one type byte, the 16-byte sender id, then the encoded key. Values
+ * are stored in the {@link StoredValue} form (a header with the expiry, then the codec's bytes):
+ * every read is a plain {@code GET} or {@code MGET}.
  */
 final class RedisTier implements AutoCloseable {
   static final byte INVALIDATE = 'I';
@@ -68,16 +70,18 @@ final class RedisTier implements AutoCloseable {
   /**
    * Fill or release a lease: only if the caller still owns it (a write revokes leases) and no
    * value has been written since (a write between our miss and our lease wins), store the value
-   * (ARGV[2] = '1') with its TTL, or replace the undecodable bytes the caller read (ARGV[7]); drop
-   * the lease and, if a JVM flagged that it waits, tell it. KEYS: value, lease, wait. ARGV: token,
-   * store?, value, ttl ms (0: none), channel, message, undecodable bytes read ('' if none).
+   * (ARGV[2] = '1') with its TTL, or replace the undecodable bytes the caller read (ARGV[7]) or an
+   * empty string (never a stored value: those have a header); drop the lease and, if a JVM flagged
+   * that it waits, tell it. KEYS: value, lease, wait. ARGV: token, store?, value, ttl ms (0: none),
+   * channel, message, undecodable bytes read ('' if none).
    */
   private static final String FILL =
       """
       if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
       redis.call('DEL', KEYS[2])
       local current = redis.call('GET', KEYS[1])
-      if ARGV[2] == '1' and (not current or (ARGV[7] ~= '' and current == ARGV[7])) then
+      local replace = current == '' or (ARGV[7] ~= '' and current == ARGV[7])
+      if ARGV[2] == '1' and (not current or replace) then
         if tonumber(ARGV[4]) > 0 then redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
         else redis.call('SET', KEYS[1], ARGV[3]) end
       end
@@ -116,21 +120,6 @@ final class RedisTier implements AutoCloseable {
       return 0
       """;
 
-  /**
-   * A read: the value and its remaining time to live in one command, so that an L2 hit costs one
-   * round trip and one write on the connection, as a plain GET does (a pipelined GET and PTTL cost
-   * two writes, hence two wake-ups of the connection's event loop). An empty reply when the key is
-   * absent. KEYS: value.
-   */
-  private static final String READ =
-      """
-      local v = redis.call('GET', KEYS[1])
-      if not v then return {} end
-      return {v, redis.call('PTTL', KEYS[1])}
-      """;
-
-  private static final byte[][] NO_ARGS = {};
-
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   /** Cluster: how often the topology is re-read by default (see the builder). */
   static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(5);
@@ -150,11 +139,11 @@ final class RedisTier implements AutoCloseable {
     void lost(String why);
   }
 
-  /** A value read with its remaining time to live in ms ({@code -1}: none). */
-  record Read(byte @Nullable [] value, long pttl) {}
-
-  /** The outcome of a lease attempt and the value read right after it, in the same pipeline. */
-  record Lease(boolean acquired, Read read) {}
+  /**
+   * The outcome of a lease attempt and the stored bytes of the value read right after it, in the
+   * same pipeline (null: none).
+   */
+  record Lease(boolean acquired, byte @Nullable [] value) {}
 
   /** The three Redis names of one key, and the key's bytes. */
   record Keys(byte[] key, byte[] value, byte[] lease, byte[] waitFlag) {}
@@ -181,7 +170,6 @@ final class RedisTier implements AutoCloseable {
   private final AtomicLong topologies = new AtomicLong();
   private final Events events;
   private final String fillSha;
-  private final String readSha;
   private final String writeSha;
   private final String renewSha;
   final LongAdder errors = new LongAdder();
@@ -359,7 +347,6 @@ final class RedisTier implements AutoCloseable {
     this.connection = conn;
     this.pubSub = ps;
     this.fillSha = commands.digest(FILL);
-    this.readSha = commands.digest(READ);
     this.writeSha = commands.digest(WRITE);
     this.renewSha = commands.digest(RENEW);
   }
@@ -485,56 +472,37 @@ final class RedisTier implements AutoCloseable {
   }
 
 
-  /** GET and PTTL, pipelined. */
-  Read read(Keys k) throws RedisUnavailable, InterruptedException {
+  /**
+   * The stored bytes of a value (see {@link StoredValue}; null if absent): one {@code GET}, so an
+   * L2 hit is one command, as a plain {@code GET} is. The remaining time to live is in the bytes.
+   */
+  byte @Nullable [] read(Keys k) throws RedisUnavailable, InterruptedException {
     allow();
-    byte[][] keys = {k.value()};
-    List<Object> valueAndTtl;
-    try {
-      // Awaited as it is (no composed stage on the event loop): the common case costs one future.
-      valueAndTtl = awaitRaw(commands.evalsha(readSha, ScriptOutputType.MULTI, keys, NO_ARGS));
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof RedisNoScriptException)) {
-        throw failed(e);
-      }
-      // First read on this server (or after a restart / SCRIPT FLUSH): send the source.
-      valueAndTtl = await(commands.eval(READ, ScriptOutputType.MULTI, keys, NO_ARGS));
-    }
-    return valueAndTtl.isEmpty()
-        ? new Read(null, -2)
-        : new Read((byte[]) valueAndTtl.get(0), (Long) valueAndTtl.get(1));
+    return await(commands.get(k.value()));
   }
 
   /**
-   * GET of many keys in one MGET (Lettuce splits it by hash slot in a Cluster and sends the parts
-   * to their nodes at once) with their PTTLs, all pipelined: one round trip per node.
+   * The stored bytes of many values in one MGET (Lettuce splits it by hash slot in a Cluster and
+   * sends the parts to their nodes at once): one round trip per node. Null where absent.
    */
-  List<Read> readMany(List<Keys> keys) throws RedisUnavailable, InterruptedException {
+  List<byte @Nullable []> readMany(List<Keys> keys) throws RedisUnavailable, InterruptedException {
     allow();
     byte[][] names = new byte[keys.size()][];
-    List<RedisFuture<Long>> pttls = new ArrayList<>(keys.size());
     for (int i = 0; i < names.length; i++) {
       names[i] = keys.get(i).value();
     }
-    RedisFuture<List<KeyValue<byte[], byte[]>>> mget = commands.mget(names);
-    for (byte[] name : names) {
-      pttls.add(commands.pttl(name));
-    }
-    List<KeyValue<byte[], byte[]>> values = await(mget);
-    List<Read> reads = new ArrayList<>(names.length);
-    for (int i = 0; i < names.length; i++) {
-      KeyValue<byte[], byte[]> kv = values.get(i);
-      byte[] value = kv.hasValue() ? kv.getValue() : null;
-      long ttl = await(pttls.get(i));
-      reads.add(new Read(value, value == null ? -2 : ttl));
+    List<KeyValue<byte[], byte[]>> values = await(commands.mget(names));
+    List<byte @Nullable []> reads = new ArrayList<>(names.length);
+    for (KeyValue<byte[], byte[]> kv : values) {
+      reads.add(kv.hasValue() ? kv.getValue() : null);
     }
     return reads;
   }
 
   /**
-   * SET lease token NX PX, then GET and PTTL of the value, pipelined. The read closes a race: a
-   * holder that stored the value and dropped its lease between our miss and our lease; Redis runs
-   * the GET after our SET, so it sees that value.
+   * SET lease token NX PX, then GET of the value, pipelined. The read closes a race: a holder that
+   * stored the value and dropped its lease between our miss and our lease; Redis runs the GET after
+   * our SET, so it sees that value.
    */
   Lease lease(Keys k, byte[] token, long leaseMillis)
       throws RedisUnavailable, InterruptedException {
@@ -548,36 +516,36 @@ final class RedisTier implements AutoCloseable {
     int n = keys.size();
     List<RedisFuture<String>> sets = new ArrayList<>(n);
     List<RedisFuture<byte[]>> gets = new ArrayList<>(n);
-    List<RedisFuture<Long>> pttls = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       Keys k = keys.get(i);
       sets.add(commands.set(k.lease(), tokens.get(i), SetArgs.Builder.nx().px(leaseMillis)));
       gets.add(commands.get(k.value()));
-      pttls.add(commands.pttl(k.value()));
     }
     List<Lease> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       boolean acquired = "OK".equals(await(sets.get(i)));
-      byte[] value = await(gets.get(i));
-      long ttl = await(pttls.get(i));
-      out.add(new Lease(acquired, new Read(value, value == null ? -2 : ttl)));
+      out.add(new Lease(acquired, await(gets.get(i))));
     }
     return out;
   }
 
-  /** Flags that a JVM waits for this key's lease holder, then reads the value (pipelined). */
-  Read flagAndRead(Keys k, long leaseMillis) throws RedisUnavailable, InterruptedException {
+  /**
+   * Flags that a JVM waits for this key's lease holder, then reads the value's stored bytes
+   * (pipelined; null if absent).
+   */
+  byte @Nullable [] flagAndRead(Keys k, long leaseMillis)
+      throws RedisUnavailable, InterruptedException {
     allow();
     RedisFuture<String> flag = commands.set(k.waitFlag(), ONE, SetArgs.Builder.px(leaseMillis));
     RedisFuture<byte[]> get = commands.get(k.value());
-    RedisFuture<Long> pttl = commands.pttl(k.value());
     await(flag);
-    byte[] value = await(get);
-    long ttl = await(pttl);
-    return new Read(value, value == null ? -2 : ttl);
+    return await(get);
   }
 
-  /** One lease holder's outcome for {@link #fillMany}. */
+  /**
+   * One lease holder's outcome for {@link #fillMany}: {@code value} is the stored form ({@link
+   * StoredValue}), {@code replacing} the stored bytes read that could not be decoded.
+   */
   record Fill(Keys keys, byte[] token, byte @Nullable [] value, long ttlMillis, byte[] replacing) {
     /** Drops the lease (if still held with {@code token}) and stores nothing. */
     static Fill release(Keys keys, byte[] token) {
@@ -633,7 +601,10 @@ final class RedisTier implements AutoCloseable {
     return script(renewSha, RENEW, keys, args).thenApply(r -> r == 1L);
   }
 
-  /** Sets (value non-null) or deletes; revokes the lease; notifies every JVM. */
+  /**
+   * Sets (value non-null: its stored form, {@link StoredValue}) or deletes; revokes the lease;
+   * notifies every JVM.
+   */
   long write(Keys k, byte @Nullable [] value, long ttlMillis)
       throws RedisUnavailable, InterruptedException {
     allow();
@@ -699,21 +670,14 @@ final class RedisTier implements AutoCloseable {
     }
   }
 
-  private <T> T await(CompletionStage<T> f) throws RedisUnavailable, InterruptedException {
-    try {
-      return awaitRaw(f);
-    } catch (ExecutionException e) {
-      throw failed(e);
-    }
-  }
-
-  private <T> T awaitRaw(CompletionStage<T> stage)
-      throws RedisUnavailable, InterruptedException, ExecutionException {
+  private <T> T await(CompletionStage<T> stage) throws RedisUnavailable, InterruptedException {
     CompletableFuture<T> f = stage.toCompletableFuture();
     try {
       T result = f.get(timeoutNanos, TimeUnit.NANOSECONDS);
       breaker.onSuccess();
       return result;
+    } catch (ExecutionException e) {
+      throw failed(e);
     } catch (TimeoutException e) {
       f.cancel(false);
       timeouts.increment();

@@ -2,13 +2,21 @@ package dev.asynccache.redis;
 
 import dev.asynccache.redis.testing.RedisServer;
 
+import static dev.asynccache.redis.Fixtures.bytes;
 import static dev.asynccache.redis.Fixtures.strings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.asynccache.persistence.Codecs;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,16 +44,93 @@ class BadInputTest {
 
   @Test
   void anUndecodableValueIsAMissCountedAndReplaced() {
-    try (RedisCache<String, Integer> cache =
-        RedisCache.builder(Codecs.string(), Codecs.integers())
-            .redisUri(redis.uri())
-            .namespace("garbage")
-            .build()) {
-      assertEquals("+OK", redis.command("SET garbage:{k} abc")); // 3 bytes: not an Integer
+    try (RedisCache<String, Integer> cache = integers("garbage")) {
+      // A valid header whose payload (3 bytes) is not an Integer.
+      assertEquals(
+          "+OK",
+          redis.binaryCommand(
+              bytes("SET"), bytes("garbage:{k}"), StoredValue.encode(bytes("abc"), 0)));
       assertEquals(42, cache.get("k", () -> 42));
       assertEquals(1, cache.tierMetrics().decodeFailures());
-      assertEquals(":4", redis.command("STRLEN garbage:{k}")); // replaced by a valid encoding
+      // replaced by a valid stored value: header and 4 bytes
+      assertEquals(":" + (StoredValue.HEADER_BYTES + 4), redis.command("STRLEN garbage:{k}"));
     }
+  }
+
+  /**
+   * A plain {@code SET} by redis-cli (no header: another program, or a value of an older version of
+   * this library) is undecodable: a miss, counted, never thrown; the load replaces it. Long enough
+   * to hold a header, so the format byte is what rejects it.
+   */
+  @Test
+  void aPlainSetFromRedisCliIsUndecodableAndReplaced() throws Exception {
+    try (RedisCache<String, String> cache = strings(redis, "plain").build()) {
+      Process cli =
+          new ProcessBuilder(
+                  RedisServer.findTool("redis-cli", RedisServer.INSTALL_HINT),
+                  "-p", Integer.toString(redis.port()),
+                  "SET", "plain:{k}", "a plain string value")
+              .redirectErrorStream(true)
+              .start();
+      assertEquals("OK", new String(cli.getInputStream().readAllBytes()).trim());
+      assertEquals(0, cli.waitFor());
+      assertEquals("loaded", cache.get("k", () -> "loaded"));
+      assertEquals(1, cache.tierMetrics().decodeFailures());
+      assertEquals(0, cache.tierMetrics().l2Hits());
+      byte[] stored = redis.binaryBulk(bytes("GET"), bytes("plain:{k}"));
+      assertEquals(StoredValue.Status.OK, StoredValue.check(stored));
+      assertEquals("loaded", new String(StoredValue.payload(stored), StandardCharsets.UTF_8));
+    }
+  }
+
+  /**
+   * Bytes that a raw client (Lettuce, as another program would) stored with a header cut short or
+   * of a format this version does not know: each a miss, counted, replaced by the load; a second
+   * cache reading the replaced value decodes it.
+   */
+  @Test
+  void aTruncatedHeaderOrAnUnknownVersionIsAnUndecodableMiss() {
+    byte[] truncated = {StoredValue.FORMAT_1, 0, 0, 0, 1}; // format byte, half an expiry
+    byte[] unknownVersion = StoredValue.encode(bytes("v"), 0);
+    unknownVersion[0] = (byte) (StoredValue.FORMAT_1 + 1); // a later format
+    byte[] negativeExpiry = StoredValue.encode(bytes("v"), 0);
+    negativeExpiry[1] = (byte) 0x80;
+    byte[] headerOnly = Arrays.copyOf(StoredValue.encode(bytes("v"), 0), 8);
+    RedisClient raw = RedisClient.create(redis.uri());
+    try (StatefulRedisConnection<byte[], byte[]> c = raw.connect(ByteArrayCodec.INSTANCE);
+        RedisCache<String, String> cache = strings(redis, "bad-header").build();
+        RedisCache<String, String> other = strings(redis, "bad-header").build()) {
+      c.sync().set(bytes("bad-header:{t}"), truncated);
+      c.sync().set(bytes("bad-header:{u}"), unknownVersion);
+      c.sync().set(bytes("bad-header:{n}"), negativeExpiry);
+      c.sync().set(bytes("bad-header:{h}"), headerOnly);
+      c.sync().set(bytes("bad-header:{e}"), new byte[0]);
+      for (String k : List.of("t", "u", "n", "h", "e")) {
+        assertEquals("loaded-" + k, cache.get(k, () -> "loaded-" + k));
+      }
+      assertEquals(5, cache.tierMetrics().decodeFailures());
+      assertEquals(0, cache.tierMetrics().l2Hits());
+      for (String k : List.of("t", "u", "n", "h", "e")) {
+        byte[] stored = c.sync().get(bytes("bad-header:{" + k + "}"));
+        assertEquals(StoredValue.Status.OK, StoredValue.check(stored), k + " replaced by the load");
+      }
+      // getAll (MGET) sees the same rule
+      c.sync().set(bytes("bad-header:{t}"), truncated);
+      assertEquals(
+          Map.of("t", "batch-t", "u", "loaded-u"),
+          other.getAll(List.of("t", "u"), ks -> Map.of("t", "batch-t", "u", "batch-u")));
+      assertEquals(1, other.tierMetrics().decodeFailures());
+      assertEquals(1, other.tierMetrics().l2Hits());
+    } finally {
+      raw.shutdown();
+    }
+  }
+
+  private static RedisCache<String, Integer> integers(String namespace) {
+    return RedisCache.builder(Codecs.string(), Codecs.integers())
+        .redisUri(redis.uri())
+        .namespace(namespace)
+        .build();
   }
 
   @Test

@@ -116,7 +116,12 @@ class ClusterFailoverTest {
       cluster.awaitMaster(promoted.port(), List.of(), 30);
       // Changed in Redis directly (no notification), as a write lost in a failover would be.
       String changed = moved.get(0);
-      assertEquals("+OK", promoted.command("SET failover-stale:{" + changed + "} changed"));
+      assertEquals(
+          "+OK",
+          promoted.binaryCommand(
+              Fixtures.bytes("SET"),
+              Fixtures.bytes("failover-stale:{" + changed + "}"),
+              StoredValue.encode(Fixtures.bytes("changed"), StoredValue.NO_EXPIRY)));
       Fixtures.await("the change of masters to drop L1", LIVENESS,
           () -> a.tierMetrics().l1Flushes() > flushes);
 

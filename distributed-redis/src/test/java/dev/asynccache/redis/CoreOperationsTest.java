@@ -2,6 +2,7 @@ package dev.asynccache.redis;
 
 import dev.asynccache.redis.testing.RedisServer;
 
+import static dev.asynccache.redis.Fixtures.bytes;
 import static dev.asynccache.redis.Fixtures.impl;
 import static dev.asynccache.redis.Fixtures.strings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -88,7 +89,10 @@ class CoreOperationsTest {
               () -> {
                 Fixtures.await("a to wait for k2", Duration.ofSeconds(10),
                     () -> a.tierMetrics().leaseWaits() > 0);
-                redis.command("SET batch2:{k2} from-other");
+                redis.binaryCommand(
+                    bytes("SET"),
+                    bytes("batch2:{k2}"),
+                    StoredValue.encode(bytes("from-other"), StoredValue.NO_EXPIRY));
                 redis.command("DEL batch2:{k2}:lease");
               });
       AtomicInteger loaded = new AtomicInteger();

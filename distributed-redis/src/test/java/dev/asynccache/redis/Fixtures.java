@@ -23,6 +23,11 @@ final class Fixtures {
         .circuitBreaker(3, Duration.ofMillis(200));
   }
 
+  /** UTF-8 bytes, for {@link RedisServer#binaryCommand}. */
+  static byte[] bytes(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   static DefaultRedisCache<String, String> impl(RedisCache<String, String> cache) {
     return (DefaultRedisCache<String, String>) cache;
   }

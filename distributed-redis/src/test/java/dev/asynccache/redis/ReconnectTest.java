@@ -2,10 +2,12 @@ package dev.asynccache.redis;
 
 import dev.asynccache.redis.testing.RedisServer;
 
+import static dev.asynccache.redis.Fixtures.bytes;
 import static dev.asynccache.redis.Fixtures.impl;
 import static dev.asynccache.redis.Fixtures.strings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
@@ -79,7 +81,9 @@ class ReconnectTest {
       // write until Redis has it, then b must see it.
       Fixtures.await("a's write to reach Redis", Duration.ofSeconds(20), () -> {
         a.set("k0", "after");
-        return redis.rawCommand("GET restart:{k0}").equals("after");
+        byte[] stored = redis.binaryBulk(bytes("GET"), bytes("restart:{k0}"));
+        return StoredValue.check(stored) == StoredValue.Status.OK
+            && new String(StoredValue.payload(stored), StandardCharsets.UTF_8).equals("after");
       });
       // After the invalidation b reads Redis. If b's own command connection is still coming back,
       // fail-safe mode would call the loader directly and keep its value in L1: a loader that

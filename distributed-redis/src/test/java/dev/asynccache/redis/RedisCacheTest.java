@@ -29,7 +29,8 @@ class RedisCacheTest {
         RedisCache<String, String> b = strings(redis, "rw1").build()) {
       AtomicInteger calls = new AtomicInteger();
       assertEquals("v", a.get("k", () -> "v" + (calls.incrementAndGet() > 1 ? "again" : "")));
-      assertEquals("$1", redis.command("STRLEN rw1:{k}").replace(":", "$"));
+      // The stored form: the header (format byte, expiry), then the codec's one byte.
+      assertEquals(":" + (StoredValue.HEADER_BYTES + 1), redis.command("STRLEN rw1:{k}"));
       assertEquals("v", b.get("k", () -> "loaded by b"));
       assertEquals(1, calls.get());
       assertEquals(1, b.tierMetrics().l2Hits());
@@ -120,6 +121,9 @@ class RedisCacheTest {
       // Redis's clock cannot be injected, so the TTL is real time: 4 s leaves a loaded machine
       // ample time between the set and b's read (1 s flaked at load average 13).
       a.set("k", "short", Ttl.of(Duration.ofMillis(4000)));
+      // a's invalidation reaches b asynchronously: read after it, or it may drop b's fresh copy.
+      Fixtures.await("b to hear a's set", Duration.ofSeconds(10),
+          () -> b.tierMetrics().invalidationsReceived() == 1);
       assertEquals("short", b.get("k", () -> "loaded"));
       Held<String> held = impl(b).l1().getIfPresent("k");
       assertTrue(held != null && impl(b).fresh(held));

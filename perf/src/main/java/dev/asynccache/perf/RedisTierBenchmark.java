@@ -6,7 +6,6 @@ import dev.asynccache.redis.RedisCache;
 import dev.asynccache.redis.RedisCacheBuilder;
 import dev.asynccache.redis.testing.RedisServer;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -44,8 +43,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       {@link #l1HitTwoLevelTtl}: the same with a 5 min TTL (in Redis, shorter than the L1's
  *       {@code maxStaleness}, so each two-level hit checks the Redis deadline).
  *   <li>{@link #l2HitTwoLevel} / {@link #rawLettuceGet}: a read that L1 lacks and Redis holds
- *       (L1 of one entry, 1,024 keys in turn) and a raw Lettuce {@code GET} of the same Redis key,
- *       sampled (p50, p99).
+ *       (L1 of one entry, 1,024 keys in turn; one {@code GET}, the TTL read from the stored value's
+ *       header) and a raw Lettuce {@code GET} of the same Redis key (the stored bytes, header
+ *       included), sampled (p50, p99).
  *   <li>{@link #setOnly} / {@link #setUntilOtherJvmDrops}: cache A's {@code set}, and A's {@code
  *       set} plus the wait until cache B (its own connections and subscription, as another JVM)
  *       has dropped its L1 copy; the delay alone (from the set's return to B's drop) is printed
@@ -76,7 +76,6 @@ public class RedisTierBenchmark {
   RedisClient rawClient;
   StatefulRedisConnection<byte[], byte[]> rawConnection;
   RedisCommands<byte[], byte[]> raw;
-  String valueAndTtlSha;
   ExecutorService threads;
   String[] keys;
   byte[][] rawKeys;
@@ -126,10 +125,6 @@ public class RedisTierBenchmark {
     rawClient = RedisClient.create(redis.uri());
     rawConnection = rawClient.connect(ByteArrayCodec.INSTANCE);
     raw = rawConnection.sync();
-    valueAndTtlSha =
-        raw.scriptLoad(
-            "local v = redis.call('GET', KEYS[1]) if not v then return {} end"
-                + " return {v, redis.call('PTTL', KEYS[1])}");
     threads = Executors.newVirtualThreadPerTaskExecutor();
   }
 
@@ -197,14 +192,6 @@ public class RedisTierBenchmark {
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
   public byte[] rawLettuceGet() {
     return raw.get(rawKeys[nextIndex()]);
-  }
-
-  /** What a raw Lettuce client pays for a value and its TTL in one call (the tier's L2 read). */
-  @Benchmark
-  @BenchmarkMode(Mode.SampleTime)
-  @OutputTimeUnit(TimeUnit.MICROSECONDS)
-  public Object rawLettuceValueAndTtlScript() {
-    return raw.evalsha(valueAndTtlSha, ScriptOutputType.MULTI, rawKeys[nextIndex()]);
   }
 
   @Benchmark

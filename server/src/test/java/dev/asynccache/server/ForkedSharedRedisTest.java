@@ -80,7 +80,8 @@ class ForkedSharedRedisTest {
         SharedRedisTest.awaitTrue("the server connects by itself and writes to Redis", () -> {
           String key = "after" + attempt[0]++;
           send(base, "PUT", "/cache/" + key, "shared");
-          return redis.command("GET asynccache-server:{" + key + "}").equals("$6");
+          // "shared" (6 bytes) behind the stored value's 9-byte header
+          return redis.command("GET asynccache-server:{" + key + "}").equals("$15");
         });
       }
     } finally {

@@ -201,7 +201,10 @@ class RedisOptionsTest {
       TestClient client = new TestClient(server);
       assertEquals(204, client.put("/cache/k", "one").statusCode());
       assertEquals("one", TestClient.text(client.get("/cache/k")));
-      assertEquals("+OK", redis.command("SET staleness:{k} two"));
+      // Another value, copied under k without any announcement (a plain SET would lack the
+      // stored-value header and be read as undecodable).
+      assertEquals(204, client.put("/cache/other", "two").statusCode());
+      assertEquals(":1", redis.command("COPY staleness:{other} staleness:{k} REPLACE"));
       SharedRedisTest.awaitTrue("the server reads Redis again once its copy is 200 ms old",
           () -> "two".equals(TestClient.text(client.get("/cache/k"))));
       assertTrue(client.stat("l2_hits") >= 1);

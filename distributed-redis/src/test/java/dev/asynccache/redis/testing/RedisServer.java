@@ -191,13 +191,44 @@ public final class RedisServer implements AutoCloseable {
     return exchange(inline, true);
   }
 
+  /**
+   * Sends one binary-safe command (its arguments as bytes, in the RESP protocol, as a client
+   * library does) and returns the first line of the reply, e.g. {@code +OK}.
+   */
+  public String binaryCommand(byte[]... args) {
+    return new String(exchange(resp(args), new String(args[0], StandardCharsets.UTF_8), false),
+        StandardCharsets.UTF_8);
+  }
+
+  /** Sends one binary-safe command and returns a bulk string reply's bytes (empty for nil). */
+  public byte[] binaryBulk(byte[]... args) {
+    return exchange(resp(args), new String(args[0], StandardCharsets.UTF_8), true);
+  }
+
+  private static byte[] resp(byte[]... args) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.writeBytes(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+    for (byte[] a : args) {
+      out.writeBytes(("$" + a.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.writeBytes(a);
+      out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+    return out.toByteArray();
+  }
+
   /** One command on a socket of its own: the reply's first line, or with {@code bulkBody} a bulk string's body. */
   private String exchange(String inline, boolean bulkBody) {
+    return new String(
+        exchange((inline + "\r\n").getBytes(StandardCharsets.UTF_8), inline, bulkBody),
+        StandardCharsets.UTF_8);
+  }
+
+  private byte[] exchange(byte[] request, String what, boolean bulkBody) {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
       s.setSoTimeout(2000);
       OutputStream out = s.getOutputStream();
-      out.write((inline + "\r\n").getBytes(StandardCharsets.UTF_8));
+      out.write(request);
       out.flush();
       InputStream in = s.getInputStream();
       StringBuilder header = new StringBuilder();
@@ -208,15 +239,15 @@ public final class RedisServer implements AutoCloseable {
         }
       }
       if (!bulkBody || header.length() == 0 || header.charAt(0) != '$') {
-        return header.toString();
+        return header.toString().getBytes(StandardCharsets.UTF_8);
       }
       int length = Integer.parseInt(header.substring(1));
       if (length < 0) {
-        return "";
+        return new byte[0];
       }
-      return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+      return in.readNBytes(length);
     } catch (IOException e) {
-      throw new IllegalStateException("redis command failed: " + inline, e);
+      throw new IllegalStateException("redis command failed: " + what, e);
     }
   }
 
