@@ -4,6 +4,7 @@ import dev.asynccache.AsyncBatchLoader;
 import dev.asynccache.AsyncCache;
 import dev.asynccache.AsyncCacheBuilder;
 import dev.asynccache.AsyncLoader;
+import dev.asynccache.BatchLoadException;
 import dev.asynccache.BatchLoader;
 import dev.asynccache.Batcher;
 import dev.asynccache.CacheClosedException;
@@ -453,13 +454,17 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     return stale;
   }
 
-  /** Whether stale-if-error may answer {@code failure} (not a closing, a recursion, a wait cut). */
+  /**
+   * Whether stale-if-error may answer {@code failure}: not a closing, a recursion, a wait cut short,
+   * nor a batch loader breaking its contract (as the core's rule: misuse is never hidden).
+   */
   private boolean mayServeStale(Throwable failure) {
     return staleGraceNanos != 0
         && !closed
         && !(failure instanceof CacheClosedException)
         && !(failure instanceof RecursiveLoadException)
-        && !(failure instanceof WaitInterruptedException);
+        && !(failure instanceof WaitInterruptedException)
+        && !(failure instanceof BatchLoadException);
   }
 
   /**

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Stale-if-error against a real Redis that is killed or that lost the key: an expired L1 value is
- * served while the reload fails, within the grace period only (a manual clock, no sleeps).
+ * served while the reload fails, within the grace period only (a manual clock, no sleeps); batch
+ * reads are answered from stale copies only when every key they lack has one.
  */
 @Timeout(120)
 class StaleIfErrorTest {
@@ -160,6 +161,31 @@ class StaleIfErrorTest {
       assertEquals(IllegalStateException.class, failureOf(batcher.getAsync("b")).getClass());
       assertThrows(IllegalStateException.class, () -> batcher.getAll(List.of("c")));
       assertEquals(6, cache.tierMetrics().staleServed());
+    }
+  }
+
+  @Test
+  void aValuePastMaxStalenessIsServedToABatchReadByTheCore() {
+    try (RedisCache<String, String> cache =
+        graced("sieb6", Duration.ofSeconds(10)).maxStaleness(Duration.ofSeconds(5)).build()) {
+      assertEquals("v", cache.get("k", () -> "v"));
+      assertEquals("w", cache.get("w", () -> "w"));
+      clock.advance(Duration.ofSeconds(6));
+      redis.command("DEL sieb6:{k}");
+      redis.command("DEL sieb6:{w}");
+      assertEquals(Map.of("k", "v", "w", "w"), cache.getAll(List.of("k", "w"), FAILING_BATCH));
+      assertEquals(2, cache.tierMetrics().l1().staleServedCount());
+      assertEquals(2, cache.tierMetrics().staleServed());
+    }
+  }
+
+  @Test
+  void aBatchLoaderBreakingItsContractIsNeverAnsweredStale() {
+    try (RedisCache<String, String> cache = graced("sieb7", Duration.ofSeconds(30)).build()) {
+      loadThenKill(cache, "a");
+      assertThrows(dev.asynccache.BatchLoadException.class,
+          () -> cache.getAll(List.of("a"), keys -> null));
+      assertEquals(0, cache.tierMetrics().staleServed());
     }
   }
 
