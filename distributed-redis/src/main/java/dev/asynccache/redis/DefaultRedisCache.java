@@ -730,21 +730,23 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       return hit.value(); // no batch-loader wrapper allocated for a hit
     }
     TierBatchLoader tier = new TierBatchLoader(batchLoader);
-    return freshOne(key, () -> l1.get(key, tier));
-  }
-
-  /**
-   * The value of a single-key batch lookup ({@code lookup}: L1 through a batch loader or a
-   * batcher), read once more if L1's answer is stale. With stale-if-error, a failed read is answered
-   * with the key's stale copy (set aside by {@link #peek} or here) while within the grace period.
-   */
-  private @Nullable V freshOne(K key, java.util.function.Supplier<@Nullable Held<V>> lookup) {
     Held<V> held;
     try {
-      held = lookup.get();
+      held = l1.get(key, tier);
     } catch (RuntimeException e) {
       return staleOrThrow(key, e);
     }
+    return freshOne(key, held, () -> l1.get(key, tier));
+  }
+
+  /**
+   * The value of a single-key batch lookup that answered {@code held} (L1 through a batch loader
+   * or a batcher; its failure is answered by {@link #staleOrThrow}), read once more through {@code
+   * lookup} if stale. With stale-if-error, a failed read again is answered with the key's stale copy
+   * while within the grace period.
+   */
+  private @Nullable V freshOne(
+      K key, @Nullable Held<V> held, java.util.function.Supplier<@Nullable Held<V>> lookup) {
     if (held == null || fresh(held)) {
       if (staleGraceNanos != 0 && !staleCopies.isEmpty()) {
         staleCopies.remove(key); // a current answer wins over the copy set aside
@@ -1230,7 +1232,16 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     @Override
     public @Nullable V get(K key) {
       checkOpen();
-      return freshOne(key, () -> l1Batcher.get(key));
+      Held<V> held;
+      try {
+        held = l1Batcher.get(key);
+      } catch (RuntimeException e) {
+        return staleOrThrow(key, e);
+      }
+      if (held != null && fresh(held) && staleCopies.isEmpty()) {
+        return held.value(); // a hit: nothing allocated
+      }
+      return freshOne(key, held, () -> l1Batcher.get(key));
     }
 
     @Override
