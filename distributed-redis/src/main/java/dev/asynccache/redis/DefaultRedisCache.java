@@ -4,6 +4,7 @@ import dev.asynccache.AsyncBatchLoader;
 import dev.asynccache.AsyncCache;
 import dev.asynccache.AsyncCacheBuilder;
 import dev.asynccache.AsyncLoader;
+import dev.asynccache.BatchLoadException;
 import dev.asynccache.BatchLoader;
 import dev.asynccache.Batcher;
 import dev.asynccache.CacheClosedException;
@@ -301,10 +302,16 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
    * period.
    */
   private @Nullable V readAgain(K key, Held<V> stale, Loader<Held<V>> viaRedis) {
+    return readAgainVia(key, stale, () -> l1.get(key, viaRedis));
+  }
+
+  /** As {@link #readAgain(Object, Held, Loader)}, through any L1 lookup (a batch, a batcher). */
+  private @Nullable V readAgainVia(
+      K key, Held<V> stale, java.util.function.Supplier<@Nullable Held<V>> lookup) {
     setAside(key, stale);
     l1.delete(key);
     try {
-      Held<V> again = l1.get(key, viaRedis); // once: a fresh read is current
+      Held<V> again = lookup.get(); // once: a fresh read is current
       staleCopies.remove(key);
       return Held.valueOf(again);
     } catch (RuntimeException e) {
@@ -432,11 +439,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
 
   /** The key's expired value if stale-if-error allows serving it instead of {@code failure}. */
   private @Nullable Held<V> staleFor(K key, Throwable failure) {
-    if (staleGraceNanos == 0
-        || closed
-        || failure instanceof CacheClosedException
-        || failure instanceof RecursiveLoadException
-        || failure instanceof WaitInterruptedException) {
+    if (!mayServeStale(failure)) {
       return null;
     }
     Held<V> stale = staleCopies.get(key);
@@ -451,6 +454,58 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     return stale;
   }
 
+  /**
+   * Whether stale-if-error may answer {@code failure}: not a closing, a recursion, a wait cut short,
+   * nor a batch loader breaking its contract (as the core's rule: misuse is never hidden).
+   */
+  private boolean mayServeStale(Throwable failure) {
+    return staleGraceNanos != 0
+        && !closed
+        && !(failure instanceof CacheClosedException)
+        && !(failure instanceof RecursiveLoadException)
+        && !(failure instanceof WaitInterruptedException)
+        && !(failure instanceof BatchLoadException);
+  }
+
+  /**
+   * The stale copies of every key in {@code lacking} if stale-if-error may answer {@code failure}
+   * with them (each counted in {@code staleServed}), or null if one key has no copy within the
+   * grace period: a batch is answered whole or fails, never silently partial.
+   */
+  private @Nullable Map<K, V> staleAll(Collection<K> lacking, Throwable failure) {
+    if (!mayServeStale(failure)) {
+      return null;
+    }
+    long now = clock.nanoTime();
+    Map<K, V> out = new LinkedHashMap<>();
+    for (K key : lacking) {
+      Held<V> stale = staleCopies.get(key);
+      if (stale == null) {
+        return null;
+      }
+      if (!withinGrace(stale, now)) {
+        staleCopies.remove(key, stale);
+        return null;
+      }
+      out.put(key, stale.value());
+    }
+    staleServed.add(out.size());
+    return out;
+  }
+
+  /** Forgets the stale copies of keys read afresh (the read is current). */
+  private void forgetStale(Collection<K> keys) {
+    if (staleGraceNanos != 0 && !staleCopies.isEmpty()) {
+      keys.forEach(staleCopies::remove);
+    }
+  }
+
+  private static Throwable causeOf(Throwable failure) {
+    return failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+        ? failure.getCause()
+        : failure;
+  }
+
   private @Nullable V staleOrThrow(K key, RuntimeException failure) {
     Held<V> stale = staleFor(key, failure);
     if (stale == null) {
@@ -460,10 +515,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   }
 
   private CompletableFuture<@Nullable V> staleOrFailed(K key, Throwable failure) {
-    Throwable cause =
-        failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-            ? failure.getCause()
-            : failure;
+    Throwable cause = causeOf(failure);
     Held<V> stale = staleFor(key, cause);
     return stale == null
         ? CompletableFuture.failedFuture(cause)
@@ -678,12 +730,30 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       return hit.value(); // no batch-loader wrapper allocated for a hit
     }
     TierBatchLoader tier = new TierBatchLoader(batchLoader);
-    Held<V> held = l1.get(key, tier);
+    Held<V> held;
+    try {
+      held = l1.get(key, tier);
+    } catch (RuntimeException e) {
+      return staleOrThrow(key, e);
+    }
+    return freshOne(key, held, () -> l1.get(key, tier));
+  }
+
+  /**
+   * The value of a single-key batch lookup that answered {@code held} (L1 through a batch loader
+   * or a batcher; its failure is answered by {@link #staleOrThrow}), read once more through {@code
+   * lookup} if stale. With stale-if-error, a failed read again is answered with the key's stale copy
+   * while within the grace period.
+   */
+  private @Nullable V freshOne(
+      K key, @Nullable Held<V> held, java.util.function.Supplier<@Nullable Held<V>> lookup) {
     if (held == null || fresh(held)) {
+      if (staleGraceNanos != 0 && !staleCopies.isEmpty()) {
+        staleCopies.remove(key); // a current answer wins over the copy set aside
+      }
       return Held.valueOf(held);
     }
-    l1.delete(key);
-    return Held.valueOf(l1.get(key, tier));
+    return readAgainVia(key, held, lookup);
   }
 
   @Override
@@ -705,7 +775,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(batchLoader, "batchLoader must not be null");
     checkOpen();
     TierBatchLoader tier = new TierBatchLoader(batchLoader);
-    return freshAll(l1.getAll(keys, tier), stale -> l1.getAll(stale, tier));
+    return freshAll(keys, () -> l1.getAll(keys, tier), stale -> l1.getAll(stale, tier));
   }
 
   @Override
@@ -715,7 +785,8 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(batchLoader, "batchLoader must not be null");
     checkOpen();
     TierBatchLoader tier = new TierBatchLoader(batchLoader);
-    return freshAllAsync(l1.getAllAsync(keys, tier), stale -> l1.getAllAsync(stale, tier));
+    return freshAllAsync(
+        keys, l1.getAllAsync(keys, tier), stale -> l1.getAllAsync(stale, tier));
   }
 
   @Override
@@ -745,39 +816,126 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     return new TierBatcher(l1.batcher(tier));
   }
 
-  /** Drops stale L1 answers of a batch lookup and looks those keys up once more. */
+  /**
+   * Unwraps the answers of a batch lookup; stale ones are set aside, dropped and looked up once
+   * more. With stale-if-error, a failed lookup is answered from stale copies only when every key
+   * the caller lacks has one within the grace period; otherwise the failure is thrown.
+   */
   private Map<K, V> freshAll(
-      Map<K, Held<V>> found, java.util.function.Function<List<K>, Map<K, Held<V>>> again) {
+      Collection<? extends K> keys,
+      java.util.function.Supplier<Map<K, Held<V>>> lookup,
+      java.util.function.Function<List<K>, Map<K, Held<V>>> again) {
+    Map<K, Held<V>> found;
+    try {
+      found = lookup.get();
+    } catch (RuntimeException e) {
+      Map<K, V> served = staleAllAfter(keys, e);
+      if (served == null) {
+        throw e;
+      }
+      return served;
+    }
     Map<K, V> out = new LinkedHashMap<>();
     List<K> stale = unwrapFresh(found, out);
     if (!stale.isEmpty()) {
-      stale.forEach(l1::delete);
-      again.apply(stale).forEach((k, h) -> out.put(k, h.value()));
+      Map<K, Held<V>> more;
+      try {
+        more = again.apply(stale);
+      } catch (RuntimeException e) {
+        Map<K, V> served = staleAll(stale, e);
+        if (served == null) {
+          throw e;
+        }
+        out.putAll(served);
+        return out;
+      }
+      forgetStale(stale);
+      more.forEach((k, h) -> out.put(k, h.value()));
     }
     return out;
   }
 
   private CompletableFuture<Map<K, V>> freshAllAsync(
+      Collection<? extends K> keys,
       CompletableFuture<Map<K, Held<V>>> found,
       java.util.function.Function<List<K>, CompletableFuture<Map<K, Held<V>>>> again) {
-    return found.thenCompose(
-        map -> {
-          Map<K, V> out = new LinkedHashMap<>();
-          List<K> stale = unwrapFresh(map, out);
-          if (stale.isEmpty()) {
-            return CompletableFuture.completedFuture(out);
-          }
-          stale.forEach(l1::delete);
-          return again
-              .apply(stale)
-              .thenApply(
-                  more -> {
-                    more.forEach((k, h) -> out.put(k, h.value()));
-                    return out;
-                  });
-        });
+    return found
+        .handle(
+            (map, failure) -> {
+              if (failure != null) {
+                Throwable cause = causeOf(failure);
+                Map<K, V> served = staleAllAfter(keys, cause);
+                return served == null
+                    ? CompletableFuture.<Map<K, V>>failedFuture(cause)
+                    : CompletableFuture.completedFuture(served);
+              }
+              Map<K, V> out = new LinkedHashMap<>();
+              List<K> stale = unwrapFresh(map, out);
+              if (stale.isEmpty()) {
+                return CompletableFuture.completedFuture(out);
+              }
+              return again
+                  .apply(stale)
+                  .handle(
+                      (more, failed) -> {
+                        if (failed != null) {
+                          Throwable cause = causeOf(failed);
+                          Map<K, V> served = staleAll(stale, cause);
+                          if (served == null) {
+                            return CompletableFuture.<Map<K, V>>failedFuture(cause);
+                          }
+                          out.putAll(served);
+                          return CompletableFuture.completedFuture(out);
+                        }
+                        forgetStale(stale);
+                        more.forEach((k, h) -> out.put(k, h.value()));
+                        return CompletableFuture.completedFuture(out);
+                      })
+                  .thenCompose(f -> f);
+            })
+        .thenCompose(f -> f);
   }
 
+  /**
+   * After a batch lookup of {@code keys} failed with {@code failure}: the keys L1 holds fresh, and
+   * the stale copies of all the others, or null (then the failure stands) if stale-if-error may not
+   * answer it or one of those keys has no copy within the grace period. A stale L1 entry met here
+   * is set aside first. Without stale-if-error nothing is looked up.
+   */
+  private @Nullable Map<K, V> staleAllAfter(Collection<? extends K> keys, Throwable failure) {
+    if (!mayServeStale(failure)) {
+      return null;
+    }
+    Map<K, V> out = new LinkedHashMap<>();
+    Set<K> lacking = new java.util.LinkedHashSet<>();
+    for (K key : keys) {
+      if (key == null) {
+        return null; // the caller's mistake: its exception stands
+      }
+      if (out.containsKey(key) || lacking.contains(key)) {
+        continue; // a duplicate
+      }
+      Held<V> held = l1.getIfPresent(key);
+      if (held == null) {
+        peekMisses.increment(); // the failed lookup counted this miss already
+        lacking.add(key);
+      } else if (fresh(held)) {
+        out.put(key, held.value());
+      } else {
+        setAside(key, held);
+        l1.delete(key);
+        lacking.add(key);
+      }
+    }
+    Map<K, V> stale = staleAll(lacking, failure);
+    if (stale == null) {
+      return null;
+    }
+    out.putAll(stale);
+    return out;
+  }
+
+  /** Puts the fresh answers into {@code out}; sets the stale ones aside, drops and returns them. */
   private List<K> unwrapFresh(Map<K, Held<V>> found, Map<K, V> out) {
     List<K> stale = new ArrayList<>();
     found.forEach(
@@ -788,6 +946,13 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
             stale.add(k);
           }
         });
+    if (staleGraceNanos != 0 && !staleCopies.isEmpty()) {
+      out.keySet().forEach(staleCopies::remove); // current answers win over copies set aside
+    }
+    for (K k : stale) {
+      setAside(k, found.get(k));
+      l1.delete(k);
+    }
     return stale;
   }
 
@@ -1067,12 +1232,16 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     @Override
     public @Nullable V get(K key) {
       checkOpen();
-      Held<V> held = l1Batcher.get(key);
-      if (held == null || fresh(held)) {
-        return Held.valueOf(held);
+      Held<V> held;
+      try {
+        held = l1Batcher.get(key);
+      } catch (RuntimeException e) {
+        return staleOrThrow(key, e);
       }
-      l1.delete(key);
-      return Held.valueOf(l1Batcher.get(key));
+      if (held != null && fresh(held) && staleCopies.isEmpty()) {
+        return held.value(); // a hit: nothing allocated
+      }
+      return freshOne(key, held, () -> l1Batcher.get(key));
     }
 
     @Override
@@ -1084,13 +1253,13 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     @Override
     public Map<K, V> getAll(Collection<? extends K> keys) {
       checkOpen();
-      return freshAll(l1Batcher.getAll(keys), l1Batcher::getAll);
+      return freshAll(keys, () -> l1Batcher.getAll(keys), l1Batcher::getAll);
     }
 
     @Override
     public CompletableFuture<Map<K, V>> getAllAsync(Collection<? extends K> keys) {
       checkOpen();
-      return freshAllAsync(l1Batcher.getAllAsync(keys), l1Batcher::getAllAsync);
+      return freshAllAsync(keys, l1Batcher.getAllAsync(keys), l1Batcher::getAllAsync);
     }
   }
 

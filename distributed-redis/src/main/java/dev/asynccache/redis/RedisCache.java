@@ -36,7 +36,12 @@ import org.jspecify.annotations.Nullable;
  *       stops calling Redis and probes it again later. While Redis is unavailable, L1 hits are
  *       served and misses call the loader directly (still single-flight inside the JVM); writes
  *       change L1 only. No Redis exception reaches callers unless the cache was built {@code
- *       strict}, in which case they get a {@link RedisCacheException}.
+ *       strict}, in which case they get a {@link RedisCacheException}. With {@link
+ *       RedisCacheBuilder#staleIfError stale-if-error}, a read again of an expired value that fails
+ *       is answered with that value within the grace period, by single-key and batch reads alike;
+ *       a failed batch of {@code getAll}/{@code getAllAsync} (or a batcher's) is answered only if
+ *       every key the caller lacks has such a value, otherwise its failure is thrown: never a
+ *       partial map.
  *   <li><b>Bad data.</b> Bytes in Redis that are not a value this library stored (no valid header:
  *       another program's {@code SET}, an older format) or that the value codec cannot decode are
  *       treated as a miss, counted in {@link RedisCacheMetrics#decodeFailures()}, logged once per

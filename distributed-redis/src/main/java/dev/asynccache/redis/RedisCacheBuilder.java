@@ -298,8 +298,13 @@ public final class RedisCacheBuilder<K, V> {
    * is flushed because invalidations may have been lost (a lost connection, a flush of Redis):
    * with this option such a flush keeps the entries (never served as hits) for the grace period.
    * A value deleted or replaced by a known write ({@code set}, {@code delete}, {@code clear}, in
-   * this JVM or another) is never served stale. Single-key reads ({@code get}, {@code getAsync})
-   * serve stale values; batch reads do not. Default: off.
+   * this JVM or another) is never served stale. Batch reads ({@code get}/{@code getAsync} with a
+   * batch loader, {@code getAll}, {@code getAllAsync}, a {@code batcher}'s methods) follow the same
+   * rule per key; when the batch fails, a {@code getAll} (or {@code getAllAsync}) is answered only
+   * if every key the caller lacks has an expired value within {@code grace} (the fresh values and
+   * those), otherwise it fails with the batch's failure: never a partial map. A batch loader that
+   * broke its contract ({@link dev.asynccache.BatchLoadException}) is never answered stale.
+   * Default: off.
    *
    * @param grace how long after expiry a value may still be served on error; positive
    * @return this builder

@@ -8,9 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.asynccache.BatchLoader;
+import dev.asynccache.Batcher;
 import dev.asynccache.TimeSource;
 import dev.asynccache.Ttl;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AutoClose;
@@ -19,7 +23,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Stale-if-error against a real Redis that is killed or that lost the key: an expired L1 value is
- * served while the reload fails, within the grace period only (a manual clock, no sleeps).
+ * served while the reload fails, within the grace period only (a manual clock, no sleeps); batch
+ * reads are answered from stale copies only when every key they lack has one.
  */
 @Timeout(120)
 class StaleIfErrorTest {
@@ -48,6 +53,151 @@ class StaleIfErrorTest {
 
   private static String failing() {
     throw new IllegalStateException("the database is down too");
+  }
+
+  /** A batch loader that fails, as the database behind it is down. */
+  private static final BatchLoader<String, String> FAILING_BATCH =
+      keys -> {
+        throw new IllegalStateException("the database is down too");
+      };
+
+  /** Loads {@code keys} (value: the key + "1"), kills Redis and waits for the L1 flush. */
+  private void loadThenKill(RedisCache<String, String> cache, String... keys) {
+    for (String k : keys) {
+      assertEquals(k + "1", cache.get(k, () -> k + "1"));
+    }
+    redis.kill();
+    Fixtures.await("the L1 flush", Duration.ofSeconds(10),
+        () -> cache.tierMetrics().l1Flushes() >= 1);
+  }
+
+  /** The cause of a failed future's join. */
+  private static Throwable failureOf(java.util.concurrent.CompletableFuture<?> f) {
+    return assertThrows(CompletionException.class, f::join).getCause();
+  }
+
+  @Test
+  void aSingleKeyBatchReadServesTheStaleCopyWithinTheGrace() {
+    try (RedisCache<String, String> cache = graced("sieb1", Duration.ofSeconds(30)).build()) {
+      loadThenKill(cache, "a", "b");
+      assertEquals("a1", cache.get("a", FAILING_BATCH)); // the flushed L1 entry, set aside
+      assertEquals(1, cache.tierMetrics().staleServed());
+      assertEquals("a1", cache.get("a", FAILING_BATCH)); // again: the copy stays aside
+      assertEquals("b1", cache.getAsync("b", FAILING_BATCH).join());
+      assertEquals(3, cache.tierMetrics().staleServed());
+      assertThrows(IllegalStateException.class, () -> cache.get("never", FAILING_BATCH));
+      assertEquals(IllegalStateException.class,
+          failureOf(cache.getAsync("never", FAILING_BATCH)).getClass());
+      clock.advance(Duration.ofSeconds(31)); // past the grace: the failure
+      assertThrows(IllegalStateException.class, () -> cache.get("a", FAILING_BATCH));
+      assertEquals(IllegalStateException.class,
+          failureOf(cache.getAsync("b", FAILING_BATCH)).getClass());
+      assertEquals(3, cache.tierMetrics().staleServed());
+    }
+  }
+
+  @Test
+  void getAllServesStaleCopiesOnlyWhenEveryKeyLackingHasOne() {
+    try (RedisCache<String, String> cache = graced("sieb2", Duration.ofSeconds(30)).build()) {
+      loadThenKill(cache, "a", "b", "c");
+      // The flushed entries are set aside and read again; the batch fails: their stale copies.
+      assertEquals(Map.of("a", "a1", "b", "b1"), cache.getAll(List.of("a", "b"), FAILING_BATCH));
+      assertEquals(2, cache.tierMetrics().staleServed());
+      // Again: L1 lacks them now, the batch fails, the copies answer.
+      assertEquals(Map.of("a", "a1", "b", "b1"), cache.getAll(List.of("a", "b"), FAILING_BATCH));
+      assertEquals(4, cache.tierMetrics().staleServed());
+      // A value loaded during the outage is fresh: it answers beside a stale copy.
+      assertEquals("f1", cache.get("f", () -> "f1"));
+      assertEquals(Map.of("a", "a1", "f", "f1"), cache.getAll(List.of("a", "f"), FAILING_BATCH));
+      assertEquals(5, cache.tierMetrics().staleServed());
+      // One key without a stale copy: the failure, never a partial map.
+      assertThrows(IllegalStateException.class,
+          () -> cache.getAll(List.of("c", "never"), FAILING_BATCH));
+      assertEquals(5, cache.tierMetrics().staleServed());
+      assertEquals(Map.of("c", "c1"), cache.getAll(List.of("c"), FAILING_BATCH)); // c was set aside
+      clock.advance(Duration.ofSeconds(31)); // past the grace: the failure
+      assertThrows(IllegalStateException.class,
+          () -> cache.getAll(List.of("a", "b"), FAILING_BATCH));
+      assertEquals(6, cache.tierMetrics().staleServed());
+    }
+  }
+
+  @Test
+  void getAllAsyncServesStaleCopiesOnlyWhenEveryKeyLackingHasOne() {
+    try (RedisCache<String, String> cache = graced("sieb3", Duration.ofSeconds(30)).build()) {
+      loadThenKill(cache, "a", "b", "c");
+      assertEquals(Map.of("a", "a1", "b", "b1"),
+          cache.getAllAsync(List.of("a", "b"), FAILING_BATCH).join());
+      assertEquals(Map.of("a", "a1", "b", "b1"),
+          cache.getAllAsync(List.of("a", "b"), FAILING_BATCH).join());
+      assertEquals(4, cache.tierMetrics().staleServed());
+      assertEquals(IllegalStateException.class,
+          failureOf(cache.getAllAsync(List.of("c", "never"), FAILING_BATCH)).getClass());
+      assertEquals(4, cache.tierMetrics().staleServed());
+      clock.advance(Duration.ofSeconds(31));
+      assertEquals(IllegalStateException.class,
+          failureOf(cache.getAllAsync(List.of("a", "b"), FAILING_BATCH)).getClass());
+      assertEquals(4, cache.tierMetrics().staleServed());
+    }
+  }
+
+  @Test
+  void aBatcherServesStaleCopiesLikeTheBatchReads() {
+    try (RedisCache<String, String> cache = graced("sieb4", Duration.ofSeconds(30)).build()) {
+      Batcher<String, String> batcher = cache.batcher(FAILING_BATCH);
+      loadThenKill(cache, "a", "b", "c", "d");
+      assertEquals("a1", batcher.get("a"));
+      assertEquals("b1", batcher.getAsync("b").join());
+      assertEquals(Map.of("a", "a1", "c", "c1"), batcher.getAll(List.of("a", "c")));
+      assertEquals(Map.of("b", "b1", "c", "c1"), batcher.getAllAsync(List.of("b", "c")).join());
+      assertEquals(6, cache.tierMetrics().staleServed());
+      assertThrows(IllegalStateException.class, () -> batcher.getAll(List.of("d", "never")));
+      assertEquals(IllegalStateException.class,
+          failureOf(batcher.getAllAsync(List.of("a", "never"))).getClass());
+      assertThrows(IllegalStateException.class, () -> batcher.get("never"));
+      assertEquals(6, cache.tierMetrics().staleServed());
+      clock.advance(Duration.ofSeconds(31));
+      assertThrows(IllegalStateException.class, () -> batcher.get("a"));
+      assertEquals(IllegalStateException.class, failureOf(batcher.getAsync("b")).getClass());
+      assertThrows(IllegalStateException.class, () -> batcher.getAll(List.of("c")));
+      assertEquals(6, cache.tierMetrics().staleServed());
+    }
+  }
+
+  @Test
+  void aValuePastMaxStalenessIsServedToABatchReadByTheCore() {
+    try (RedisCache<String, String> cache =
+        graced("sieb6", Duration.ofSeconds(10)).maxStaleness(Duration.ofSeconds(5)).build()) {
+      assertEquals("v", cache.get("k", () -> "v"));
+      assertEquals("w", cache.get("w", () -> "w"));
+      clock.advance(Duration.ofSeconds(6));
+      redis.command("DEL sieb6:{k}");
+      redis.command("DEL sieb6:{w}");
+      assertEquals(Map.of("k", "v", "w", "w"), cache.getAll(List.of("k", "w"), FAILING_BATCH));
+      assertEquals(2, cache.tierMetrics().l1().staleServedCount());
+      assertEquals(2, cache.tierMetrics().staleServed());
+    }
+  }
+
+  @Test
+  void aBatchLoaderBreakingItsContractIsNeverAnsweredStale() {
+    try (RedisCache<String, String> cache = graced("sieb7", Duration.ofSeconds(30)).build()) {
+      loadThenKill(cache, "a");
+      assertThrows(dev.asynccache.BatchLoadException.class,
+          () -> cache.getAll(List.of("a"), keys -> null));
+      assertEquals(0, cache.tierMetrics().staleServed());
+    }
+  }
+
+  @Test
+  void withoutTheOptionABatchFailureReachesTheCaller() {
+    try (RedisCache<String, String> cache = strings(redis, "sieb5").build()) {
+      loadThenKill(cache, "a", "b");
+      assertThrows(IllegalStateException.class,
+          () -> cache.getAll(List.of("a", "b"), FAILING_BATCH));
+      assertThrows(IllegalStateException.class, () -> cache.get("a", FAILING_BATCH));
+      assertEquals(0, cache.tierMetrics().staleServed());
+    }
   }
 
   @Test
