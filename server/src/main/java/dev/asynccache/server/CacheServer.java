@@ -74,7 +74,14 @@ public final class CacheServer implements AutoCloseable {
   private final RequestGate gate = new RequestGate();
   private final Connections connections = new Connections();
   private final CacheRoutes routes;
-  private final ServerMeters meters;
+  /**
+   * Made at the first {@code /metrics} (Micrometer and its Prometheus registry load about 300
+   * classes, 1-2 MB of resident memory, that a server nobody scrapes does not need); guarded by
+   * {@link #metersLock}.
+   */
+  private @Nullable ServerMeters meters;
+  private boolean metersClosed;
+  private final Object metersLock = new Object();
   private final int maxConnections;
   private final long maxMemory;
   private final EntryWeigher weigher;
@@ -109,9 +116,6 @@ public final class CacheServer implements AutoCloseable {
         new CacheRoutes(
             cache, config.maxValueBytes(), config.maxKeyBytes(), weigher, this::stats, this::health, this::metrics);
     this.maxConnections = config.maxConnections() > 0 ? config.maxConnections() : derivedMaxConnections();
-    this.meters =
-        new ServerMeters(
-            cache, redisCache, routes, gate, connections, config.maxSize(), maxMemory, maxConnections, startNanos);
     var settings =
         new HttpConnection.Settings(
             routes,
@@ -353,18 +357,25 @@ public final class CacheServer implements AutoCloseable {
       files = os.getOpenFileDescriptorCount();
       maxFiles = os.getMaxFileDescriptorCount();
     }
-    byte[] body = Json.write(new Health(full ? "DEGRADED" : "UP", open, maxConnections, files, maxFiles));
+    String status = full ? "DEGRADED" : "UP";
+    Long openFiles = files;
+    Long maxOpenFiles = maxFiles;
+    // {"status", "connections", "max_connections", then the file counts where the JVM reports them}
+    byte[] body =
+        Json.object(
+            g -> {
+              g.writeStringField("status", status);
+              g.writeNumberField("connections", open);
+              g.writeNumberField("max_connections", maxConnections);
+              if (openFiles != null) {
+                g.writeNumberField("open_files", openFiles.longValue());
+              }
+              if (maxOpenFiles != null) {
+                g.writeNumberField("max_open_files", maxOpenFiles.longValue());
+              }
+            });
     return new Reply(full ? 503 : 200, Reply.JSON, body, null, false);
   }
-
-  /** The {@code /health} document (the file counts only where the JVM reports them). */
-  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-  record Health(
-      @com.fasterxml.jackson.annotation.JsonProperty("status") String status,
-      @com.fasterxml.jackson.annotation.JsonProperty("connections") int connections,
-      @com.fasterxml.jackson.annotation.JsonProperty("max_connections") int maxConnections,
-      @com.fasterxml.jackson.annotation.JsonProperty("open_files") @Nullable Long openFiles,
-      @com.fasterxml.jackson.annotation.JsonProperty("max_open_files") @Nullable Long maxOpenFiles) {}
 
   /**
    * Returns the connection cap in force: {@link ServerConfig#maxConnections()}, or the one derived
@@ -420,13 +431,13 @@ public final class CacheServer implements AutoCloseable {
     } catch (RuntimeException e) {
       server.cache.close();
       server.connections.close();
-      server.meters.close();
+      server.closeMeters();
       throw e;
     }
     if (!server.web.isRunning()) { // Helidon logs a bind failure instead of throwing it
       server.cache.close();
       server.connections.close();
-      server.meters.close();
+      server.closeMeters();
       throw new IllegalStateException(
           "cannot listen on " + config.host() + ":" + config.port() + " (address in use or not local?)");
     }
@@ -453,7 +464,29 @@ public final class CacheServer implements AutoCloseable {
 
   /** {@code /metrics}: every meter in the Prometheus text format. */
   private Reply metrics() {
-    return Reply.ok(ServerMeters.CONTENT_TYPE, meters.scrape());
+    String text;
+    synchronized (metersLock) {
+      if (metersClosed) {
+        return Reply.error(503, "the server is stopping");
+      }
+      ServerMeters m = meters;
+      if (m == null) {
+        m = new ServerMeters(
+            cache, redisCache, routes, gate, connections, config.maxSize(), maxMemory, maxConnections, startNanos);
+        meters = m;
+      }
+      text = m.scrape();
+    }
+    return Reply.ok(ServerMeters.CONTENT_TYPE, text);
+  }
+
+  private void closeMeters() {
+    synchronized (metersLock) {
+      metersClosed = true;
+      if (meters != null) {
+        meters.close();
+      }
+    }
   }
 
   ServerStats stats() {
@@ -554,7 +587,7 @@ public final class CacheServer implements AutoCloseable {
       // core's saveOnShutdown hook, which runs beside this one and could save mid-drain.
       persistence.ifPresent(p -> saveReport = p.stopAndSave(cache));
       cache.close();
-      meters.close();
+      closeMeters();
     } finally {
       stopped.countDown();
     }

@@ -1,8 +1,5 @@
 package dev.asynccache.server;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.asynccache.CacheMetrics;
 import dev.asynccache.redis.RedisCacheMetrics;
 import java.util.Locale;
@@ -39,76 +36,59 @@ record ServerStats(
     SortedMap<Integer, Long> responses,
     double uptimeSeconds) {
 
-  /** Renders {@code /stats}: one JSON object, keys in snake case (written by Jackson). */
+  /**
+   * Renders {@code /stats}: one JSON object, keys in snake case, in the order {@code /stats} always
+   * had, then {@code memory_bytes} (without Redis) or {@code redis} (with it).
+   */
   String json() {
     CacheMetrics m = cache;
-    // Without Redis the cache weighs its entries in estimated bytes; with it, L1 only counts them.
-    Long memoryBytes = tier == null ? m.weightedSize() : null;
     return Json.text(
-        new Document(m.hitCount(), m.missCount(), m.hitRate(), m.size(), maxSize, memoryBytes, maxMemory,
-            m.evictionCount(), m.expirationCount(), m.loadSuccessCount(), m.loadFailureCount(), m.joinedLoadCount(),
-            sets, deletes, inFlight, responses, uptimeSeconds, tier == null ? null : redis(tier)));
+        g -> {
+          g.writeNumberField("hits", m.hitCount());
+          g.writeNumberField("misses", m.missCount());
+          g.writeNumberField("hit_rate", m.hitRate());
+          g.writeNumberField("size", m.size());
+          g.writeNumberField("max_size", maxSize);
+          g.writeNumberField("max_memory_bytes", maxMemory);
+          g.writeNumberField("evictions", m.evictionCount());
+          g.writeNumberField("expirations", m.expirationCount());
+          g.writeNumberField("load_successes", m.loadSuccessCount());
+          g.writeNumberField("load_failures", m.loadFailureCount());
+          g.writeNumberField("joined_loads", m.joinedLoadCount());
+          g.writeNumberField("sets", sets);
+          g.writeNumberField("deletes", deletes);
+          g.writeNumberField("requests_in_flight", inFlight);
+          g.writeObjectFieldStart("responses");
+          for (var e : responses.entrySet()) {
+            g.writeNumberField(Integer.toString(e.getKey()), e.getValue().longValue());
+          }
+          g.writeEndObject();
+          g.writeNumberField("uptime_seconds", uptimeSeconds);
+          RedisCacheMetrics t = tier;
+          if (t == null) {
+            // Without Redis the cache weighs its entries in estimated bytes; with it, L1 only counts them.
+            g.writeNumberField("memory_bytes", m.weightedSize());
+          } else {
+            g.writeObjectFieldStart("redis");
+            g.writeStringField("mode", redisMode); // null: written as null
+            g.writeNumberField("l1_max_size", l1MaxSize);
+            g.writeNumberField("l1_hits", t.l1().hitCount());
+            g.writeNumberField("l2_hits", t.l2Hits());
+            g.writeNumberField("misses", t.l2Misses());
+            g.writeNumberField("loads", t.loads());
+            g.writeNumberField("direct_loads", t.directLoads());
+            g.writeNumberField("lease_acquisitions", t.leasesAcquired());
+            g.writeNumberField("lease_waits", t.leaseWaits());
+            g.writeNumberField("lease_takeovers", t.leaseTakeovers());
+            g.writeNumberField("invalidations_received", t.invalidationsReceived());
+            g.writeNumberField("clears_received", t.clearsReceived());
+            g.writeNumberField("l1_flushes", t.l1Flushes());
+            g.writeNumberField("errors", t.redisErrors());
+            g.writeNumberField("timeouts", t.redisTimeouts());
+            g.writeNumberField("decode_failures", t.decodeFailures());
+            g.writeStringField("breaker", t.breakerState().name().toLowerCase(Locale.ROOT));
+            g.writeEndObject();
+          }
+        });
   }
-
-  private Redis redis(RedisCacheMetrics t) {
-    return new Redis(redisMode, l1MaxSize, t.l1().hitCount(), t.l2Hits(), t.l2Misses(), t.loads(), t.directLoads(),
-        t.leasesAcquired(), t.leaseWaits(), t.leaseTakeovers(), t.invalidationsReceived(), t.clearsReceived(),
-        t.l1Flushes(), t.redisErrors(), t.redisTimeouts(), t.decodeFailures(),
-        t.breakerState().name().toLowerCase(Locale.ROOT));
-  }
-
-  /**
-   * The {@code /stats} document; the JSON names and order are the ones {@code /stats} always had,
-   * then {@code memory_bytes} (without Redis) or {@code redis} (with it).
-   */
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  @JsonPropertyOrder({
-    "hits", "misses", "hit_rate", "size", "max_size", "max_memory_bytes", "evictions", "expirations",
-    "load_successes", "load_failures", "joined_loads", "sets", "deletes", "requests_in_flight", "responses",
-    "uptime_seconds", "memory_bytes", "redis"
-  })
-  record Document(
-      @JsonProperty("hits") long hits,
-      @JsonProperty("misses") long misses,
-      @JsonProperty("hit_rate") double hitRate,
-      @JsonProperty("size") long size,
-      @JsonProperty("max_size") long maxSize,
-      @JsonProperty("memory_bytes") @Nullable Long memoryBytes,
-      @JsonProperty("max_memory_bytes") long maxMemoryBytes,
-      @JsonProperty("evictions") long evictions,
-      @JsonProperty("expirations") long expirations,
-      @JsonProperty("load_successes") long loadSuccesses,
-      @JsonProperty("load_failures") long loadFailures,
-      @JsonProperty("joined_loads") long joinedLoads,
-      @JsonProperty("sets") long sets,
-      @JsonProperty("deletes") long deletes,
-      @JsonProperty("requests_in_flight") int requestsInFlight,
-      @JsonProperty("responses") SortedMap<Integer, Long> responses,
-      @JsonProperty("uptime_seconds") double uptimeSeconds,
-      @JsonProperty("redis") @Nullable Redis redis) {}
-
-  /** The {@code redis} object of {@code /stats}: the two-level cache's counters (this server's). */
-  @JsonPropertyOrder({
-    "mode", "l1_max_size", "l1_hits", "l2_hits", "misses", "loads", "direct_loads", "lease_acquisitions",
-    "lease_waits", "lease_takeovers", "invalidations_received", "clears_received", "l1_flushes", "errors",
-    "timeouts", "decode_failures", "breaker"
-  })
-  record Redis(
-      @JsonProperty("mode") @Nullable String mode,
-      @JsonProperty("l1_max_size") long l1MaxSize,
-      @JsonProperty("l1_hits") long l1Hits,
-      @JsonProperty("l2_hits") long l2Hits,
-      @JsonProperty("misses") long misses,
-      @JsonProperty("loads") long loads,
-      @JsonProperty("direct_loads") long directLoads,
-      @JsonProperty("lease_acquisitions") long leaseAcquisitions,
-      @JsonProperty("lease_waits") long leaseWaits,
-      @JsonProperty("lease_takeovers") long leaseTakeovers,
-      @JsonProperty("invalidations_received") long invalidationsReceived,
-      @JsonProperty("clears_received") long clearsReceived,
-      @JsonProperty("l1_flushes") long l1Flushes,
-      @JsonProperty("errors") long errors,
-      @JsonProperty("timeouts") long timeouts,
-      @JsonProperty("decode_failures") long decodeFailures,
-      @JsonProperty("breaker") String breaker) {}
 }
