@@ -500,6 +500,13 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     }
   }
 
+  /** Forgets the stale copy of a key read afresh (the read is current). */
+  private void forgetStaleCopy(K key) {
+    if (staleGraceNanos != 0 && !staleCopies.isEmpty()) {
+      staleCopies.remove(key);
+    }
+  }
+
   private static Throwable causeOf(Throwable failure) {
     return failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
         ? failure.getCause()
@@ -748,9 +755,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   private @Nullable V freshOne(
       K key, @Nullable Held<V> held, java.util.function.Supplier<@Nullable Held<V>> lookup) {
     if (held == null || fresh(held)) {
-      if (staleGraceNanos != 0 && !staleCopies.isEmpty()) {
-        staleCopies.remove(key); // a current answer wins over the copy set aside
-      }
+      forgetStaleCopy(key); // a current answer wins over the copy set aside
       return Held.valueOf(held);
     }
     return readAgainVia(key, held, lookup);
@@ -946,9 +951,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
             stale.add(k);
           }
         });
-    if (staleGraceNanos != 0 && !staleCopies.isEmpty()) {
-      out.keySet().forEach(staleCopies::remove); // current answers win over copies set aside
-    }
+    forgetStale(out.keySet()); // current answers win over copies set aside
     for (K k : stale) {
       setAside(k, found.get(k));
       l1.delete(k);

@@ -1,5 +1,8 @@
 package dev.asynccache.redis;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -31,6 +34,10 @@ final class StoredValue {
 
   /** The expiry of a value without one. */
   static final long NO_EXPIRY = 0;
+
+  /** Reads and writes the big-endian expiry inside a byte array. */
+  private static final VarHandle EXPIRY =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   /** What {@link #check} found. */
   enum Status {
@@ -69,9 +76,7 @@ final class StoredValue {
     }
     byte[] out = new byte[HEADER_BYTES + payload.length];
     out[0] = FORMAT_1;
-    for (int i = 0; i < Long.BYTES; i++) {
-      out[1 + i] = (byte) (expiresAtEpochMillis >>> (56 - 8 * i));
-    }
+    EXPIRY.set(out, 1, expiresAtEpochMillis);
     System.arraycopy(payload, 0, out, HEADER_BYTES, payload.length);
     return out;
   }
@@ -101,11 +106,7 @@ final class StoredValue {
 
   /** The expiry of a value {@link #check} accepted, epoch ms ({@link #NO_EXPIRY}: none). */
   static long expiresAt(byte[] stored) {
-    long at = 0;
-    for (int i = 1; i < HEADER_BYTES; i++) {
-      at = (at << 8) | (stored[i] & 0xff);
-    }
-    return at;
+    return (long) EXPIRY.get(stored, 1);
   }
 
   /**
