@@ -4,7 +4,6 @@ import static dev.asynccache.redis.Fixtures.impl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.asynccache.persistence.Codecs;
 import dev.asynccache.redis.testing.RedisServer;
 import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
@@ -60,12 +59,7 @@ class ClusterFailoverTest {
   }
 
   private static RedisCacheBuilder<String, String> node(String namespace) {
-    return RedisCache.builder(Codecs.string(), Codecs.string())
-        .redisUri(cluster.uri())
-        .cluster(true)
-        .clusterTopologyRefresh(Duration.ofMillis(200))
-        .namespace(namespace)
-        .redisTimeout(Duration.ofSeconds(5));
+    return cluster.strings(namespace).clusterTopologyRefresh(Duration.ofMillis(200));
   }
 
   @Test
@@ -82,16 +76,16 @@ class ClusterFailoverTest {
       assertEquals("+OK", promoted.command("CLUSTER FAILOVER"));
       cluster.awaitMaster(promoted.port(), List.of(), 30);
       Fixtures.await("a flush watch of ours armed on the promoted replica", LIVENESS,
-          () -> flushWatches(promoted, name) == 1);
+          () -> RedisCluster.flushWatches(promoted, name) == 1);
       Fixtures.await("the change of masters to drop L1", LIVENESS,
           () -> a.tierMetrics().l1Flushes() > flushes);
       Fixtures.await("no flush watch of ours left on the demoted master", LIVENESS,
-          () -> flushWatches(old, name) == 0);
+          () -> RedisCluster.flushWatches(old, name) == 0);
 
       for (String k : keys) {
         assertEquals("v1", a.get(k, () -> "must not load: Redis has it"), k);
       }
-      refillL1(a, moved, "v1");
+      Fixtures.refillL1(a, moved, "v1", LIVENESS);
       long before = a.tierMetrics().l1Flushes();
       assertEquals("+OK", promoted.command("FLUSHALL"));
       Fixtures.await("the flush of the promoted replica to drop L1", LIVENESS,
@@ -151,8 +145,8 @@ class ClusterFailoverTest {
             () -> a.tierMetrics().l1Flushes() > flushes);
         cluster.awaitMaster(promoted.port(), List.of(dead), 30);
         Fixtures.await("a flush watch of ours armed on the promoted replica", LIVENESS,
-            () -> flushWatches(promoted, name) == 1);
-        refillL1(a, moved, "v1"); // the replica had them
+            () -> RedisCluster.flushWatches(promoted, name) == 1);
+        Fixtures.refillL1(a, moved, "v1", LIVENESS); // the replica had them
         long before = a.tierMetrics().l1Flushes();
         assertEquals("+OK", promoted.command("FLUSHALL"));
         Fixtures.await("the flush of the promoted replica to drop L1", LIVENESS,
@@ -191,7 +185,7 @@ class ClusterFailoverTest {
           // Both caches followed the failover (their commands reach the promoted replica).
           for (RedisCache<String, String> c : List.of(a, b)) {
             Fixtures.await("a flush watch armed on the promoted replica", LIVENESS,
-                () -> flushWatches(promoted, impl(c).clientName()) == 1);
+                () -> RedisCluster.flushWatches(promoted, impl(c).clientName()) == 1);
           }
         }
         Fixtures.await("our subscription back on another node", LIVENESS,
@@ -213,19 +207,6 @@ class ClusterFailoverTest {
         cluster.awaitHealthy(60);
       }
     }
-  }
-
-  /**
-   * Reads {@code keys} into L1 (Redis holds {@code value} for each) until they all stay there: a
-   * flush for the topology change may still arrive once the new watch is armed.
-   */
-  private static void refillL1(RedisCache<String, String> a, List<String> keys, String value) {
-    Fixtures.await("L1 to hold " + keys.size() + " keys read again", LIVENESS, () -> {
-      for (String k : keys) {
-        assertEquals(value, a.get(k, () -> "must not load: Redis has it"), k);
-      }
-      return keys.stream().allMatch(k -> impl(a).l1().getIfPresent(k) != null);
-    });
   }
 
   /**
@@ -265,35 +246,8 @@ class ClusterFailoverTest {
     return found[0];
   }
 
-  /** Our connections on {@code node} with tracking on and no subscription: the flush watches. */
-  private static int flushWatches(RedisServer node, String name) {
-    int n = 0;
-    for (String flags : clientFlags(node, name)) {
-      if (flags.contains("t") && !flags.contains("P")) {
-        n++;
-      }
-    }
-    return n;
-  }
-
   private static int subscriptions(RedisServer node, String name) {
-    return (int) clientFlags(node, name).stream().filter(f -> f.contains("P")).count();
-  }
-
-  /** The {@code flags} of every connection named {@code name} on {@code node}. */
-  private static List<String> clientFlags(RedisServer node, String name) {
-    List<String> out = new ArrayList<>();
-    for (String line : node.rawCommand("CLIENT LIST").split("\n")) {
-      if (!(" " + line.trim() + " ").contains(" name=" + name + " ")) {
-        continue;
-      }
-      for (String field : line.trim().split(" ")) {
-        if (field.startsWith("flags=")) {
-          out.add(field.substring(6));
-        }
-      }
-    }
-    return out;
+    return (int) RedisCluster.clientFlags(node, name).stream().filter(f -> f.contains("P")).count();
   }
 
   private static List<String> keys(String prefix, int n) {

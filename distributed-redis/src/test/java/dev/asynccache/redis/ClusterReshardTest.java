@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.asynccache.persistence.Codecs;
 import dev.asynccache.redis.testing.RedisServer;
 import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
@@ -41,12 +40,7 @@ class ClusterReshardTest {
   }
 
   private static RedisCacheBuilder<String, String> node(String namespace) {
-    return RedisCache.builder(Codecs.string(), Codecs.string())
-        .redisUri(cluster.uri())
-        .cluster(true)
-        .clusterTopologyRefresh(Duration.ofMillis(200))
-        .namespace(namespace)
-        .redisTimeout(Duration.ofSeconds(5));
+    return cluster.strings(namespace).clusterTopologyRefresh(Duration.ofMillis(200));
   }
 
   @Test
@@ -75,12 +69,12 @@ class ClusterReshardTest {
       }
       assertFalse(moved.isEmpty(), "no key of the 200 moved to the new master");
       Fixtures.await("a flush watch of ours armed on the new master", LIVENESS,
-          () -> flushWatches(added, name) == 1);
+          () -> RedisCluster.flushWatches(added, name) == 1);
       Fixtures.await("the new topology to drop L1 once", LIVENESS,
           () -> a.tierMetrics().l1Flushes() > flushes);
 
       // The moved keys are where Redis says: read again without a load.
-      refillL1(a, moved, "v1");
+      Fixtures.refillL1(a, moved, "v1", LIVENESS);
 
       // A write in b to a moved key reaches a.
       String k = moved.get(0);
@@ -91,7 +85,7 @@ class ClusterReshardTest {
       assertEquals("v2", a.get(k, () -> "must not load: Redis has it"));
 
       // A flush of the new master drops a's L1 entries of its slots.
-      refillL1(a, moved.subList(1, moved.size()), "v1");
+      Fixtures.refillL1(a, moved.subList(1, moved.size()), "v1", LIVENESS);
       long before = a.tierMetrics().l1Flushes();
       assertEquals("+OK", added.command("FLUSHALL"));
       Fixtures.await("the flush of the new master to drop L1", LIVENESS,
@@ -107,29 +101,4 @@ class ClusterReshardTest {
     return SlotHash.getSlot("reshard:{" + key + "}");
   }
 
-  /** Reads {@code keys} (Redis holds {@code value}) until they all stay in L1. */
-  private static void refillL1(RedisCache<String, String> a, List<String> keys, String value) {
-    Fixtures.await("L1 to hold " + keys.size() + " keys read again", LIVENESS, () -> {
-      for (String k : keys) {
-        assertEquals(value, a.get(k, () -> "must not load: Redis has it"), k);
-      }
-      return keys.stream().allMatch(k -> impl(a).l1().getIfPresent(k) != null);
-    });
-  }
-
-  /** Our connections on {@code node} with tracking on and no subscription: the flush watches. */
-  private static int flushWatches(RedisServer node, String name) {
-    int n = 0;
-    for (String line : node.rawCommand("CLIENT LIST").split("\n")) {
-      if (!(" " + line.trim() + " ").contains(" name=" + name + " ")) {
-        continue;
-      }
-      for (String field : line.trim().split(" ")) {
-        if (field.startsWith("flags=") && field.contains("t") && !field.contains("P")) {
-          n++;
-        }
-      }
-    }
-    return n;
-  }
 }

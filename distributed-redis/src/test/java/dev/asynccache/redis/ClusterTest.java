@@ -5,7 +5,6 @@ import dev.asynccache.redis.testing.RedisServer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.asynccache.persistence.Codecs;
 import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,12 +39,7 @@ class ClusterTest {
   }
 
   private static RedisCacheBuilder<String, String> node(String namespace) {
-    return RedisCache.builder(Codecs.string(), Codecs.string())
-        .redisUri(cluster.uri())
-        .cluster(true)
-        .namespace(namespace)
-        .redisTimeout(Duration.ofSeconds(5))
-        .l1MaxSize(20_000);
+    return cluster.strings(namespace).l1MaxSize(20_000);
   }
 
   /** One key per hash slot: 16,384 keys, so every slot of every master is used. */

@@ -4,6 +4,7 @@ import dev.asynccache.redis.testing.RedisServer;
 
 import dev.asynccache.persistence.Codecs;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /** Builders and waits shared by the tests. */
@@ -30,6 +31,20 @@ final class Fixtures {
 
   static DefaultRedisCache<String, String> impl(RedisCache<String, String> cache) {
     return (DefaultRedisCache<String, String>) cache;
+  }
+
+  /**
+   * Reads {@code keys} (Redis holds {@code value} for each) until they all stay in L1: a flush for a
+   * topology change may still arrive once the new watch is armed.
+   */
+  static void refillL1(RedisCache<String, String> cache, List<String> keys, String value, Duration max) {
+    await("L1 to hold " + keys.size() + " keys read again", max, () -> {
+      for (String k : keys) {
+        org.junit.jupiter.api.Assertions.assertEquals(
+            value, cache.get(k, () -> "must not load: Redis has it"), k);
+      }
+      return keys.stream().allMatch(k -> impl(cache).l1().getIfPresent(k) != null);
+    });
   }
 
   /** Waits until {@code condition} holds, checking every millisecond, failing after {@code max}. */

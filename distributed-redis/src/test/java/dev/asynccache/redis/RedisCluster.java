@@ -1,9 +1,11 @@
 package dev.asynccache.redis;
 
+import dev.asynccache.persistence.Codecs;
 import dev.asynccache.redis.testing.RedisServer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -36,32 +38,23 @@ final class RedisCluster implements AutoCloseable {
 
   /** Three masters with {@code replicasPerMaster} replicas each. */
   static RedisCluster start(int replicasPerMaster) {
-    String cli =
-        RedisServer.findTool("redis-cli", RedisServer.INSTALL_HINT.replace("redis-server is", "redis-cli is"));
     List<RedisServer> nodes = new ArrayList<>();
     try {
       for (int i = 0; i < 3 * (1 + replicasPerMaster); i++) {
         nodes.add(RedisServer.start(CLUSTER_MODE));
       }
-      List<String> cmd = new ArrayList<>(List.of(cli, "--cluster", "create"));
+      List<String> args = new ArrayList<>(List.of("--cluster", "create"));
       for (RedisServer n : nodes) {
-        cmd.add("127.0.0.1:" + n.port());
+        args.add("127.0.0.1:" + n.port());
       }
-      cmd.addAll(List.of("--cluster-replicas", Integer.toString(replicasPerMaster), "--cluster-yes"));
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IllegalStateException("redis-cli --cluster create failed: " + out);
-      }
+      args.addAll(List.of("--cluster-replicas", Integer.toString(replicasPerMaster), "--cluster-yes"));
+      cli(args);
       RedisCluster cluster = new RedisCluster(List.copyOf(nodes));
       cluster.awaitHealthy(30);
       return cluster;
-    } catch (IOException | InterruptedException | RuntimeException e) {
+    } catch (RuntimeException e) {
       nodes.forEach(RedisServer::close);
-      if (e instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
-      throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+      throw e;
     }
   }
 
@@ -235,15 +228,10 @@ final class RedisCluster implements AutoCloseable {
     // Every node must know the new one by its id (not a handshake id), and the new one must see the
     // cluster up, before slots can move to it (else ERR Unknown node, or CLUSTERDOWN).
     String id = idOf(added);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!nodes.stream().allMatch(n -> knows(n, id))
-        || view(added).size() != nodes.size()
-        || !added.rawCommand("CLUSTER INFO").contains("cluster_state:ok")) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new IllegalStateException("the new node on " + added.port() + " did not join in 30 s");
-      }
-      pause(50);
-    }
+    Fixtures.await("the new node on " + added.port() + " to join", Duration.ofSeconds(30),
+        () -> nodes.stream().allMatch(n -> knows(n, id))
+            && view(added).size() == nodes.size()
+            && added.rawCommand("CLUSTER INFO").contains("cluster_state:ok"));
     cli(List.of("--cluster", "reshard", seed,
         "--cluster-from", idOf(from), "--cluster-to", id,
         "--cluster-slots", Integer.toString(slots), "--cluster-yes"));
@@ -266,8 +254,10 @@ final class RedisCluster implements AutoCloseable {
     return node.rawCommand("CLUSTER MYID").trim();
   }
 
+  /** Runs {@code redis-cli} with {@code args}; fails with its output unless it exits 0 within 60 s. */
   private static void cli(List<String> args) {
-    String cli = RedisServer.findTool("redis-cli", RedisServer.INSTALL_HINT);
+    String cli =
+        RedisServer.findTool("redis-cli", RedisServer.INSTALL_HINT.replace("redis-server is", "redis-cli is"));
     List<String> cmd = new ArrayList<>();
     cmd.add(cli);
     cmd.addAll(args);
@@ -285,13 +275,43 @@ final class RedisCluster implements AutoCloseable {
     }
   }
 
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+  /**
+   * A string cache on this cluster in {@code namespace}; tests that go through topology changes add
+   * a short {@code clusterTopologyRefresh}.
+   */
+  RedisCacheBuilder<String, String> strings(String namespace) {
+    return RedisCache.builder(Codecs.string(), Codecs.string())
+        .redisUri(uri())
+        .cluster(true)
+        .namespace(namespace)
+        .redisTimeout(Duration.ofSeconds(5));
+  }
+
+  /** The {@code flags} of every connection named {@code clientName} on {@code node}. */
+  static List<String> clientFlags(RedisServer node, String clientName) {
+    List<String> out = new ArrayList<>();
+    for (String line : node.rawCommand("CLIENT LIST").split("\n")) {
+      if (!(" " + line.trim() + " ").contains(" name=" + clientName + " ")) {
+        continue;
+      }
+      for (String field : line.trim().split(" ")) {
+        if (field.startsWith("flags=")) {
+          out.add(field.substring(6));
+        }
+      }
     }
+    return out;
+  }
+
+  /** A cache's connections on {@code node} with tracking on and no subscription: its flush watches. */
+  static int flushWatches(RedisServer node, String clientName) {
+    int n = 0;
+    for (String flags : clientFlags(node, clientName)) {
+      if (flags.contains("t") && !flags.contains("P")) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** A seed node's URI (the client discovers the others). */
