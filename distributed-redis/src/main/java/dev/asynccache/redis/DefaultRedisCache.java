@@ -110,6 +110,8 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   private final LongAdder staleServed = new LongAdder();
   /** L1 misses of a quick look before the L1 lookup that counts them again (see {@link #peek}). */
   private final LongAdder peekMisses = new LongAdder();
+  /** L1 hits of the second look of {@link #staleAllAfter}: the failed lookup counted them. */
+  private final LongAdder peekHits = new LongAdder();
 
   DefaultRedisCache(RedisCacheBuilder<K, V> b, io.lettuce.core.RedisURI uri) {
     this.keyCodec = b.keyCodec;
@@ -924,7 +926,10 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       if (held == null) {
         peekMisses.increment(); // the failed lookup counted this miss already
         lacking.add(key);
-      } else if (fresh(held)) {
+        continue;
+      }
+      peekHits.increment(); // and this hit
+      if (fresh(held)) {
         out.put(key, held.value());
       } else {
         setAside(key, held);
@@ -1581,13 +1586,14 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
 
   @Override
   public CacheMetrics metrics() {
-    // Read first: a peek's miss is counted by L1 before it is counted here, so the difference is
-    // never negative.
-    long counted = peekMisses.sum();
+    // Read first: a second look's hit or miss is counted by L1 before it is counted here, so the
+    // differences are never negative.
+    long countedMisses = peekMisses.sum();
+    long countedHits = peekHits.sum();
     CacheMetrics m = l1.metrics();
     return new CacheMetrics(
-        m.hitCount(),
-        m.missCount() - Math.min(counted, m.missCount()),
+        m.hitCount() - Math.min(countedHits, m.hitCount()),
+        m.missCount() - Math.min(countedMisses, m.missCount()),
         m.loadSuccessCount(),
         m.loadFailureCount(),
         m.totalLoadTimeNanos(),

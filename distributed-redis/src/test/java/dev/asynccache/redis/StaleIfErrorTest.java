@@ -293,4 +293,23 @@ class StaleIfErrorTest {
       assertNotNull(impl(b).l1());
     }
   }
+
+  @Test
+  void aFreshKeyInAFailedBatchCountsOneHitAndEachLackingKeyOneMiss() {
+    try (RedisCache<String, String> cache = graced("sie6", Duration.ofSeconds(30)).build()) {
+      assertEquals("a1", cache.get("a", () -> "a1"));
+      long hits = cache.metrics().hitCount();
+      long misses = cache.metrics().missCount();
+      // "a" is fresh in L1, "x" lacks a copy anywhere: the failure stands, and each key is
+      // counted once, as by a batch read that failed without stale-if-error.
+      assertThrows(IllegalStateException.class,
+          () -> cache.getAll(List.of("a", "x"), FAILING_BATCH));
+      assertEquals(hits + 1, cache.metrics().hitCount(), "hits after getAll");
+      assertEquals(misses + 1, cache.metrics().missCount(), "misses after getAll");
+      assertEquals(IllegalStateException.class,
+          failureOf(cache.getAllAsync(List.of("a", "y"), FAILING_BATCH)).getClass());
+      assertEquals(hits + 2, cache.metrics().hitCount(), "hits after getAllAsync");
+      assertEquals(misses + 2, cache.metrics().missCount(), "misses after getAllAsync");
+    }
+  }
 }
