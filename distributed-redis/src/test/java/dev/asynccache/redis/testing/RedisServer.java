@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -36,6 +38,19 @@ public final class RedisServer implements AutoCloseable {
   private final int port;
   private final List<String> extra;
   private Process process;
+
+  /**
+   * Servers started and not yet killed. A JVM that exits without closing its servers (a benchmark
+   * fork whose setup threw, a test JVM that System.exit ends) kills them on its way out, so that no
+   * redis-server outlives it; only a SIGKILL of the JVM itself can still leave one behind.
+   */
+  private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(() -> RUNNING.forEach(Process::destroyForcibly), "redis-server-reaper"));
+  }
 
   private RedisServer(String binary, Path dir, int port, List<String> extra, Process process) {
     this.binary = binary;
@@ -110,6 +125,11 @@ public final class RedisServer implements AutoCloseable {
     return port;
   }
 
+  /** The process id of the running {@code redis-server}. */
+  public synchronized long pid() {
+    return process.pid();
+  }
+
   public String uri() {
     return "redis://127.0.0.1:" + port;
   }
@@ -117,6 +137,7 @@ public final class RedisServer implements AutoCloseable {
   /** Kills the server at once (SIGKILL), as a crash would. */
   public synchronized void kill() {
     process.destroyForcibly();
+    RUNNING.remove(process);
     try {
       process.waitFor(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
@@ -275,6 +296,7 @@ public final class RedisServer implements AutoCloseable {
         throw new IOException("redis-server exited at start: " + log(dir));
       }
       if (ping(port)) {
+        RUNNING.add(p);
         return p;
       }
       try {
