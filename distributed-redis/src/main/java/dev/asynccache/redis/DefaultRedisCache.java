@@ -497,9 +497,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
 
   /** Forgets the stale copies of keys read afresh (the read is current). */
   private void forgetStale(Collection<K> keys) {
-    if (staleGraceNanos != 0 && !staleCopies.isEmpty()) {
-      keys.forEach(staleCopies::remove);
-    }
+    keys.forEach(this::forgetStaleCopy);
   }
 
   /** Forgets the stale copy of a key read afresh (the read is current). */
