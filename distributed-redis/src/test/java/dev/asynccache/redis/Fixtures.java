@@ -1,8 +1,9 @@
 package dev.asynccache.redis;
 
-import dev.asynccache.redis.testing.RedisServer;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.asynccache.persistence.Codecs;
+import dev.asynccache.redis.testing.RedisServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -37,11 +38,11 @@ final class Fixtures {
    * Reads {@code keys} (Redis holds {@code value} for each) until they all stay in L1: a flush for a
    * topology change may still arrive once the new watch is armed.
    */
-  static void refillL1(RedisCache<String, String> cache, List<String> keys, String value, Duration max) {
+  static void refillL1(
+      RedisCache<String, String> cache, List<String> keys, String value, Duration max) {
     await("L1 to hold " + keys.size() + " keys read again", max, () -> {
       for (String k : keys) {
-        org.junit.jupiter.api.Assertions.assertEquals(
-            value, cache.get(k, () -> "must not load: Redis has it"), k);
+        assertEquals(value, cache.get(k, () -> "must not load: Redis has it"), k);
       }
       return keys.stream().allMatch(k -> impl(cache).l1().getIfPresent(k) != null);
     });

@@ -3,6 +3,7 @@ package dev.asynccache.redis.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,6 +55,7 @@ class RedisServerTest {
         new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
       String line = out.readLine();
       assertTrue(child.waitFor(20, TimeUnit.SECONDS), "the forked JVM exits");
+      assertNotNull(line, "the forked JVM printed no pid");
       pid = Long.parseLong(line.trim());
     }
     ProcessHandle server = ProcessHandle.of(pid).orElse(null);
