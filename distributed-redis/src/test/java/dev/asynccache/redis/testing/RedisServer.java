@@ -290,25 +290,32 @@ public final class RedisServer implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("redis.log").toFile())
             .start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline) {
-      if (!p.isAlive()) {
-        throw new IOException("redis-server exited at start: " + log(dir));
+    RUNNING.add(p); // from its first moment: the JVM may exit while it starts
+    boolean ready = false;
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (System.nanoTime() < deadline) {
+        if (!p.isAlive()) {
+          throw new IOException("redis-server exited at start: " + log(dir));
+        }
+        if (ping(port)) {
+          ready = true;
+          return p;
+        }
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while redis-server started", e);
+        }
       }
-      if (ping(port)) {
-        RUNNING.add(p);
-        return p;
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
+      throw new IOException("redis-server not ready on port " + port + " after 10 s: " + log(dir));
+    } finally {
+      if (!ready) {
         p.destroyForcibly();
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while redis-server started", e);
+        RUNNING.remove(p);
       }
     }
-    p.destroyForcibly();
-    throw new IOException("redis-server not ready on port " + port + " after 10 s: " + log(dir));
   }
 
   private static boolean ping(int port) {
