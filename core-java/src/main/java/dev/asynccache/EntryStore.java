@@ -130,7 +130,7 @@ final class EntryStore<K, V> {
    * millisecond) after it expired, never before.
    */
   @Nullable Node<K, V> getLive(K key) {
-    Node<K, V> node = map.get(key);
+    Node<K, V> node = find(key);
     if (node == null) {
       return null;
     }
@@ -147,6 +147,22 @@ final class EntryStore<K, V> {
     }
     recordUse(node);
     return node;
+  }
+
+  /**
+   * {@code map.get(key)}, with a {@code String} key passed as one. {@code ConcurrentHashMap.get}
+   * calls {@code key.hashCode()} and {@code key.equals(..)}, and the JIT inlines those calls only
+   * as far as the profile of that one JDK method, shared by every map in the JVM, shows a single
+   * key class. In a JVM whose other maps (its frameworks', its clients') use other key classes,
+   * every lookup then makes two virtual calls. Passed as a {@code String}, a final class, the key's
+   * class is known where the lookup is compiled into the hit path, and both calls are inlined
+   * whatever the other maps do. Other key classes take the plain call.
+   */
+  private @Nullable Node<K, V> find(K key) {
+    if (key instanceof String s) {
+      return map.get(s);
+    }
+    return map.get(key);
   }
 
   /**
