@@ -1154,6 +1154,11 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     return store.weightedSize();
   }
 
+  /** How many writes changed a value in place, without replacing its node; for tests. */
+  long inPlaceWrites() {
+    return store.inPlaceWrites();
+  }
+
   // ----- persistence -----
 
   @Override

@@ -211,6 +211,11 @@ final class EntryStore<K, V> {
     return readBuffer.recordedCount() + droppedReads.sum() - inPlaceWrites.sum();
   }
 
+  /** How many writes changed a value in place, without replacing its node (for tests). */
+  long inPlaceWrites() {
+    return inPlaceWrites.sum();
+  }
+
   /** How many reads the buffer dropped (for tests). */
   long droppedReads() {
     return droppedReads.sum();
@@ -249,17 +254,20 @@ final class EntryStore<K, V> {
   boolean put(
       K key, V value, long ttlNanos, long refreshNanos, @Nullable InFlightLoad<K, V> load, boolean echo) {
     int weight = weigh(key, value);
-    if (ttlNanos > 0 && refreshNanos < 0 && load == null && writeThrough == null && weigher == null
-        && writeInPlaceWithTtl(key, value, ttlNanos)) {
+    // An update that keeps the entry's weight (always, without a weigher) changes no total, so
+    // it may write the value in place; the node's weight never changes, so the check holds.
+    if (ttlNanos > 0 && refreshNanos < 0 && load == null && writeThrough == null
+        && writeInPlaceWithTtl(key, value, weight, ttlNanos)) {
       return true;
     }
-    if (ttlNanos < 0 && refreshNanos < 0 && load == null && writeThrough == null && weigher == null) {
+    if (ttlNanos < 0 && refreshNanos < 0 && load == null && writeThrough == null) {
       // An update that keeps "never expires" changes no structure: write the value in place, and
       // record the write as a use, without the lock. (A concurrent eviction or replacement of the
       // node linearizes after this write.)
       Node<K, V> current = map.get(key);
       if (current != null
           && !(current instanceof ExpiringNode)
+          && current.weight() == weight
           && !current.retired) {
         current.value = value;
         // Pairs with update(): retired is written before that method's last read of the value,
@@ -343,11 +351,12 @@ final class EntryStore<K, V> {
    * ExpiryOrder}, {@link ExpiryQueue}).
    *
    * @return {@code false} if the write must replace the node under the lock instead (absent,
-   *     expired, retired, refreshable, never expiring, or an earlier expiry)
+   *     expired, retired, refreshable, never expiring, of another weight, or an earlier expiry)
    */
-  private boolean writeInPlaceWithTtl(K key, V value, long ttlNanos) {
+  private boolean writeInPlaceWithTtl(K key, V value, int weight, long ttlNanos) {
     if (!(map.get(key) instanceof ExpiringNode<K, V> current)
         || current.expiresAt == Node.NO_EXPIRY
+        || current.weight() != weight
         || current.retired
         || current instanceof RefreshableNode) {
       return false;
