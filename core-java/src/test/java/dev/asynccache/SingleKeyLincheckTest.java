@@ -50,7 +50,12 @@ public class SingleKeyLincheckTest {
   /** What the loader returns: a constant, so that the only freedom is when a load fills a key. */
   static final String LOADED = "loaded";
 
-  private final AsyncCache<Integer, String> cache = AsyncCache.builder().build();
+  private final AsyncCache<Integer, String> cache = newCache();
+
+  /** The cache under test, one per invocation. */
+  AsyncCache<Integer, String> newCache() {
+    return AsyncCache.builder().build();
+  }
 
   @Operation
   public @Nullable String get(@Param(name = "key") int key) {
