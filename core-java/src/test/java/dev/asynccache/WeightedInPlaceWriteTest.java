@@ -45,7 +45,9 @@ class WeightedInPlaceWriteTest {
       cache.set("k", new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
       assertEquals(1, impl(cache).inPlaceWrites());
       assertEquals(10, impl(cache).weightedSize());
+      assertEquals(0, cache.metrics().hitCount()); // an in-place write is recorded as a use, not a hit
       assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, cache.getIfPresent("k"));
+      assertEquals(1, cache.metrics().hitCount());
 
       cache.set("k", new byte[30]); // heavier: the entry is replaced and the total follows
       assertEquals(1, impl(cache).inPlaceWrites());
