@@ -169,7 +169,7 @@ public class SingleKeyLincheckTest {
         .actorsAfter(1)
         .sequentialSpecification(Spec.class)
         .addCustomScenario(setRacingAMiss())
-        .check(SingleKeyLincheckTest.class);
+        .check(getClass());
   }
 
   @Test
@@ -182,6 +182,6 @@ public class SingleKeyLincheckTest {
         .actorsBefore(1)
         .actorsAfter(1)
         .sequentialSpecification(Spec.class)
-        .check(SingleKeyLincheckTest.class);
+        .check(getClass());
   }
 }
