@@ -703,7 +703,7 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     Throwable failure = null;
     try {
       if (value != null && !closed) {
-        publish(load, value, load.ttlNanos, true);
+        publish(load, value, ttlOfLoaded(load, value), true);
       }
     } catch (Throwable t) {
       failure = t;
@@ -736,6 +736,31 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     if (load.isInvalidated()) {
       overtaken.remove(load);
     }
+  }
+
+  /** The time to live of {@code load}'s entry: its loader's choice for this value, else the call's. */
+  private long ttlOfLoaded(InFlightLoad<K, V> load, V value) {
+    if (!load.hasChosenExpiry()) {
+      return load.ttlNanos;
+    }
+    long chosen = load.chosenTtlOf(value, time.nanoTime());
+    return chosen == InFlightLoad.NOT_CHOSEN ? load.ttlNanos : chosen;
+  }
+
+  /**
+   * {@link LoadExpiry#expireAfter}: the load in flight for {@code key} takes {@code ttl} for an entry
+   * of {@code value}.
+   */
+  boolean chooseExpiry(K key, V value, Ttl ttl) {
+    Objects.requireNonNull(key, "key must not be null");
+    Objects.requireNonNull(value, "value must not be null");
+    Objects.requireNonNull(ttl, "ttl must not be null");
+    InFlightLoad<K, V> load = inFlight.get(key);
+    if (load == null || load.isSettled()) {
+      return false;
+    }
+    load.chooseExpiry(value, ttl.toNanos(defaultTtlNanos), time.nanoTime());
+    return true;
   }
 
   private void publish(InFlightLoad<K, V> load, V value, long ttlNanos, boolean echo) {

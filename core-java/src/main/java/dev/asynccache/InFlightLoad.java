@@ -56,6 +56,12 @@ final class InFlightLoad<K, V> {
   /** The stage of an {@link AsyncLoader}, cancelled when the load is abandoned. */
   volatile @Nullable Future<?> asyncWork;
 
+  /**
+   * Expiries the loader chose for the value it will complete with ({@link LoadExpiry}), newest
+   * first; {@code null} while none was chosen. Written under {@code this}.
+   */
+  private volatile @Nullable ChosenExpiry chosen;
+
   /** The refresh age of the loaded entry in nanoseconds, -1 for none. */
   final long refreshNanos;
   /** For a background reload ahead of expiry: the entry it refreshes; else {@code null}. */
@@ -141,6 +147,46 @@ final class InFlightLoad<K, V> {
   boolean isInvalidated() {
     return invalidated;
   }
+
+  /** What {@link #chosenTtlOf} answers when no expiry was chosen for the value. */
+  static final long NOT_CHOSEN = -2;
+
+  /** Whether its loader chose an expiry (for any value). */
+  boolean hasChosenExpiry() {
+    return chosen != null;
+  }
+
+  /**
+   * Records that an entry of exactly {@code value} from this load lives {@code ttlNanos} ({@code
+   * -1}: forever) from clock reading {@code chosenAt}.
+   */
+  synchronized void chooseExpiry(Object value, long ttlNanos, long chosenAt) {
+    chosen = new ChosenExpiry(value, ttlNanos, chosenAt, chosen);
+  }
+
+  /**
+   * The time to live left at clock reading {@code now} ({@code -1}: forever; at least 0) of the
+   * expiry chosen for {@code value}, matched by identity (the shortest if several were), or {@link
+   * #NOT_CHOSEN}: a choice made for another value (by the loader of a load this one overtook,
+   * say) never applies.
+   */
+  long chosenTtlOf(Object value, long now) {
+    long ttl = NOT_CHOSEN;
+    for (ChosenExpiry c = chosen; c != null; c = c.next) {
+      if (c.value != value) {
+        continue;
+      }
+      long left = c.ttlNanos < 0 ? -1 : Math.max(0, c.ttlNanos - (now - c.chosenAt));
+      if (ttl == NOT_CHOSEN || ttl == -1 || (left >= 0 && left < ttl)) {
+        ttl = left;
+      }
+    }
+    return ttl;
+  }
+
+  /** One expiry chosen by a loader: the value it is for, its time to live and when it began. */
+  private record ChosenExpiry(
+      Object value, long ttlNanos, long chosenAt, @Nullable ChosenExpiry next) {}
 
   @Override
   public String toString() {
