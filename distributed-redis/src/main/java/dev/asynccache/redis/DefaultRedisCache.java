@@ -9,6 +9,7 @@ import dev.asynccache.BatchLoader;
 import dev.asynccache.Batcher;
 import dev.asynccache.CacheClosedException;
 import dev.asynccache.CacheMetrics;
+import dev.asynccache.LoadExpiry;
 import dev.asynccache.Loader;
 import dev.asynccache.RecursiveLoadException;
 import dev.asynccache.TimeSource;
@@ -45,8 +46,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The two-level cache: L1 is an {@link AsyncCache} of {@link Held} values whose default TTL is
- * {@code maxStaleness}; its single-flight runs {@link #loadThroughRedis} once per key per JVM.
+ * The two-level cache: L1 is an {@link AsyncCache} of the values themselves, whose default TTL is
+ * {@code maxStaleness}; its single-flight runs {@link #loadThroughRedis} once per key per JVM. A
+ * load that learns a shorter Redis TTL gives its L1 entry that TTL ({@link LoadExpiry}), so an L1
+ * hit is the core's hit and nothing more: no wrapper to dereference, no clock or epoch to check.
  *
  * <p>Why a fill racing an invalidation never leaves a stale L1 entry: a notification handler calls
  * {@code l1.delete(key)}, and the core keeps the result of a load in flight out of the cache when a
@@ -68,7 +71,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   private final long recheckNanos;
   private final boolean strict;
   private final CircuitBreaker breaker;
-  private final AsyncCache<K, Held<V>> l1;
+  private final AsyncCache<K, V> l1;
   /** Null until connected when {@code build()} found Redis down (fail-safe mode). */
   private volatile @Nullable RedisTier redis;
   private final java.util.function.Supplier<RedisTier> connect;
@@ -83,16 +86,15 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   private volatile boolean closed;
 
   private final TimeSource clock;
-  private final TimeSource freshnessClock;
   /** Writes the expiry into stored values and reads the time left from it (see StoredValue). */
   private final InstantSource wallClock;
   private final long staleGraceNanos;
-  /** Bumped by every L1 flush: an entry read in an earlier epoch may have missed invalidations. */
-  private final AtomicLong epoch = new AtomicLong();
-  /** When each recent epoch began (clock readings), for the stale-if-error grace period. */
-  private final ConcurrentHashMap<Long, Long> epochStarts = new ConcurrentHashMap<>();
-  /** Expired L1 values set aside for stale-if-error while their key is read again. */
-  private final ConcurrentHashMap<K, Held<V>> staleCopies = new ConcurrentHashMap<>();
+  /**
+   * With stale-if-error, the L1 values an L1 flush dropped (they may have missed invalidations, so
+   * they are never hits), kept for the grace period to answer a read that fails. The values that
+   * expired in L1 are kept by L1 itself (the core's stale-if-error).
+   */
+  private final ConcurrentHashMap<K, StaleCopy<V>> staleCopies = new ConcurrentHashMap<>();
   private final long staleCopiesMax;
   private final LeaseWatchdog watchdog;
 
@@ -129,9 +131,6 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
             b.breakerFailures != null ? b.breakerFailures : 5,
             (b.breakerOpenTime != null ? b.breakerOpenTime : Duration.ofSeconds(1)).toNanos());
     this.clock = b.timeSource != null ? b.timeSource : TimeSource.system();
-    // Freshness checks (hits of entries whose Redis TTL is shorter than maxStaleness) read the
-    // system clock's coarse copy, a field read; a test's own clock is read as it is.
-    this.freshnessClock = b.timeSource != null ? b.timeSource : TimeSource.coarseSystem();
     this.wallClock = b.wallClock != null ? b.wallClock : InstantSource.system();
     this.staleGraceNanos = b.staleIfError != null ? saturatedNanos(b.staleIfError) : 0;
     long maxSize = b.l1MaxSize != null ? b.l1MaxSize : 10_000;
@@ -139,8 +138,8 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     AsyncCacheBuilder l1Builder =
         AsyncCache.builder().maxSize(maxSize).defaultTtl(staleness).timeSource(clock);
     if (b.staleIfError != null) {
-      // The core keeps an entry past maxStaleness for the grace period and serves it when the
-      // reload fails; entries stale for our own reasons (Redis TTL, flush epoch) are set aside.
+      // The core keeps an entry past its expiry (maxStaleness, or its Redis TTL) for the grace
+      // period and serves it when the reload fails; entries an L1 flush drops are set aside.
       l1Builder.staleIfError(b.staleIfError);
     }
     this.l1 = l1Builder.build();
@@ -249,76 +248,59 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(ttl, "ttl must not be null");
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
-    Held<V> held = l1.getIfPresent(key);
-    if (held != null && fresh(held)) {
-      return held.value(); // the hit path: no allocation, no clock read for most entries
+    V hit = l1.getIfPresent(key);
+    if (hit != null) {
+      return hit; // the hit path: the core's hit, nothing more
     }
     // Kept out of this method, so that the JIT compiles the hit path alone, lookup inlined.
-    return missOrStale(key, ttl, loader, held);
+    return miss(key, ttl, loader);
   }
 
-  /** {@link #get(Object, Ttl, Loader)} after L1 held no fresh value for {@code key}. */
-  private @Nullable V missOrStale(
-      K key, Ttl ttl, Loader<? extends V> loader, @Nullable Held<V> held) {
-    if (held != null) {
-      return readAgain(key, held, () -> loadThroughRedis(key, ttl, loader));
-    }
+  /** {@link #get(Object, Ttl, Loader)} after L1 lacked {@code key}. */
+  private @Nullable V miss(K key, Ttl ttl, Loader<? extends V> loader) {
     peekMisses.increment(); // the L1 lookup below counts this miss again
-    Loader<Held<V>> viaRedis = () -> loadThroughRedis(key, ttl, loader);
     try {
-      held = l1.get(key, viaRedis);
+      return l1.get(key, () -> intoL1(key, loadThroughRedis(key, ttl, loader)));
     } catch (RuntimeException e) {
       return staleOrThrow(key, e);
     }
-    if (held == null || fresh(held)) {
-      return Held.valueOf(held);
-    }
-    return readAgain(key, held, viaRedis);
   }
 
   /**
-   * L1's entry for {@code key} if it is fresh, else null, before an asynchronous L1 lookup. A hit
-   * counts as L1's hit. A miss is counted once more by the L1 lookup that follows, so it is also
-   * recorded in {@link #peekMisses}, which {@link #metrics()} takes off L1's miss count. A stale
-   * entry (counted as a hit, as when the L1 lookup finds it) is set aside and dropped, so that the
-   * lookup that follows counts a miss and reads Redis.
+   * L1's value for {@code key}, or null, before an asynchronous L1 lookup. A hit counts as L1's
+   * hit. A miss is counted once more by the L1 lookup that follows, so it is also recorded in
+   * {@link #peekMisses}, which {@link #metrics()} takes off L1's miss count.
    */
-  private @Nullable Held<V> peek(K key) {
-    Held<V> held = l1.getIfPresent(key);
-    if (held == null) {
+  private @Nullable V peek(K key) {
+    V hit = l1.getIfPresent(key);
+    if (hit == null) {
       peekMisses.increment();
+    }
+    return hit;
+  }
+
+  /**
+   * Called by the load of {@code key} (inside the L1's single-flight) with what it got: gives the
+   * L1 entry the time the value has left in Redis when that is shorter than {@code maxStaleness},
+   * forgets a stale copy the read supersedes, and returns the value for L1.
+   */
+  private @Nullable V intoL1(K key, @Nullable Loaded<V> loaded) {
+    if (loaded == null) {
       return null;
     }
-    if (fresh(held)) {
-      return held;
+    forgetStaleCopy(key); // a current answer wins over a copy set aside
+    long left = loaded.ttlNanosAt(clock.nanoTime());
+    if (left >= 0 && left < maxStalenessNanos) {
+      LoadExpiry.expireAfter(l1, key, loaded.value(), Ttl.of(Duration.ofNanos(left)));
     }
-    setAside(key, held);
-    l1.delete(key);
-    return null;
+    return loaded.value();
   }
 
-  /**
-   * Reads once more a value L1 held but that is stale (its Redis TTL ran out before maxStaleness,
-   * or it was read before an L1 flush); the stale copy is set aside for stale-if-error. With
-   * stale-if-error, a failed read is answered with the key's expired value while within the grace
-   * period.
-   */
-  private @Nullable V readAgain(K key, Held<V> stale, Loader<Held<V>> viaRedis) {
-    return readAgainVia(key, stale, () -> l1.get(key, viaRedis));
-  }
-
-  /** As {@link #readAgain(Object, Held, Loader)}, through any L1 lookup (a batch, a batcher). */
-  private @Nullable V readAgainVia(
-      K key, Held<V> stale, java.util.function.Supplier<@Nullable Held<V>> lookup) {
-    setAside(key, stale);
-    l1.delete(key);
-    try {
-      Held<V> again = lookup.get(); // once: a fresh read is current
-      staleCopies.remove(key);
-      return Held.valueOf(again);
-    } catch (RuntimeException e) {
-      return staleOrThrow(key, e);
-    }
+  /** {@code values} got by a batch load, for L1 (each as {@link #intoL1}). */
+  private Map<K, V> intoL1(Map<K, Loaded<V>> values) {
+    Map<K, V> out = new HashMap<>(values.size() * 2);
+    values.forEach((k, loaded) -> out.put(k, intoL1(k, loaded)));
+    return out;
   }
 
   @Override
@@ -332,12 +314,12 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(ttl, "ttl must not be null");
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
-    Held<V> hit = peek(key);
+    V hit = peek(key);
     if (hit != null) {
-      return CompletableFuture.completedFuture(hit.value());
+      return CompletableFuture.completedFuture(hit);
     }
-    Loader<Held<V>> viaRedis = () -> loadThroughRedis(key, ttl, loader);
-    return freshAsync(key, () -> l1.getAsync(key, viaRedis));
+    Loader<V> viaRedis = () -> intoL1(key, loadThroughRedis(key, ttl, loader));
+    return staleIfFailed(key, l1.getAsync(key, viaRedis));
   }
 
   @Override
@@ -346,105 +328,58 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(ttl, "ttl must not be null");
     Objects.requireNonNull(loader, "loader must not be null");
     checkOpen();
-    Held<V> hit = peek(key);
+    V hit = peek(key);
     if (hit != null) {
-      return CompletableFuture.completedFuture(hit.value());
+      return CompletableFuture.completedFuture(hit);
     }
     // The Redis calls block: they run on a virtual thread of the L1 cache; the caller's loader is
     // started there only when Redis lacks the key, and its stage is awaited (cancelled if the L1
     // cancels ours, on loadTimeout or close).
-    AsyncLoader<Held<V>> viaRedis =
+    AsyncLoader<V> viaRedis =
         executor ->
             onCacheThread(
                 executor,
                 stageOwner ->
-                    loadThroughRedis(
-                        key, ttl, () -> Stages.await(stageOwner.started(loader.load(executor)))));
-    return freshAsync(key, () -> l1.getAsync(key, Ttl.cacheDefault(), viaRedis));
+                    intoL1(
+                        key,
+                        loadThroughRedis(
+                            key,
+                            ttl,
+                            () -> Stages.await(stageOwner.started(loader.load(executor))))));
+    return staleIfFailed(key, l1.getAsync(key, Ttl.cacheDefault(), viaRedis));
   }
 
-  /** The L1 future's value, read once more if its Redis TTL ran out before maxStaleness. */
-  private CompletableFuture<@Nullable V> freshAsync(
-      K key, java.util.function.Supplier<CompletableFuture<@Nullable Held<V>>> lookup) {
+  /** {@code lookup}, its failure answered with the key's stale copy if stale-if-error allows. */
+  private CompletableFuture<@Nullable V> staleIfFailed(
+      K key, CompletableFuture<@Nullable V> lookup) {
+    if (staleGraceNanos == 0) {
+      return lookup;
+    }
     return lookup
-        .get()
         .handle(
-            (held, failure) -> {
-              if (failure != null) {
-                return staleOrFailed(key, failure);
-              }
-              if (held == null || fresh(held)) {
-                return CompletableFuture.completedFuture(Held.valueOf(held));
-              }
-              setAside(key, held);
-              l1.delete(key);
-              return lookup
-                  .get()
-                  .handle(
-                      (again, failed) -> {
-                        if (failed != null) {
-                          return staleOrFailed(key, failed);
-                        }
-                        staleCopies.remove(key);
-                        return CompletableFuture.completedFuture(Held.valueOf(again));
-                      })
-                  .thenCompose(f -> f);
-            })
+            (value, failure) ->
+                failure == null
+                    ? CompletableFuture.completedFuture(value)
+                    : staleOrFailed(key, failure))
         .thenCompose(f -> f);
   }
 
   // ---- stale-if-error ----
 
-  /**
-   * Whether an entry L1 holds may answer a read: its Redis TTL has not run out and, with
-   * stale-if-error, it was read in the current flush epoch (a flush then keeps the old entries for
-   * the grace period). Without stale-if-error every flush clears L1, and the core keeps the loads in
-   * flight at that moment out of it, so every entry L1 holds is of the current epoch: a hit reads
-   * no epoch.
-   */
-  boolean fresh(Held<V> held) {
-    return held.isFresh(staleGraceNanos == 0 ? held.epoch() : epoch.get(), freshnessClock);
+  /** A value an L1 flush dropped, and when (a clock reading): served on failure within the grace. */
+  private record StaleCopy<V>(V value, long expiredAt) {}
+
+  /** Whether a copy set aside may still be served: within the grace period of its drop. */
+  private boolean withinGrace(StaleCopy<V> copy, long now) {
+    return now - copy.expiredAt() < staleGraceNanos;
   }
 
-  /** A value read now, in the current epoch. */
-  private Held<V> held(V value, long remainingMillis) {
-    return Held.of(value, remainingMillis, maxStalenessNanos, epoch.get(), clock.nanoTime());
-  }
-
-  /** Keeps an expired entry aside while its key is read again (stale-if-error only). */
-  private void setAside(K key, Held<V> held) {
-    if (staleGraceNanos == 0) {
-      return;
-    }
-    if (staleCopies.size() >= staleCopiesMax) {
-      long now = clock.nanoTime();
-      staleCopies.values().removeIf(h -> !withinGrace(h, now));
-      if (staleCopies.size() >= staleCopiesMax) {
-        return;
-      }
-    }
-    staleCopies.put(key, held);
-  }
-
-  /** Whether an expired entry may still be served: within the grace period of its expiry. */
-  private boolean withinGrace(Held<V> held, long now) {
-    long expiredAt = held.ttlDeadline();
-    if (held.epoch() != epoch.get()) {
-      Long flushed = epochStarts.get(held.epoch() + 1);
-      if (flushed == null) {
-        return false; // flushed too long ago to remember
-      }
-      expiredAt = Math.min(expiredAt, flushed);
-    }
-    return expiredAt == Long.MAX_VALUE || now - expiredAt < staleGraceNanos;
-  }
-
-  /** The key's expired value if stale-if-error allows serving it instead of {@code failure}. */
-  private @Nullable Held<V> staleFor(K key, Throwable failure) {
+  /** The key's dropped value if stale-if-error allows serving it instead of {@code failure}. */
+  private @Nullable StaleCopy<V> staleFor(K key, Throwable failure) {
     if (!mayServeStale(failure)) {
       return null;
     }
-    Held<V> stale = staleCopies.get(key);
+    StaleCopy<V> stale = staleCopies.get(key);
     if (stale == null) {
       return null;
     }
@@ -481,7 +416,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     long now = clock.nanoTime();
     Map<K, V> out = new LinkedHashMap<>();
     for (K key : lacking) {
-      Held<V> stale = staleCopies.get(key);
+      StaleCopy<V> stale = staleCopies.get(key);
       if (stale == null) {
         return null;
       }
@@ -493,11 +428,6 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     }
     staleServed.add(out.size());
     return out;
-  }
-
-  /** Forgets the stale copies of keys read afresh (the read is current). */
-  private void forgetStale(Collection<K> keys) {
-    keys.forEach(this::forgetStaleCopy);
   }
 
   /** Forgets the stale copy of a key read afresh (the read is current). */
@@ -514,7 +444,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   }
 
   private @Nullable V staleOrThrow(K key, RuntimeException failure) {
-    Held<V> stale = staleFor(key, failure);
+    StaleCopy<V> stale = staleFor(key, failure);
     if (stale == null) {
       throw failure;
     }
@@ -523,7 +453,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
 
   private CompletableFuture<@Nullable V> staleOrFailed(K key, Throwable failure) {
     Throwable cause = causeOf(failure);
-    Held<V> stale = staleFor(key, cause);
+    StaleCopy<V> stale = staleFor(key, cause);
     return stale == null
         ? CompletableFuture.failedFuture(cause)
         : CompletableFuture.completedFuture(stale.value());
@@ -549,25 +479,19 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   public @Nullable V getIfPresent(K key) {
     Objects.requireNonNull(key, "key must not be null");
     checkOpen();
-    Held<V> held = l1.getIfPresent(key);
-    if (held == null) {
-      peekMisses.increment(); // the L1 lookup below counts this miss again
-    } else if (fresh(held)) {
-      return held.value();
-    } else {
-      l1.delete(key);
+    V hit = peek(key); // a miss is counted again by the L1 lookup below
+    if (hit != null) {
+      return hit;
     }
     // L1 lacks it: Redis, through the L1's single-flight (a hit fills L1; a miss caches nothing).
-    return Held.valueOf(l1.get(key, () -> readThroughRedis(key)));
+    return l1.get(key, () -> intoL1(key, readThroughRedis(key)));
   }
 
   /** Reads Redis only: the value (decodable) or null; null also when Redis is unavailable. */
-  private @Nullable Held<V> readThroughRedis(K key) throws InterruptedException {
-    long start = epoch.get();
+  private @Nullable Loaded<V> readThroughRedis(K key) throws InterruptedException {
     RedisTier.Keys keys = keysOf(key);
     try {
-      Held<V> hit = decodeHit(keys, tier().read(keys));
-      return hit == null ? null : hit.inEpoch(start);
+      return decodeHit(keys, tier().read(keys));
     } catch (RedisUnavailable e) {
       if (strict) {
         throw new RedisCacheException("Redis unavailable while reading: " + e.getMessage(), e);
@@ -577,20 +501,12 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   }
 
   /** Runs once per key per JVM (the L1's single-flight): Redis, else a lease and the loader. */
-  private @Nullable Held<V> loadThroughRedis(K key, Ttl ttl, Loader<? extends V> loader)
-      throws Exception {
-    // Stamped with the epoch it started in: a flush during the load makes its result stale.
-    long start = epoch.get();
-    Held<V> held = loadThroughRedis0(key, ttl, loader);
-    return held == null ? null : held.inEpoch(start);
-  }
-
-  private @Nullable Held<V> loadThroughRedis0(K key, Ttl ttl, Loader<? extends V> loader)
+  private @Nullable Loaded<V> loadThroughRedis(K key, Ttl ttl, Loader<? extends V> loader)
       throws Exception {
     RedisTier.Keys keys = keysOf(key);
     try {
       byte[] read = tier().read(keys);
-      Held<V> hit = decodeHit(keys, read);
+      Loaded<V> hit = decodeHit(keys, read);
       if (hit != null) {
         return hit;
       }
@@ -603,7 +519,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     }
   }
 
-  private @Nullable Held<V> leaseAndLoad(
+  private @Nullable Loaded<V> leaseAndLoad(
       RedisTier.Keys keys, Ttl ttl, Loader<? extends V> loader, byte[] garbage) throws Exception {
     byte[] token = newToken();
     boolean waited = false;
@@ -611,7 +527,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     while (true) {
       checkOpen();
       RedisTier.Lease lease = tier().lease(keys, token, leaseMillis);
-      Held<V> found = afterLease(keys, lease, garbage);
+      Loaded<V> found = afterLease(keys, lease, garbage);
       if (found != null) {
         if (lease.acquired()) {
           // A holder stored the value and left between our miss and our lease: no load.
@@ -631,7 +547,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       }
       awaitHolder(keys, waitKey);
       byte[] read = tier().read(keys);
-      Held<V> hit = decodeHit(keys, read);
+      Loaded<V> hit = decodeHit(keys, read);
       if (hit != null) {
         return hit;
       }
@@ -666,7 +582,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     }
   }
 
-  private @Nullable Held<V> loadAsOwner(
+  private @Nullable Loaded<V> loadAsOwner(
       RedisTier.Keys keys, byte[] token, Ttl ttl, Loader<? extends V> loader, byte[] garbage)
       throws Exception {
     V value;
@@ -698,7 +614,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
         throw new RedisCacheException("Redis unavailable while storing: " + e.getMessage(), e);
       }
     }
-    return held(value, ttlMillis);
+    return loaded(value, ttlMillis);
   }
 
   private CompletableFuture<Boolean> renewLease(RedisTier.Keys keys, byte[] token) {
@@ -718,11 +634,11 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     }
   }
 
-  private @Nullable Held<V> loadDirect(Ttl ttl, Loader<? extends V> loader) throws Exception {
+  private @Nullable Loaded<V> loadDirect(Ttl ttl, Loader<? extends V> loader) throws Exception {
     loads.increment();
     directLoads.increment();
     V value = loader.load();
-    return value == null ? null : held(value, ttlMillis(ttl));
+    return value == null ? null : loaded(value, ttlMillis(ttl));
   }
 
   // ---- batches ----
@@ -732,33 +648,15 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(key, "key must not be null");
     Objects.requireNonNull(batchLoader, "batchLoader must not be null");
     checkOpen();
-    Held<V> hit = peek(key);
+    V hit = peek(key);
     if (hit != null) {
-      return hit.value(); // no batch-loader wrapper allocated for a hit
+      return hit; // no batch-loader wrapper allocated for a hit
     }
-    TierBatchLoader tier = new TierBatchLoader(batchLoader);
-    Held<V> held;
     try {
-      held = l1.get(key, tier);
+      return l1.get(key, new TierBatchLoader(batchLoader));
     } catch (RuntimeException e) {
       return staleOrThrow(key, e);
     }
-    return freshOne(key, held, () -> l1.get(key, tier));
-  }
-
-  /**
-   * The value of a single-key batch lookup that answered {@code held} (L1 through a batch loader
-   * or a batcher; its failure is answered by {@link #staleOrThrow}), read once more through {@code
-   * lookup} if stale. With stale-if-error, a failed read again is answered with the key's stale copy
-   * while within the grace period.
-   */
-  private @Nullable V freshOne(
-      K key, @Nullable Held<V> held, java.util.function.Supplier<@Nullable Held<V>> lookup) {
-    if (held == null || fresh(held)) {
-      forgetStaleCopy(key); // a current answer wins over the copy set aside
-      return Held.valueOf(held);
-    }
-    return readAgainVia(key, held, lookup);
   }
 
   @Override
@@ -766,12 +664,11 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(key, "key must not be null");
     Objects.requireNonNull(batchLoader, "batchLoader must not be null");
     checkOpen();
-    Held<V> hit = peek(key);
+    V hit = peek(key);
     if (hit != null) {
-      return CompletableFuture.completedFuture(hit.value());
+      return CompletableFuture.completedFuture(hit);
     }
-    TierBatchLoader tier = new TierBatchLoader(batchLoader);
-    return freshAsync(key, () -> l1.getAsync(key, tier));
+    return staleIfFailed(key, l1.getAsync(key, new TierBatchLoader(batchLoader)));
   }
 
   @Override
@@ -779,8 +676,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(keys, "keys must not be null");
     Objects.requireNonNull(batchLoader, "batchLoader must not be null");
     checkOpen();
-    TierBatchLoader tier = new TierBatchLoader(batchLoader);
-    return freshAll(keys, () -> l1.getAll(keys, tier), stale -> l1.getAll(stale, tier));
+    return staleAllIfFailed(keys, () -> l1.getAll(keys, new TierBatchLoader(batchLoader)));
   }
 
   @Override
@@ -789,9 +685,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(keys, "keys must not be null");
     Objects.requireNonNull(batchLoader, "batchLoader must not be null");
     checkOpen();
-    TierBatchLoader tier = new TierBatchLoader(batchLoader);
-    return freshAllAsync(
-        keys, l1.getAllAsync(keys, tier), stale -> l1.getAllAsync(stale, tier));
+    return staleAllIfFailedAsync(keys, l1.getAllAsync(keys, new TierBatchLoader(batchLoader)));
   }
 
   @Override
@@ -805,34 +699,33 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   public Batcher<K, V> batcher(AsyncBatchLoader<K, ? extends V> batchLoader) {
     Objects.requireNonNull(batchLoader, "batchLoader must not be null");
     checkOpen();
-    AsyncBatchLoader<K, Held<V>> tier =
+    AsyncBatchLoader<K, V> tier =
         (keys, executor) ->
             onCacheThread(
                 executor,
                 owner ->
                     nullIfBroken(
                         () ->
-                            loadManyThroughRedis(
-                                keys,
-                                missing ->
-                                    Collections.unmodifiableMap(
-                                        Stages.await(
-                                            owner.started(batchLoader.load(missing, executor)))))));
+                            intoL1(
+                                loadManyThroughRedis(
+                                    keys,
+                                    missing ->
+                                        Collections.unmodifiableMap(
+                                            Stages.await(
+                                                owner.started(
+                                                    batchLoader.load(missing, executor))))))));
     return new TierBatcher(l1.batcher(tier));
   }
 
   /**
-   * Unwraps the answers of a batch lookup; stale ones are set aside, dropped and looked up once
-   * more. With stale-if-error, a failed lookup is answered from stale copies only when every key
-   * the caller lacks has one within the grace period; otherwise the failure is thrown.
+   * The answer of a batch lookup. With stale-if-error, a failed lookup is answered from the values
+   * L1 holds and the stale copies of the others, only when every key the caller lacks has one
+   * within the grace period; otherwise the failure is thrown.
    */
-  private Map<K, V> freshAll(
-      Collection<? extends K> keys,
-      java.util.function.Supplier<Map<K, Held<V>>> lookup,
-      java.util.function.Function<List<K>, Map<K, Held<V>>> again) {
-    Map<K, Held<V>> found;
+  private Map<K, V> staleAllIfFailed(
+      Collection<? extends K> keys, java.util.function.Supplier<Map<K, V>> lookup) {
     try {
-      found = lookup.get();
+      return lookup.get();
     } catch (RuntimeException e) {
       Map<K, V> served = staleAllAfter(keys, e);
       if (served == null) {
@@ -840,72 +733,34 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       }
       return served;
     }
-    Map<K, V> out = new LinkedHashMap<>();
-    List<K> stale = unwrapFresh(found, out);
-    if (!stale.isEmpty()) {
-      Map<K, Held<V>> more;
-      try {
-        more = again.apply(stale);
-      } catch (RuntimeException e) {
-        Map<K, V> served = staleAll(stale, e);
-        if (served == null) {
-          throw e;
-        }
-        out.putAll(served);
-        return out;
-      }
-      forgetStale(stale);
-      more.forEach((k, h) -> out.put(k, h.value()));
-    }
-    return out;
   }
 
-  private CompletableFuture<Map<K, V>> freshAllAsync(
-      Collection<? extends K> keys,
-      CompletableFuture<Map<K, Held<V>>> found,
-      java.util.function.Function<List<K>, CompletableFuture<Map<K, Held<V>>>> again) {
-    return found
+  /** As {@link #staleAllIfFailed}, for a lookup's stage. */
+  private CompletableFuture<Map<K, V>> staleAllIfFailedAsync(
+      Collection<? extends K> keys, CompletableFuture<Map<K, V>> lookup) {
+    if (staleGraceNanos == 0) {
+      return lookup;
+    }
+    return lookup
         .handle(
             (map, failure) -> {
-              if (failure != null) {
-                Throwable cause = causeOf(failure);
-                Map<K, V> served = staleAllAfter(keys, cause);
-                return served == null
-                    ? CompletableFuture.<Map<K, V>>failedFuture(cause)
-                    : CompletableFuture.completedFuture(served);
+              if (failure == null) {
+                return CompletableFuture.completedFuture(map);
               }
-              Map<K, V> out = new LinkedHashMap<>();
-              List<K> stale = unwrapFresh(map, out);
-              if (stale.isEmpty()) {
-                return CompletableFuture.completedFuture(out);
-              }
-              return again
-                  .apply(stale)
-                  .handle(
-                      (more, failed) -> {
-                        if (failed != null) {
-                          Throwable cause = causeOf(failed);
-                          Map<K, V> served = staleAll(stale, cause);
-                          if (served == null) {
-                            return CompletableFuture.<Map<K, V>>failedFuture(cause);
-                          }
-                          out.putAll(served);
-                          return CompletableFuture.completedFuture(out);
-                        }
-                        forgetStale(stale);
-                        more.forEach((k, h) -> out.put(k, h.value()));
-                        return CompletableFuture.completedFuture(out);
-                      })
-                  .thenCompose(f -> f);
+              Throwable cause = causeOf(failure);
+              Map<K, V> served = staleAllAfter(keys, cause);
+              return served == null
+                  ? CompletableFuture.<Map<K, V>>failedFuture(cause)
+                  : CompletableFuture.completedFuture(served);
             })
         .thenCompose(f -> f);
   }
 
   /**
-   * After a batch lookup of {@code keys} failed with {@code failure}: the keys L1 holds fresh, and
-   * the stale copies of all the others, or null (then the failure stands) if stale-if-error may not
-   * answer it or one of those keys has no copy within the grace period. A stale L1 entry met here
-   * is set aside first. Without stale-if-error nothing is looked up.
+   * After a batch lookup of {@code keys} failed with {@code failure}: the keys L1 holds, and the
+   * stale copies of all the others, or null (then the failure stands) if stale-if-error may not
+   * answer it or one of those keys has no copy within the grace period. Without stale-if-error
+   * nothing is looked up.
    */
   private @Nullable Map<K, V> staleAllAfter(Collection<? extends K> keys, Throwable failure) {
     if (!mayServeStale(failure)) {
@@ -920,19 +775,13 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       if (out.containsKey(key) || lacking.contains(key)) {
         continue; // a duplicate
       }
-      Held<V> held = l1.getIfPresent(key);
+      V held = l1.getIfPresent(key);
       if (held == null) {
         peekMisses.increment(); // the failed lookup counted this miss already
         lacking.add(key);
-        continue;
-      }
-      peekHits.increment(); // and this hit
-      if (fresh(held)) {
-        out.put(key, held.value());
       } else {
-        setAside(key, held);
-        l1.delete(key);
-        lacking.add(key);
+        peekHits.increment(); // and this hit
+        out.put(key, held);
       }
     }
     Map<K, V> stale = staleAll(lacking, failure);
@@ -943,52 +792,25 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     return out;
   }
 
-  /** Puts the fresh answers into {@code out}; sets the stale ones aside, drops and returns them. */
-  private List<K> unwrapFresh(Map<K, Held<V>> found, Map<K, V> out) {
-    List<K> stale = new ArrayList<>();
-    found.forEach(
-        (k, h) -> {
-          if (fresh(h)) {
-            out.put(k, h.value());
-          } else {
-            stale.add(k);
-          }
-        });
-    forgetStale(out.keySet()); // current answers win over copies set aside
-    for (K k : stale) {
-      setAside(k, found.get(k));
-      l1.delete(k);
-    }
-    return stale;
-  }
-
   /**
    * Runs once per batch of keys that L1 lacks (the L1's batching and single-flight): one pipelined
    * MGET, one pipeline of leases for the keys Redis lacks, one call of {@code batchLoader} for the
    * keys leased, one pipeline of fills. Keys another JVM holds a lease for are waited for, each as
    * a single {@code get} would (on virtual threads, concurrently).
    */
-  private Map<K, Held<V>> loadManyThroughRedis(List<K> keys, BatchLoader<K, ? extends V> loader)
-      throws Exception {
-    long start = epoch.get();
-    Map<K, Held<V>> out = loadManyThroughRedis0(keys, loader);
-    out.replaceAll((k, h) -> h.inEpoch(start));
-    return out;
-  }
-
-  private Map<K, Held<V>> loadManyThroughRedis0(
+  private Map<K, Loaded<V>> loadManyThroughRedis(
       List<K> keys, BatchLoader<K, ? extends V> loader) throws Exception {
     List<RedisTier.Keys> names = new ArrayList<>(keys.size());
     for (K k : keys) {
       names.add(keysOf(k));
     }
-    Map<K, Held<V>> out = new HashMap<>();
+    Map<K, Loaded<V>> out = new HashMap<>();
     List<Integer> missing = new ArrayList<>();
     List<byte[]> garbage = new ArrayList<>();
     try {
       List<byte[]> reads = tier().readMany(names);
       for (int i = 0; i < keys.size(); i++) {
-        Held<V> hit = decodeHit(names.get(i), reads.get(i));
+        Loaded<V> hit = decodeHit(names.get(i), reads.get(i));
         if (hit != null) {
           out.put(keys.get(i), hit);
         } else {
@@ -1012,7 +834,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       for (int j = 0; j < missing.size(); j++) {
         int i = missing.get(j);
         RedisTier.Lease lease = leases.get(j);
-        Held<V> found = afterLease(names.get(i), lease, garbage.get(j));
+        Loaded<V> found = afterLease(names.get(i), lease, garbage.get(j));
         if (found != null) {
           out.put(keys.get(i), found);
           if (lease.acquired()) {
@@ -1051,7 +873,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       for (K k : rest) {
         V v = loaded.get(k);
         if (v != null) {
-          out.put(k, held(v, ttl));
+          out.put(k, loaded(v, ttl));
         }
       }
       return out;
@@ -1067,7 +889,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       List<byte[]> tokens,
       List<byte[]> garbage,
       BatchLoader<K, ? extends V> loader,
-      Map<K, Held<V>> out)
+      Map<K, Loaded<V>> out)
       throws Exception {
     List<K> batch = new ArrayList<>(owned.size());
     for (int j : owned) {
@@ -1077,7 +899,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     List<RedisTier.Fill> fills = new ArrayList<>(owned.size());
     long ttl = ttlMillis(Ttl.cacheDefault());
     Map<K, ? extends V> loaded;
-    List<Held<V>> held = new ArrayList<>(owned.size());
+    List<@Nullable Loaded<V>> held = new ArrayList<>(owned.size());
     List<RedisTier.Keys> leased = new ArrayList<>(owned.size());
     List<byte[]> leaseTokens = new ArrayList<>(owned.size());
     for (int j : owned) {
@@ -1094,7 +916,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
         byte[] bytes = v == null || ttl == 0 ? null : stored(encodeChecked(v), ttl);
         fills.add(new RedisTier.Fill(names.get(missing.get(j)), tokens.get(j), bytes, ttl,
             garbage.get(j)));
-        held.add(v == null ? null : held(v, ttl));
+        held.add(v == null ? null : loaded(v, ttl));
       }
     } catch (Throwable t) {
       List<RedisTier.Fill> releases = new ArrayList<>();
@@ -1128,13 +950,13 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       List<RedisTier.Keys> names,
       List<Integer> contended,
       BatchLoader<K, ? extends V> loader,
-      Map<K, Held<V>> out)
+      Map<K, Loaded<V>> out)
       throws Exception {
-    List<CompletableFuture<@Nullable Held<V>>> waits = new ArrayList<>(contended.size());
+    List<CompletableFuture<@Nullable Loaded<V>>> waits = new ArrayList<>(contended.size());
     for (int i : contended) {
       K key = keys.get(i);
       RedisTier.Keys name = names.get(i);
-      CompletableFuture<@Nullable Held<V>> f = new CompletableFuture<>();
+      CompletableFuture<@Nullable Loaded<V>> f = new CompletableFuture<>();
       Thread.ofVirtual()
           .name("async-cache-redis-batch-wait")
           .start(
@@ -1153,7 +975,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       waits.add(f);
     }
     for (int n = 0; n < contended.size(); n++) {
-      Held<V> h = Stages.await(waits.get(n));
+      Loaded<V> h = Stages.await(waits.get(n));
       if (h != null) {
         out.put(keys.get(contended.get(n)), h);
       }
@@ -1196,7 +1018,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
    * reference by the expression that created it, a named class by {@code equals}), so per-call
    * batch loaders still share batches.
    */
-  private final class TierBatchLoader implements BatchLoader<K, Held<V>> {
+  private final class TierBatchLoader implements BatchLoader<K, V> {
     private final BatchLoader<K, ? extends V> user;
     private final Object coalesceKey;
 
@@ -1207,8 +1029,8 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     }
 
     @Override
-    public @Nullable Map<K, Held<V>> load(List<K> keys) throws Exception {
-      return nullIfBroken(() -> loadManyThroughRedis(keys, user));
+    public @Nullable Map<K, V> load(List<K> keys) throws Exception {
+      return nullIfBroken(() -> intoL1(loadManyThroughRedis(keys, user)));
     }
 
     @Override
@@ -1227,45 +1049,40 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     }
   }
 
-  /** A core batcher of L1 seen with the values unwrapped (and stale ones read again). */
+  /** A core batcher of L1 whose failures stale-if-error may answer. */
   private final class TierBatcher implements Batcher<K, V> {
-    private final Batcher<K, Held<V>> l1Batcher;
+    private final Batcher<K, V> l1Batcher;
 
-    TierBatcher(Batcher<K, Held<V>> l1Batcher) {
+    TierBatcher(Batcher<K, V> l1Batcher) {
       this.l1Batcher = l1Batcher;
     }
 
     @Override
     public @Nullable V get(K key) {
       checkOpen();
-      Held<V> held;
       try {
-        held = l1Batcher.get(key);
+        return l1Batcher.get(key);
       } catch (RuntimeException e) {
         return staleOrThrow(key, e);
       }
-      if (held != null && fresh(held) && staleCopies.isEmpty()) {
-        return held.value(); // a hit: nothing allocated
-      }
-      return freshOne(key, held, () -> l1Batcher.get(key));
     }
 
     @Override
     public CompletableFuture<@Nullable V> getAsync(K key) {
       checkOpen();
-      return freshAsync(key, () -> l1Batcher.getAsync(key));
+      return staleIfFailed(key, l1Batcher.getAsync(key));
     }
 
     @Override
     public Map<K, V> getAll(Collection<? extends K> keys) {
       checkOpen();
-      return freshAll(keys, () -> l1Batcher.getAll(keys), l1Batcher::getAll);
+      return staleAllIfFailed(keys, () -> l1Batcher.getAll(keys));
     }
 
     @Override
     public CompletableFuture<Map<K, V>> getAllAsync(Collection<? extends K> keys) {
       checkOpen();
-      return freshAllAsync(keys, l1Batcher.getAllAsync(keys), l1Batcher::getAllAsync);
+      return staleAllIfFailedAsync(keys, l1Batcher.getAllAsync(keys));
     }
   }
 
@@ -1274,7 +1091,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
    * value read in the same pipeline if there is a new one (then the caller releases a lease it
    * won and loads nothing); null means: load if the lease was won, else wait for its holder.
    */
-  private @Nullable Held<V> afterLease(RedisTier.Keys keys, RedisTier.Lease lease, byte[] garbage) {
+  private @Nullable Loaded<V> afterLease(RedisTier.Keys keys, RedisTier.Lease lease, byte[] garbage) {
     if (lease.acquired()) {
       leasesAcquired.increment();
     }
@@ -1286,7 +1103,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
    * already rejected (counted once). {@code rejected} is {@link RedisTier#EMPTY} itself when
    * nothing was rejected (an empty value that was is another array).
    */
-  private @Nullable Held<V> decodeNew(
+  private @Nullable Loaded<V> decodeNew(
       RedisTier.Keys keys, byte @Nullable [] stored, byte[] rejected) {
     if (stored == null || (rejected != RedisTier.EMPTY && Arrays.equals(stored, rejected))) {
       return null;
@@ -1304,7 +1121,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
    * its header says it has left by this JVM's wall clock; null for a miss. Bytes without a valid
    * header, or whose payload the codec rejects, are a miss too: counted, logged once per key.
    */
-  private @Nullable Held<V> decodeHit(RedisTier.Keys keys, byte @Nullable [] stored) {
+  private @Nullable Loaded<V> decodeHit(RedisTier.Keys keys, byte @Nullable [] stored) {
     if (stored == null) {
       l2Misses.increment();
       return null;
@@ -1325,7 +1142,12 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     l2Hits.increment();
     // An expiry already past by our clock (Redis has not expired the key yet, or the writer's
     // clock is behind ours): return the value, keep it nowhere.
-    return held(value, StoredValue.remainingMillis(stored, wallClock.millis()));
+    return loaded(value, StoredValue.remainingMillis(stored, wallClock.millis()));
+  }
+
+  /** A value read or stored now, with {@code remainingMillis} to live in Redis. */
+  private Loaded<V> loaded(V value, long remainingMillis) {
+    return Loaded.of(value, remainingMillis, clock.nanoTime());
   }
 
   /** Counts undecodable bytes read as a miss, and logs the first of each key. */
@@ -1376,7 +1198,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       if (ttlMillis == 0) {
         l1.delete(key);
       } else {
-        l1.set(key, held(value, ttlMillis));
+        l1.set(key, value, l1Ttl(ttlMillis));
       }
       return;
     } catch (InterruptedException e) {
@@ -1471,19 +1293,37 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       return;
     }
     log.debug("dropping every L1 entry: {}", why);
-    long now = clock.nanoTime();
-    long next = epoch.get() + 1;
-    epochStarts.put(next, now);
-    epoch.set(next); // every entry read before now is stale from here on
-    long keep = saturatedAdd(staleGraceNanos, maxStalenessNanos);
-    epochStarts.entrySet().removeIf(e -> e.getKey() != next && now - e.getValue() > keep);
-    if (staleGraceNanos == 0) {
-      clearL1();
+    if (staleGraceNanos != 0) {
+      setAsideAll();
     }
-    // else: kept for stale-if-error, never served as hits (their epoch is over)
+    try {
+      l1.clear();
+    } catch (CacheClosedException e) {
+      // closing
+    }
     l1Flushes.increment(); // after the clear: the counter says the flush is done
     // Anyone waiting for a lease holder re-reads now rather than at the fallback.
     waiters.values().forEach(w -> w.complete(null));
+  }
+
+  /**
+   * Stale-if-error: keeps the values L1 holds before a flush drops them (at most {@code
+   * l1MaxSize}, older copies of the same keys replaced), to answer reads that fail within the
+   * grace period.
+   */
+  private void setAsideAll() {
+    long now = clock.nanoTime();
+    staleCopies.values().removeIf(c -> !withinGrace(c, now));
+    try {
+      for (Map.Entry<K, V> e : l1.asMap().entrySet()) {
+        if (staleCopies.size() >= staleCopiesMax && !staleCopies.containsKey(e.getKey())) {
+          break;
+        }
+        staleCopies.put(e.getKey(), new StaleCopy<>(e.getValue(), now));
+      }
+    } catch (CacheClosedException e) {
+      // closing
+    }
   }
 
   private void clearL1() {
@@ -1528,6 +1368,13 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     }
   }
 
+  /** The L1 time to live of a value written with {@code ttlMillis} in Redis (not 0). */
+  private Ttl l1Ttl(long ttlMillis) {
+    return ttlMillis < 0 || ttlMillis >= maxStalenessNanos / 1_000_000
+        ? Ttl.cacheDefault() // maxStaleness
+        : Ttl.of(Duration.ofMillis(ttlMillis));
+  }
+
   private byte[] newToken() {
     byte[] t = Arrays.copyOf(tokenPrefix, tokenPrefix.length + Long.BYTES);
     ByteBuffer.wrap(t, tokenPrefix.length, Long.BYTES).putLong(tokens.incrementAndGet());
@@ -1539,11 +1386,6 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       l1.cleanUp(); // the closed L1 throws the core's CacheClosedException
       throw new IllegalStateException("the Redis cache is closing");
     }
-  }
-
-  private static long saturatedAdd(long a, long b) {
-    long sum = a + b;
-    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 
   private static long saturatedNanos(Duration d) {
@@ -1578,7 +1420,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   }
 
   /** Package-private for tests: this JVM's L1 tier. */
-  AsyncCache<K, Held<V>> l1() {
+  AsyncCache<K, V> l1() {
     return l1;
   }
 
@@ -1649,12 +1491,12 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
   public WarmupResult<K> warmup(Map<? extends K, ? extends Loader<? extends V>> loaders) {
     Objects.requireNonNull(loaders, "loaders must not be null");
     checkOpen();
-    Map<K, Loader<Held<V>>> viaRedis = new LinkedHashMap<>();
+    Map<K, Loader<V>> viaRedis = new LinkedHashMap<>();
     loaders.forEach(
         (k, loader) -> {
           Objects.requireNonNull(k, "key must not be null");
           Objects.requireNonNull(loader, "loader must not be null");
-          viaRedis.put(k, () -> loadThroughRedis(k, Ttl.cacheDefault(), loader));
+          viaRedis.put(k, () -> intoL1(k, loadThroughRedis(k, Ttl.cacheDefault(), loader)));
         });
     return l1.warmup(viaRedis);
   }

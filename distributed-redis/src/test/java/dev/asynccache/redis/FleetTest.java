@@ -173,8 +173,7 @@ class FleetTest {
         }
         Fixtures.await("b to receive round " + i + "'s invalidation", Duration.ofSeconds(10),
             () -> b.tierMetrics().invalidationsReceived() > before);
-        Held<String> held = impl(b).l1().getIfPresent(key);
-        String l1 = held == null ? null : held.value();
+        String l1 = impl(b).l1().getIfPresent(key);
         if (l1 != null && !l1.equals(written)) {
           stale++;
         }
