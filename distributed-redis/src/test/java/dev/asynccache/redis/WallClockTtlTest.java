@@ -124,6 +124,48 @@ class WallClockTtlTest {
     }
   }
 
+  @Test
+  void everyReadPathGivesItsL1EntryTheTimeTheValueHasLeftInRedis() {
+    AtomicLong wall = new AtomicLong(T0);
+    ManualNanos nanosB = new ManualNanos();
+    long start = nanosB.now.get();
+    try (RedisCache<String, String> a = strings(redis, "wall4").wallClock(wall(wall)).build();
+        RedisCache<String, String> b =
+            strings(redis, "wall4")
+                .wallClock(wall(wall))
+                .timeSource(nanosB)
+                .maxStaleness(Duration.ofHours(1))
+                .build()) {
+      for (int i = 1; i <= 6; i++) {
+        a.set("k" + i, "v" + i, Ttl.of(Duration.ofMinutes(i))); // k_i: i minutes left
+      }
+      awaitInvalidations(b, 6);
+      AtomicInteger loads = new AtomicInteger();
+      // Each key through another path into L1, all of them L2 hits.
+      b.get("k1", () -> "loaded-" + loads.incrementAndGet());
+      b.getAsync("k2", () -> "loaded-" + loads.incrementAndGet()).join();
+      b.getAsync(
+              "k3",
+              Ttl.cacheDefault(),
+              executor ->
+                  java.util.concurrent.CompletableFuture.completedFuture(
+                      "loaded-" + loads.incrementAndGet()))
+          .join();
+      b.getAll(List.of("k4"), keys -> Map.of());
+      b.batcher(keys -> Map.<String, String>of()).get("k5");
+      b.getIfPresent("k6");
+      assertEquals(0, loads.get());
+      assertEquals(6, b.tierMetrics().l2Hits());
+      for (int i = 1; i <= 6; i++) {
+        long deadline = start + Duration.ofMinutes(i).toNanos();
+        nanosB.now.set(deadline - 1);
+        assertEquals("v" + i, impl(b).l1().getIfPresent("k" + i), "k" + i + " just before");
+        nanosB.now.set(deadline);
+        assertNull(impl(b).l1().getIfPresent("k" + i), "k" + i + " at its Redis expiry");
+      }
+    }
+  }
+
   /** a's invalidations reach b asynchronously: b reads after them, or they drop its fresh copy. */
   private static void awaitInvalidations(RedisCache<String, String> b, long n) {
     Fixtures.await("b to hear a's writes", Duration.ofSeconds(10),
