@@ -755,8 +755,15 @@ final class DefaultAsyncCache<K, V> implements AsyncCache<K, V> {
     Objects.requireNonNull(key, "key must not be null");
     Objects.requireNonNull(value, "value must not be null");
     Objects.requireNonNull(ttl, "ttl must not be null");
-    InFlightLoad<K, V> load = inFlight.get(key);
-    if (load == null || load.isSettled()) {
+    // The load this thread runs, if it runs one of the key (a loader overtaken by a write keeps its
+    // own load, never the one that replaced it); else (an async loader's stage completing on
+    // another thread) the key's load in flight.
+    @SuppressWarnings("unchecked")
+    InFlightLoad<K, V> load = (InFlightLoad<K, V>) LoadFrame.runningLoadOf(key);
+    if (load == null) {
+      load = inFlight.get(key);
+    }
+    if (load == null || load.isSettled() || load.isInvalidated()) {
       return false;
     }
     load.chooseExpiry(value, ttl.toNanos(defaultTtlNanos), time.nanoTime());

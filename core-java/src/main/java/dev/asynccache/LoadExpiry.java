@@ -16,11 +16,13 @@ import java.util.Objects;
  * });
  * }</pre>
  *
- * <p>The choice applies to the load in flight for the key (single, asynchronous or batch; a
- * background refresh included) and only if that load completes with this very {@code value}
- * (compared by identity): a loader that a write overtook (see {@link AsyncCache#set}) can never
- * set the expiry of the load that replaced it. If the same value is given several expiries, the
- * shortest applies. The time to live counts from this call, not from the moment the value is
+ * <p>The choice applies to the load of the key that the calling thread runs (single or batch; a
+ * background refresh included), or, called from another thread (an asynchronous loader's stage),
+ * to the key's load in flight; and only if that load completes with this very {@code value}
+ * (compared by identity). So a loader that a write overtook (see {@link AsyncCache#set}) never
+ * sets the expiry of the load that replaced it: from the loader's own thread, never; from another
+ * thread, only if both loads complete with the very same object, and then the shorter of their
+ * choices applies. If the same value is given several expiries, the shortest applies. The time to live counts from this call, not from the moment the value is
  * cached: a value whose time runs out before the load completes is returned to its callers and not
  * kept, like a {@code Ttl} of zero. Thread-safe.
  */
@@ -39,7 +41,7 @@ public final class LoadExpiry {
    * @param ttl its time to live from now: a duration, {@link Ttl#never()}, or {@link
    *     Ttl#cacheDefault()}
    * @return {@code true} if a load of {@code key} was in flight and took the choice, {@code false}
-   *     if none was (the call had no effect)
+   *     if none was, or the calling thread's load was overtaken by a write (the call had no effect)
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code cache} was not built by {@link AsyncCache#builder()}
    *     (a {@code RedisCache} decides its entries' lifetimes itself)

@@ -50,6 +50,23 @@ final class LoadFrame {
     return previous;
   }
 
+  /**
+   * The load of {@code key} the calling thread runs itself (its own frame, not the loads that
+   * started it), or {@code null}.
+   */
+  static @Nullable InFlightLoad<?, ?> runningLoadOf(Object key) {
+    LoadFrame f = CURRENT.get();
+    if (f == null) {
+      return null;
+    }
+    for (InFlightLoad<?, ?> l : f.loads) {
+      if (l.key.equals(key)) {
+        return l;
+      }
+    }
+    return null;
+  }
+
   static void exit(@Nullable LoadFrame previous) {
     if (previous == null) {
       CURRENT.remove();

@@ -22,7 +22,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -604,9 +603,6 @@ class LoadExpiryTest {
    * overtook can never set the expiry of the load that replaced it; but the overtaken loader's
    * late call finds B's load in the in-flight map and, the value being identical, B takes it.
    */
-  @Disabled("defect in LoadExpiry: chooseExpiry finds the load by key in the in-flight map, so an"
-      + " overtaken loader's late choice lands on the replacing load and applies to it when both"
-      + " complete with the same object (B's entry is not kept: expected NOT_FOUND, was null)")
   @Test
   void anOvertakenLoaderReturningTheSameObjectAsItsReplacementDoesNotSetItsExpiry() throws Exception {
     ManualTimeSource clock = new ManualTimeSource();
