@@ -247,7 +247,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     Objects.requireNonNull(key, "key must not be null");
     Objects.requireNonNull(ttl, "ttl must not be null");
     Objects.requireNonNull(loader, "loader must not be null");
-    checkOpen();
+    // No closed check of ours: L1 is closed by close() and then throws CacheClosedException itself.
     V hit = l1.getIfPresent(key);
     if (hit != null) {
       return hit; // the hit path: the core's hit, nothing more
@@ -258,6 +258,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
 
   /** {@link #get(Object, Ttl, Loader)} after L1 lacked {@code key}. */
   private @Nullable V miss(K key, Ttl ttl, Loader<? extends V> loader) {
+    checkOpen();
     peekMisses.increment(); // the L1 lookup below counts this miss again
     try {
       return l1.get(key, () -> intoL1(key, loadThroughRedis(key, ttl, loader)));
