@@ -6,9 +6,16 @@ import static dev.asynccache.redis.Fixtures.bytes;
 import static dev.asynccache.redis.Fixtures.impl;
 import static dev.asynccache.redis.Fixtures.strings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -115,6 +122,42 @@ class ReconnectTest {
         a.delete("k0");
         Fixtures.await("b to drop k0", Duration.ofSeconds(20),
             () -> impl(b).l1().getIfPresent("k0") == null);
+      }
+    }
+  }
+  @Test
+  void withStaleIfErrorAFlushStillDropsEveryEntryAndKeepsAFillThenInFlightOutOfL1()
+      throws Exception {
+    try (RedisCache<String, String> a = strings(redis, "flush-sie").build();
+        RedisCache<String, String> b =
+            strings(redis, "flush-sie").staleIfError(Duration.ofMinutes(1)).build();
+        ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int round = 0; round < 20; round++) {
+        assertEquals(KEYS, fill(a, b), "round " + round);
+        long flushes = b.tierMetrics().l1Flushes();
+        CountDownLatch inLoader = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        String late = "late" + round;
+        // A fill in flight across the flush: b's loader of a key Redis lacks waits for it.
+        Future<String> filling =
+            threads.submit(
+                () ->
+                    b.get(
+                        late,
+                        () -> {
+                          inLoader.countDown();
+                          assertTrue(release.await(20, TimeUnit.SECONDS));
+                          return "read before the flush";
+                        }));
+        assertTrue(inLoader.await(20, TimeUnit.SECONDS));
+        assertEquals("+OK", redis.command("FLUSHALL"));
+        Fixtures.await("b to flush, round " + round, Duration.ofSeconds(20),
+            () -> b.tierMetrics().l1Flushes() > flushes);
+        release.countDown();
+        assertEquals("read before the flush", filling.get(20, TimeUnit.SECONDS));
+        assertEquals(0, survivors(b), "L1 entries older than the flush, round " + round);
+        assertNull(impl(b).l1().getIfPresent(late), "the fill in flight at the flush, round " + round);
+        assertEquals(0, impl(b).l1().size(), "round " + round);
       }
     }
   }
