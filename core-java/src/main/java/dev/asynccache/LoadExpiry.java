@@ -22,9 +22,10 @@ import java.util.Objects;
  * (compared by identity). So a loader that a write overtook (see {@link AsyncCache#set}) never
  * sets the expiry of the load that replaced it: from the loader's own thread, never; from another
  * thread, only if both loads complete with the very same object, and then the shorter of their
- * choices applies. If the same value is given several expiries, the shortest applies. The time to live counts from this call, not from the moment the value is
- * cached: a value whose time runs out before the load completes is returned to its callers and not
- * kept, like a {@code Ttl} of zero. Thread-safe.
+ * choices applies. If the same value is given several expiries, the shortest applies. The time to
+ * live counts from this call, not from the moment the value is cached: a value whose time runs out
+ * before the load completes is returned to its callers and not kept, like a {@code Ttl} of zero.
+ * Thread-safe.
  */
 public final class LoadExpiry {
   private LoadExpiry() {}

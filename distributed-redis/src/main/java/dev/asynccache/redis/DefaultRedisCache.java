@@ -367,7 +367,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
 
   // ---- stale-if-error ----
 
-  /** A value an L1 flush dropped, and when (a clock reading): served on failure within the grace. */
+  /** A value an L1 flush dropped, and when (a clock reading): served on failure within grace. */
   private record StaleCopy<V>(V value, long expiredAt) {}
 
   /** Whether a copy set aside may still be served: within the grace period of its drop. */
@@ -776,13 +776,13 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       if (out.containsKey(key) || lacking.contains(key)) {
         continue; // a duplicate
       }
-      V held = l1.getIfPresent(key);
-      if (held == null) {
+      V value = l1.getIfPresent(key);
+      if (value == null) {
         peekMisses.increment(); // the failed lookup counted this miss already
         lacking.add(key);
       } else {
         peekHits.increment(); // and this hit
-        out.put(key, held);
+        out.put(key, value);
       }
     }
     Map<K, V> stale = staleAll(lacking, failure);
@@ -900,7 +900,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     List<RedisTier.Fill> fills = new ArrayList<>(owned.size());
     long ttl = ttlMillis(Ttl.cacheDefault());
     Map<K, ? extends V> loaded;
-    List<@Nullable Loaded<V>> held = new ArrayList<>(owned.size());
+    List<@Nullable Loaded<V>> results = new ArrayList<>(owned.size());
     List<RedisTier.Keys> leased = new ArrayList<>(owned.size());
     List<byte[]> leaseTokens = new ArrayList<>(owned.size());
     for (int j : owned) {
@@ -917,7 +917,7 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
         byte[] bytes = v == null || ttl == 0 ? null : stored(encodeChecked(v), ttl);
         fills.add(new RedisTier.Fill(names.get(missing.get(j)), tokens.get(j), bytes, ttl,
             garbage.get(j)));
-        held.add(v == null ? null : loaded(v, ttl));
+        results.add(v == null ? null : loaded(v, ttl));
       }
     } catch (Throwable t) {
       List<RedisTier.Fill> releases = new ArrayList<>();
@@ -939,8 +939,8 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
       }
     }
     for (int n = 0; n < batch.size(); n++) {
-      if (held.get(n) != null) {
-        out.put(batch.get(n), held.get(n));
+      if (results.get(n) != null) {
+        out.put(batch.get(n), results.get(n));
       }
     }
   }
@@ -1092,7 +1092,8 @@ final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
    * value read in the same pipeline if there is a new one (then the caller releases a lease it
    * won and loads nothing); null means: load if the lease was won, else wait for its holder.
    */
-  private @Nullable Loaded<V> afterLease(RedisTier.Keys keys, RedisTier.Lease lease, byte[] garbage) {
+  private @Nullable Loaded<V> afterLease(
+      RedisTier.Keys keys, RedisTier.Lease lease, byte[] garbage) {
     if (lease.acquired()) {
       leasesAcquired.increment();
     }

@@ -13,14 +13,18 @@ record Loaded<V>(V value, long ttlNanos, long at) {
    * Redis ({@code -1}: no expiry; {@code 0}: expired already, not kept).
    */
   static <V> Loaded<V> of(V value, long remainingMillis, long now) {
-    long nanos =
-        remainingMillis < 0
-            ? -1
-            : remainingMillis >= Long.MAX_VALUE / 1_000_000 ? Long.MAX_VALUE : remainingMillis * 1_000_000;
+    long nanos;
+    if (remainingMillis < 0) {
+      nanos = -1;
+    } else if (remainingMillis >= Long.MAX_VALUE / 1_000_000) {
+      nanos = Long.MAX_VALUE;
+    } else {
+      nanos = remainingMillis * 1_000_000;
+    }
     return new Loaded<>(value, nanos, now);
   }
 
-  /** The time it has left at clock reading {@code now}: {@code -1} for no expiry, else at least 0. */
+  /** The time it has left at clock reading {@code now}: {@code -1} for no expiry, else ≥ 0. */
   long ttlNanosAt(long now) {
     return ttlNanos < 0 ? -1 : Math.max(0, ttlNanos - (now - at));
   }
