@@ -3,9 +3,11 @@ package dev.asynccache.server;
 import dev.asynccache.AsyncCache;
 import dev.asynccache.CacheClosedException;
 import dev.asynccache.Ttl;
+import dev.asynccache.redis.RedisCache;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -25,6 +27,12 @@ final class CacheRoutes {
   private static final String ROUTES = " (routes: /cache/{key}, /stats, /metrics, /health)";
 
   private final AsyncCache<String, byte[]> cache;
+  /**
+   * The cache's map view, for reads by {@link KeyProbe}; {@code null} when the cache is a
+   * {@link RedisCache}, whose reads may fill L1 with the key they are given (so it must be the
+   * {@code String}).
+   */
+  private final @Nullable Map<String, byte[]> probeView;
   private final int maxValueBytes;
   private final int maxKeyBytes;
   private final EntryWeigher weigher;
@@ -43,6 +51,7 @@ final class CacheRoutes {
       Supplier<Reply> health,
       Supplier<Reply> metrics) {
     this.cache = cache;
+    this.probeView = cache instanceof RedisCache<?, ?> ? null : cache.asMap();
     this.maxValueBytes = maxValueBytes;
     this.maxKeyBytes = maxKeyBytes;
     this.weigher = weigher;
@@ -58,9 +67,12 @@ final class CacheRoutes {
    * {@link #route(String, String)} for a target given as bytes, {@code b[start, end)}, which hold
    * only visible ASCII (the connection's parser admits nothing else). The common request, a key
    * under {@code /cache/} with neither {@code '%'} nor a query, is decided without building the
-   * target's string: the key's string is the only one made.
+   * target's string: a {@code GET} or {@code HEAD} looks its key up through {@code probe} (no
+   * string at all, unless it misses), another method builds the key's string only.
+   *
+   * @param probe the calling connection's own probe, pointed at the key here
    */
-  Object route(String method, byte[] b, int start, int end) {
+  Object route(String method, byte[] b, int start, int end, KeyProbe probe) {
     int keyStart = start + CACHE_PREFIX.length;
     if (end > keyStart && startsWithCachePrefix(b, start)) {
       boolean plain = true;
@@ -73,6 +85,21 @@ final class CacheRoutes {
       }
       if (plain) {
         boolean read = method.equals("GET") || method.equals("HEAD");
+        Map<String, byte[]> view = probeView;
+        if (read && view != null && end - keyStart <= maxKeyBytes) { // ASCII: a byte per character
+          try {
+            KeyCodec.checkDotSegments(b, keyStart, end);
+          } catch (KeyCodec.BadKey e) {
+            return Reply.error(400, e.getMessage());
+          }
+          byte[] value;
+          try {
+            value = view.get(probe.point(b, keyStart, end));
+          } catch (CacheClosedException e) {
+            return Reply.error(503, "server is shutting down").closing();
+          }
+          return value != null ? value : notFound(probe.toString());
+        }
         boolean put = !read && method.equals("PUT");
         if (read || put || method.equals("DELETE")) {
           String key;
@@ -215,7 +242,11 @@ final class CacheRoutes {
   /** The value itself on a hit (the connection answers 200 with it, no reply object), else a 404. */
   private Object get(String key) {
     byte[] value = cache.getIfPresent(key);
-    return value == null ? Reply.error(404, "no entry for key " + Json.quote(key)) : value;
+    return value == null ? notFound(key) : value;
+  }
+
+  private static Reply notFound(String key) {
+    return Reply.error(404, "no entry for key " + Json.quote(key));
   }
 
   private Reply delete(String key) {
@@ -223,7 +254,7 @@ final class CacheRoutes {
       deletes.increment();
       return Reply.NO_CONTENT;
     }
-    return Reply.error(404, "no entry for key " + Json.quote(key));
+    return notFound(key);
   }
 
   /**

@@ -141,6 +141,8 @@ final class HttpConnection implements ServerConnection {
   private byte[] out = new byte[512];
   private BufferData outData = BufferData.create(out, 0, out.length);
   private int outLen;
+  // the key of a GET or HEAD, looked up where it lies in buf
+  private final KeyProbe keyProbe = new KeyProbe();
 
   private volatile Thread thread;
   @SuppressWarnings("unused") // through DEADLINE: 0 = none, -1 = expired (the thread is interrupted)
@@ -298,7 +300,7 @@ final class HttpConnection implements ServerConnection {
       Reply reply;
       byte[] hit = null;
       try {
-        Object route = settings.routes().route(method, buf, targetStart, targetEnd);
+        Object route = settings.routes().route(method, buf, targetStart, targetEnd, keyProbe);
         keepFrom = -1;
         if (route instanceof CacheRoutes.Put put) {
           byte[] value = null;

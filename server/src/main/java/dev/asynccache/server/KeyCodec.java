@@ -55,6 +55,16 @@ final class KeyCodec {
    * @throws BadKey if it holds a dot segment
    */
   static String decodePlain(byte[] b, int start, int end) throws BadKey {
+    checkDotSegments(b, start, end);
+    return new String(b, start, end - start, StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * Refuses a dot segment in the plain key {@code b[start, end)} (see {@link #decodePlain}).
+   *
+   * @throws BadKey if it holds one
+   */
+  static void checkDotSegments(byte[] b, int start, int end) throws BadKey {
     int segment = start;
     for (int i = start; i <= end; i++) {
       if (i == end || b[i] == '/') {
@@ -65,7 +75,6 @@ final class KeyCodec {
         segment = i + 1;
       }
     }
-    return new String(b, start, end - start, StandardCharsets.ISO_8859_1);
   }
 
   private static BadKey dotSegment() {

@@ -1,0 +1,71 @@
+package dev.asynccache.server;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * A key looked up where it lies in a connection's input buffer, without building its
+ * {@code String}: a {@code GET} or {@code HEAD} hit then allocates nothing for its key. Building
+ * that string (and its bytes) was two thirds of what a {@code GET} allocated, and the young
+ * collections it drove (a stop of about 10 ms each, which a busy server makes several times a
+ * second) were most of the tail latency side by side with Redis (perf/RESULTS.md, session 25).
+ *
+ * <p>A probe stands for the key {@code new String(b, start, end - start, ISO_8859_1)} of its last
+ * {@link #point}: its {@link #hashCode} is that string's, and it {@link #equals} a {@code String}
+ * with the same characters. It is meant for one use only: the argument of a
+ * {@link Map#get(Object)} of a map keyed by {@code String}, which by its contract compares
+ * {@code probe.equals(storedKey)} (probe as the receiver). Its equality is therefore one-sided (a
+ * {@code String} never equals a probe) and it must never be stored: the cache's keys are typed
+ * {@code String}, so no put can take one. Not thread-safe: each connection has its own, and the
+ * bytes it points at must not change while it is used.
+ */
+final class KeyProbe {
+  private byte[] bytes = new byte[0];
+  private int start;
+  private int length;
+  private int hash;
+
+  /**
+   * Points this probe at {@code b[start, end)}, which must hold ASCII only (the connection's
+   * parser admits nothing else in a request target), and returns it.
+   */
+  KeyProbe point(byte[] b, int start, int end) {
+    int h = 0;
+    for (int i = start; i < end; i++) {
+      h = 31 * h + (b[i] & 0xff);
+    }
+    this.bytes = b;
+    this.start = start;
+    this.length = end - start;
+    this.hash = h;
+    return this;
+  }
+
+  /** The hash code of the key's {@code String} ({@link String#hashCode}'s formula). */
+  @Override
+  public int hashCode() {
+    return hash;
+  }
+
+  /** Whether {@code o} is the key's {@code String}: a {@code String} with the same characters. */
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof String s) || s.length() != length) {
+      return false;
+    }
+    byte[] b = bytes;
+    int at = start;
+    for (int i = 0; i < length; i++) {
+      if (s.charAt(i) != (b[at + i] & 0xff)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The key's {@code String} (built on each call: for messages and the rare slow path). */
+  @Override
+  public String toString() {
+    return new String(bytes, start, length, StandardCharsets.ISO_8859_1);
+  }
+}
