@@ -78,6 +78,28 @@ class KeyProbeLookupTest {
   }
 
   @Test
+  void aNonLatin1KeyWithTheSameHashCodeIsNotTheProbesKey() {
+    String utf16 = "\u0001\u0C02"; // 31 * 1 + 0x0C02 = 31 * 'a' + 'b'
+    assertEquals("ab".hashCode(), utf16.hashCode());
+    put(utf16, "other");
+    assertEquals(404, ((Reply) route("GET", "ab")).status());
+    put("ab", "mine");
+    assertEquals("mine", text(route("GET", "ab")));
+  }
+
+  @Test
+  void theProbeReadsAsItsKeysCharacters() {
+    byte[] buffer = "xx/cache/k:1;a+b=c~xx".getBytes(StandardCharsets.US_ASCII);
+    KeyProbe p = new KeyProbe().point(buffer, 9, buffer.length - 2);
+    assertEquals(10, p.length());
+    assertEquals('k', p.charAt(0));
+    assertEquals('~', p.charAt(9));
+    assertEquals("1;a", p.subSequence(2, 5).toString());
+    assertEquals("k:1;a+b=c~", p.toString());
+    assertTrue("k:1;a+b=c~".contentEquals(p));
+  }
+
+  @Test
   void aPrefixOrAnExtensionOfAStoredKeyIsAMiss() {
     put("ab", "v");
     assertEquals(404, ((Reply) route("GET", "a")).status());
