@@ -25,10 +25,29 @@ import java.util.Map;
  * and comparing it (perf/RESULTS.md, session 25).
  */
 final class KeyProbe implements CharSequence {
+  /**
+   * How many stored keys with the probe's hash code one lookup may compare it with before it gives
+   * up ({@link Crowded}). A map's bucket holds at most 8 such keys before it becomes a tree, which
+   * {@code ConcurrentHashMap} searches in order of {@code String.compareTo}, an order a probe cannot
+   * take part in: without the bound, keys made to share a hash code (a hash-flooding client) would
+   * make every read of one of them compare it with all of them.
+   */
+  static final int MAX_COMPARISONS = 16;
+
+  /** A lookup met more than {@link #MAX_COMPARISONS} keys with its hash code: look up the string. */
+  static final class Crowded extends RuntimeException {
+    private Crowded() {
+      super("more than " + MAX_COMPARISONS + " keys share this key's hash code", null, false, false);
+    }
+  }
+
+  private static final Crowded CROWDED = new Crowded();
+
   private byte[] bytes = new byte[0];
   private int start;
   private int length;
   private int hash;
+  private int comparisons;
 
   /**
    * Points this probe at {@code b[start, end)}, which must hold ASCII only (the connection's
@@ -48,6 +67,7 @@ final class KeyProbe implements CharSequence {
     this.start = start;
     this.length = end - start;
     this.hash = h;
+    this.comparisons = 0;
     return this;
   }
 
@@ -57,10 +77,23 @@ final class KeyProbe implements CharSequence {
     return hash;
   }
 
-  /** Whether {@code o} is the key's {@code String}: a {@code String} with the same characters. */
+  /**
+   * Whether {@code o} is the key's {@code String}: a {@code String} with the same characters.
+   *
+   * @throws Crowded on the call after {@link #MAX_COMPARISONS} since the last {@link #point}
+   *     ({@code Map.get} changes nothing, so it may be abandoned this way)
+   */
   @Override
   public boolean equals(Object o) {
+    if (++comparisons > MAX_COMPARISONS) {
+      throw CROWDED;
+    }
     return o instanceof String s && s.contentEquals(this);
+  }
+
+  /** How many keys the probe was compared with since the last {@link #point} (for tests). */
+  int comparisons() {
+    return comparisons;
   }
 
   @Override

@@ -99,6 +99,40 @@ class KeyProbeLookupTest {
     assertTrue("k:1;a+b=c~".contentEquals(p));
   }
 
+  /**
+   * Hash flooding: 4,096 stored keys share one hash code (every string of 12 blocks "Aa" or "BB").
+   * The map keeps them in a tree ordered by {@code String.compareTo}, which a probe cannot use: a
+   * read gives up on the probe after {@link KeyProbe#MAX_COMPARISONS} keys and looks the string up,
+   * instead of comparing with thousands of keys. Counted, not timed.
+   */
+  @Test
+  void aReadAmongThousandsOfKeysWithItsHashCodeComparesWithAFewAndIsStillRight() {
+    int blocks = 12;
+    String[] keys = new String[1 << blocks];
+    for (int n = 0; n < keys.length; n++) {
+      StringBuilder k = new StringBuilder();
+      for (int b = 0; b < blocks; b++) {
+        k.append((n >> b & 1) == 0 ? "Aa" : "BB");
+      }
+      keys[n] = k.toString();
+      assertEquals(keys[0].hashCode(), keys[n].hashCode());
+    }
+    for (int n = 0; n < keys.length - 96; n++) { // the last 96 stay absent
+      put(keys[n], "v" + n);
+    }
+    int mostCompared = 0;
+    for (int n = 0; n < keys.length; n++) {
+      Object answer = route(n % 2 == 0 ? "GET" : "HEAD", keys[n]);
+      mostCompared = Math.max(mostCompared, probe.comparisons());
+      if (n < keys.length - 96) {
+        assertEquals("v" + n, text(answer), keys[n]);
+      } else {
+        assertEquals(404, ((Reply) answer).status(), keys[n]);
+      }
+    }
+    assertTrue(mostCompared <= KeyProbe.MAX_COMPARISONS + 1, "a read compared its probe with " + mostCompared + " keys");
+  }
+
   @Test
   void aPrefixOrAnExtensionOfAStoredKeyIsAMiss() {
     put("ab", "v");
