@@ -125,6 +125,7 @@ class ReconnectTest {
       }
     }
   }
+
   @Test
   void withStaleIfErrorAFlushStillDropsEveryEntryAndKeepsAFillThenInFlightOutOfL1()
       throws Exception {

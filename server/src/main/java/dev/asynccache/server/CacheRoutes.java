@@ -87,22 +87,9 @@ final class CacheRoutes {
         boolean read = method.equals("GET") || method.equals("HEAD");
         Map<String, byte[]> view = probeView;
         if (read && view != null && end - keyStart <= maxKeyBytes) { // ASCII: a byte per character
-          try {
-            KeyCodec.checkDotSegments(b, keyStart, end);
-          } catch (KeyCodec.BadKey e) {
-            return Reply.error(400, e.getMessage());
-          }
-          byte[] value = null;
-          boolean crowded = false;
-          try {
-            value = view.get(probe.point(b, keyStart, end));
-          } catch (CacheClosedException e) {
-            return Reply.error(503, "server is shutting down").closing();
-          } catch (KeyProbe.Crowded e) {
-            crowded = true; // many keys share its hash code: the string's lookup takes their order
-          }
-          if (!crowded) {
-            return value != null ? value : notFound(probe.toString());
+          Object answer = readByProbe(view, b, keyStart, end, probe);
+          if (answer != null) {
+            return answer;
           }
         }
         boolean put = !read && method.equals("PUT");
@@ -116,12 +103,35 @@ final class CacheRoutes {
           try {
             return keyed(method, read, put, key, null);
           } catch (CacheClosedException e) {
-            return Reply.error(503, "server is shutting down").closing();
+            return Reply.shuttingDown();
           }
         }
       }
     }
     return route(method, new String(b, start, end - start, StandardCharsets.ISO_8859_1));
+  }
+
+  /**
+   * The answer to a read of the plain key {@code b[start, end)} looked up through {@code probe}:
+   * the value, a 404, a 400 for a dot segment or a 503; {@code null} if the probe gave up (many
+   * keys share its hash code: the string's lookup takes their order, see {@link KeyProbe}).
+   */
+  private static @Nullable Object readByProbe(
+      Map<String, byte[]> view, byte[] b, int start, int end, KeyProbe probe) {
+    try {
+      KeyCodec.checkDotSegments(b, start, end);
+    } catch (KeyCodec.BadKey e) {
+      return Reply.error(400, e.getMessage());
+    }
+    byte[] value;
+    try {
+      value = view.get(probe.point(b, start, end));
+    } catch (CacheClosedException e) {
+      return Reply.shuttingDown();
+    } catch (KeyProbe.Crowded e) {
+      return null;
+    }
+    return value != null ? value : notFound(probe.toString());
   }
 
   private static final byte[] CACHE_PREFIX = "/cache/".getBytes(StandardCharsets.US_ASCII);
@@ -202,7 +212,7 @@ final class CacheRoutes {
         }
       }
     } catch (CacheClosedException e) {
-      return Reply.error(503, "server is shutting down").closing();
+      return Reply.shuttingDown();
     }
   }
 
@@ -211,7 +221,7 @@ final class CacheRoutes {
     try {
       cache.set(put.key(), value, put.ttl());
     } catch (CacheClosedException e) {
-      return Reply.error(503, "server is shutting down").closing();
+      return Reply.shuttingDown();
     } catch (IllegalArgumentException e) {
       // the entry alone is over the weight bound (checked before reading, so not expected here)
       return tooLarge(put, value.length + " bytes");

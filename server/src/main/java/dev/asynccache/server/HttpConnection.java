@@ -288,7 +288,7 @@ final class HttpConnection implements ServerConnection {
       try {
         status = 503;
         lingerOnClose = chunked || contentLength > 0 || pos < lim;
-        write(Reply.error(503, "server is shutting down").closing(), method.equals("HEAD"));
+        write(Reply.shuttingDown(), method.equals("HEAD"));
         return false;
       } finally {
         gate.exit(status);

@@ -33,6 +33,11 @@ record Reply(int status, @Nullable String contentType, byte[] body, @Nullable St
     return new Reply(status, JSON, Json.error(message).getBytes(StandardCharsets.UTF_8), null, false);
   }
 
+  /** The 503 of a request the stopping server no longer serves; it closes the connection. */
+  static Reply shuttingDown() {
+    return error(503, "server is shutting down").closing();
+  }
+
   /** The same reply, closing the connection after it. */
   Reply closing() {
     return close ? this : new Reply(status, contentType, body, allow, true);
