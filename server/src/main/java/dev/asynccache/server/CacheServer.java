@@ -87,6 +87,7 @@ public final class CacheServer implements AutoCloseable {
   private final EntryWeigher weigher;
   private final HttpConnectionSelector selector;
   private volatile WebServer web;
+  private final @Nullable EventLoops loops;
   private volatile int boundPort;
   private final java.util.logging.Handler listenerWatch = new ListenerWatch();
   private final long startNanos = System.nanoTime();
@@ -115,6 +116,7 @@ public final class CacheServer implements AutoCloseable {
     this.routes =
         new CacheRoutes(
             cache, config.maxValueBytes(), config.maxKeyBytes(), weigher, this::stats, this::health, this::metrics);
+    this.loops = EventLoops.COUNT > 0 ? new EventLoops(EventLoops.COUNT, connections) : null;
     this.maxConnections = config.maxConnections() > 0 ? config.maxConnections() : derivedMaxConnections();
     var settings =
         new HttpConnection.Settings(
@@ -123,7 +125,8 @@ public final class CacheServer implements AutoCloseable {
             connections,
             config.idleTimeout().toNanos(),
             config.headerTimeout().toNanos(),
-            config.bodyTimeout().toNanos());
+            config.bodyTimeout().toNanos(),
+            loops);
     this.selector = new HttpConnectionSelector(settings);
     this.web = newWebServer(config.port());
   }
@@ -582,6 +585,9 @@ public final class CacheServer implements AutoCloseable {
       }
       HELIDON_LISTENER_LOG.removeHandler(listenerWatch);
       web.stop();
+      if (loops != null) {
+        loops.close();
+      }
       connections.close();
       // After the drain: the snapshot holds every write that was answered. Saved here, not by the
       // core's saveOnShutdown hook, which runs beside this one and could save mid-drain.
@@ -621,6 +627,11 @@ public final class CacheServer implements AutoCloseable {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** What the event loops did (zeros without loops); for tests. */
+  EventLoops.Counts loopCounts() {
+    return loops == null ? new EventLoops.Counts(0, 0, 0) : loops.counts();
   }
 
   /** Requests being handled now; for tests. */

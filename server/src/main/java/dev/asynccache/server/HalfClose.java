@@ -40,6 +40,20 @@ final class HalfClose {
    * @param socket the connection's socket
    * @return whether the output was shut down
    */
+  static @Nullable SocketChannel channelOf(HelidonSocket socket) {
+    try {
+      if (NIO != null && socket.getClass() == NioSocket.class) {
+        return (SocketChannel) NIO.get(socket);
+      }
+      if (PLAIN != null && socket.getClass() == PlainSocket.class) {
+        return ((Socket) PLAIN.get(socket)).getChannel();
+      }
+    } catch (RuntimeException e) {
+      // not one of Helidon's plain sockets
+    }
+    return null;
+  }
+
   static boolean shutdownOutput(HelidonSocket socket) {
     try {
       if (NIO != null && socket.getClass() == NioSocket.class) {

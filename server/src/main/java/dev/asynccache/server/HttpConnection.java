@@ -10,7 +10,11 @@ import io.helidon.webserver.spi.ServerConnection;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
@@ -104,7 +108,13 @@ final class HttpConnection implements ServerConnection {
 
   /** What the connections of one server share. */
   record Settings(
-      CacheRoutes routes, RequestGate gate, Connections connections, long idleNanos, long headerNanos, long bodyNanos) {}
+      CacheRoutes routes,
+      RequestGate gate,
+      Connections connections,
+      long idleNanos,
+      long headerNanos,
+      long bodyNanos,
+      @Nullable EventLoops loops) {}
 
   /** A request that cannot be served: answered with {@code status} and closed. */
   private static final class HttpError extends Exception {
@@ -117,13 +127,23 @@ final class HttpConnection implements ServerConnection {
   }
 
   /** The client closed (or reset) the connection. */
-  private static final class ClientGone extends Exception {
+  private static class ClientGone extends Exception {
     ClientGone() {
       super(null, null, false, false);
     }
   }
 
   private static final ClientGone CLIENT_GONE = new ClientGone();
+
+  /** In an event loop: the request is not whole in the buffer; its thread serves it. */
+  private static final class NeedInput extends ClientGone {}
+
+  private static final NeedInput NEED_INPUT = new NeedInput();
+
+  // how a connection leaves its event loop (handBack)
+  private static final int LOOP_SERVE = 1; // its thread goes on serving (output first)
+  private static final int LOOP_FINISH = 2; // its thread sends what is left, lingers if asked, closes
+  private static final int LOOP_ABORT = 3; // closed now (client gone, a deadline, the server stopping)
 
   private final Settings settings;
   private final HelidonSocket socket;
@@ -143,6 +163,20 @@ final class HttpConnection implements ServerConnection {
   private int outLen;
   // the key of a GET or HEAD, looked up where it lies in buf
   private final KeyProbe keyProbe = new KeyProbe();
+
+  // in an event loop (see enterLoop): the non-blocking channel and what it could not take yet
+  private boolean inLoop;
+  private @Nullable EventLoop loop;
+  private @Nullable SocketChannel channel;
+  private @Nullable SelectionKey key;
+  private @Nullable ByteBuffer loopIn;
+  private @Nullable ByteBuffer loopOut;
+  private final ArrayDeque<ByteBuffer> pendingOut = new ArrayDeque<>();
+  private long writeSince;
+  private boolean released;
+  private int leaving;
+  private volatile int handBack;
+  private volatile boolean releaseAsked;
 
   private volatile Thread thread;
   @SuppressWarnings("unused") // through DEADLINE: 0 = none, -1 = expired (the thread is interrupted)
@@ -177,7 +211,13 @@ final class HttpConnection implements ServerConnection {
     // Counted at once, before a thread is started for it: /health and the cap see it accepted.
     settings.connections().add(this);
     try {
-      serveOnSomeThread();
+      thread = Thread.currentThread();
+      adoptBufferedInput();
+      EventLoops loops = settings.loops();
+      EventLoop l = loops == null ? null : loops.next();
+      if (l == null || !serveInLoop(l)) {
+        serveOnSomeThread();
+      }
     } finally {
       settings.connections().remove(this);
     }
@@ -239,7 +279,6 @@ final class HttpConnection implements ServerConnection {
     thread = Thread.currentThread();
     Connections connections = settings.connections();
     try {
-      adoptBufferedInput();
       while (canRun) {
         idle = true;
         arm(settings.idleNanos());
@@ -274,6 +313,9 @@ final class HttpConnection implements ServerConnection {
   private boolean serveOne() throws ClientGone {
     try {
       readHead();
+      if (inLoop && (chunked || expectContinue || contentLength > lim - pos)) {
+        throw NEED_INPUT; // nothing done yet: the thread reads the rest and serves it
+      }
     } catch (HttpError e) {
       keepFrom = -1;
       settings.gate().count(e.status);
@@ -722,6 +764,9 @@ final class HttpConnection implements ServerConnection {
 
   /** Reads more input, keeping the unparsed bytes; false at the end of the stream. */
   private boolean fill() throws ClientGone {
+    if (inLoop) {
+      throw NEED_INPUT;
+    }
     flush();
     int from = keepFrom >= 0 ? keepFrom : pos;
     if (from == lim) {
@@ -825,7 +870,11 @@ final class HttpConnection implements ServerConnection {
         append(body);
       } else {
         flush();
-        writeSocket(BufferData.create(body));
+        if (inLoop) {
+          loopWrite(body, 0, body.length, false);
+        } else {
+          writeSocket(BufferData.create(body));
+        }
       }
     }
     // Keep gathering while pipelined requests wait in the buffer; write before blocking or closing.
@@ -835,6 +884,18 @@ final class HttpConnection implements ServerConnection {
   }
 
   private void flush() throws ClientGone {
+    if (inLoop) {
+      if (outLen > 0) {
+        int n = outLen;
+        outLen = 0;
+        loopWrite(out, 0, n, true);
+      }
+      return;
+    }
+    while (!pendingOut.isEmpty()) { // left by the event loop: sent first
+      ByteBuffer b = pendingOut.poll();
+      writeSocket(BufferData.create(Arrays.copyOfRange(b.array(), b.arrayOffset() + b.position(), b.arrayOffset() + b.limit())));
+    }
     if (outLen > 0) {
       int n = outLen;
       outLen = 0;
@@ -894,6 +955,7 @@ final class HttpConnection implements ServerConnection {
     if (outLen + more > out.length) {
       out = Arrays.copyOf(out, Math.max(out.length * 2, outLen + more));
       outData = BufferData.create(out, 0, out.length);
+      loopOut = null;
     }
   }
 
@@ -901,6 +963,9 @@ final class HttpConnection implements ServerConnection {
 
   /** Starts a phase that must end within {@code nanos}; throws if the previous one expired. */
   private void arm(long nanos) throws ClientGone {
+    if (inLoop) {
+      return; // the loop's sweep keeps the time (see sweep)
+    }
     long d = (long) DEADLINE.getVolatile(this);
     long next = settings.connections().now() + nanos;
     if (next == 0 || next == -1) {
@@ -931,9 +996,257 @@ final class HttpConnection implements ServerConnection {
   public void close(boolean interrupt) {
     canRun = false;
     Thread t = thread;
-    if (t != null && (interrupt || idle)) {
+    if (t != null && (interrupt || idle || inLoopVolatile())) {
       t.interrupt();
     }
+  }
+
+  // ---------------------------------------------------------------- event loop
+
+  private boolean inLoopVolatile() {
+    return handBack == 0 && loop != null;
+  }
+
+  /**
+   * Serves this connection in {@code l} while its requests arrive whole, on its own thread
+   * otherwise. Returns true when the connection is done (to be closed), false when its thread is to
+   * go on serving it (a request that was not whole, in blocking mode again).
+   */
+  private boolean serveInLoop(EventLoop l) {
+    SocketChannel ch = HalfClose.channelOf(socket);
+    if (ch == null) {
+      return false;
+    }
+    try {
+      ch.configureBlocking(false);
+    } catch (java.io.IOException | RuntimeException e) {
+      return true; // closed meanwhile
+    }
+    channel = ch;
+    loop = l;
+    inLoop = true;
+    l.execute(this::enterLoop);
+    int outcome;
+    while ((outcome = handBack) == 0) {
+      java.util.concurrent.locks.LockSupport.park(this);
+      if ((Thread.interrupted() || !canRun) && !releaseAsked) {
+        releaseAsked = true;
+        l.execute(this::abortIfInLoop);
+      }
+    }
+    inLoop = false;
+    if (outcome == LOOP_ABORT) {
+      return true;
+    }
+    try {
+      ch.configureBlocking(true);
+    } catch (java.io.IOException | RuntimeException e) {
+      return true;
+    }
+    if (outcome == LOOP_SERVE) {
+      return false;
+    }
+    try {
+      flush();
+      if (lingerOnClose) {
+        linger();
+      }
+    } catch (ClientGone e) {
+      // closing anyway
+    }
+    return true;
+  }
+
+  SocketChannel channel() {
+    return channel;
+  }
+
+  /** On the loop's thread: registers the channel and serves what was read before. */
+  private void enterLoop() {
+    EventLoop l = loop;
+    try {
+      key = l.register(this);
+    } catch (java.io.IOException | RuntimeException e) {
+      key = null;
+    }
+    if (key == null) {
+      released = true;
+      leaving = LOOP_ABORT;
+      leftLoop();
+      return;
+    }
+    lastActivity = settings.connections().now();
+    if (pos < lim) {
+      try {
+        serveBuffered();
+      } catch (ClientGone e) {
+        release(LOOP_ABORT);
+      } catch (RuntimeException e) {
+        logUnexpected(e);
+        release(LOOP_ABORT);
+      }
+    }
+  }
+
+  /** On the loop's thread: the channel is ready to read or write. */
+  void onReady(SelectionKey k) {
+    if (released) {
+      return;
+    }
+    try {
+      if (k.isWritable()) {
+        if (!drainPending()) {
+          return;
+        }
+        k.interestOps(SelectionKey.OP_READ);
+        if (pos < lim) {
+          serveBuffered();
+          return;
+        }
+      }
+      if (k.isReadable() && pos == lim) {
+        ByteBuffer in = loopIn;
+        if (in == null) {
+          byte[] rb = readBuf;
+          if (rb == null) {
+            readBuf = rb = new byte[READ_BUFFER];
+            readData = BufferData.create(rb, 0, rb.length);
+          }
+          loopIn = in = ByteBuffer.wrap(rb);
+        }
+        in.clear();
+        int n = channel.read(in);
+        if (n < 0) {
+          release(LOOP_ABORT);
+          return;
+        }
+        if (n == 0) {
+          return;
+        }
+        buf = readBuf;
+        pos = 0;
+        lim = n;
+        lastActivity = settings.connections().now();
+        serveBuffered();
+      }
+    } catch (ClientGone | java.io.IOException | java.nio.channels.CancelledKeyException e) {
+      release(LOOP_ABORT);
+    } catch (RuntimeException e) {
+      logUnexpected(e);
+      release(LOOP_ABORT);
+    }
+  }
+
+  /** Serves the whole requests in buf[pos, lim); the first one that is not whole leaves the loop. */
+  private void serveBuffered() throws ClientGone {
+    while (pos < lim) {
+      if (!pendingOut.isEmpty()) {
+        key.interestOps(SelectionKey.OP_WRITE); // the rest once the client has taken the output
+        return;
+      }
+      int mark = pos;
+      boolean open;
+      try {
+        open = serveOne();
+      } catch (NeedInput e) {
+        pos = mark;
+        keepFrom = -1;
+        loop.countHandOff();
+        release(LOOP_SERVE);
+        return;
+      }
+      loop.countRequest();
+      if (!open) {
+        release(LOOP_FINISH);
+        return;
+      }
+    }
+    flush();
+    if (!pendingOut.isEmpty()) {
+      key.interestOps(SelectionKey.OP_WRITE);
+    }
+  }
+
+  /** Writes without blocking; what the channel does not take waits in pendingOut. */
+  private void loopWrite(byte[] a, int off, int len, boolean copy) throws ClientGone {
+    try {
+      if (pendingOut.isEmpty()) {
+        ByteBuffer b;
+        if (a == out) {
+          b = loopOut;
+          if (b == null) {
+            loopOut = b = ByteBuffer.wrap(out);
+          }
+          b.limit(off + len).position(off);
+        } else {
+          b = ByteBuffer.wrap(a, off, len);
+        }
+        channel.write(b);
+        if (!b.hasRemaining()) {
+          return;
+        }
+        off = b.position();
+        len = b.remaining();
+        writeSince = settings.connections().now();
+        loop.countOutputWait();
+      }
+      pendingOut.add(copy ? ByteBuffer.wrap(Arrays.copyOfRange(a, off, off + len)) : ByteBuffer.wrap(a, off, len));
+    } catch (java.io.IOException e) {
+      throw CLIENT_GONE;
+    }
+  }
+
+  private boolean drainPending() throws java.io.IOException {
+    ByteBuffer b;
+    while ((b = pendingOut.peek()) != null) {
+      channel.write(b);
+      if (b.hasRemaining()) {
+        return false;
+      }
+      pendingOut.poll();
+    }
+    return true;
+  }
+
+  /** On the loop's thread: closes the connection if it stayed idle, or kept output unsent, too long. */
+  void sweep(long now) {
+    if (released) {
+      return;
+    }
+    if (!canRun
+        || (!pendingOut.isEmpty() ? now - writeSince > settings.bodyNanos() : now - lastActivity > settings.idleNanos())) {
+      release(LOOP_ABORT);
+    }
+  }
+
+  /** On the loop's thread: the server is stopping or the connection was closed. */
+  private void abortIfInLoop() {
+    if (!released && key != null) {
+      release(LOOP_ABORT);
+    }
+  }
+
+  /** On the loop's thread, as the loop closes. */
+  void abortInLoop(SelectionKey k) {
+    if (!released) {
+      release(LOOP_ABORT);
+    }
+  }
+
+  private void release(int outcome) {
+    if (released) {
+      return;
+    }
+    released = true;
+    leaving = outcome;
+    loop.release(this, key);
+  }
+
+  /** On the loop's thread, once the selector has forgotten the channel: back to its thread. */
+  void leftLoop() {
+    Thread t = thread;
+    handBack = leaving;
+    java.util.concurrent.locks.LockSupport.unpark(t);
   }
 
   // ---------------------------------------------------------------- helpers
