@@ -116,7 +116,9 @@ public final class CacheServer implements AutoCloseable {
     this.routes =
         new CacheRoutes(
             cache, config.maxValueBytes(), config.maxKeyBytes(), weigher, this::stats, this::health, this::metrics);
-    this.loops = EventLoops.COUNT > 0 ? new EventLoops(EventLoops.COUNT, connections) : null;
+    // With Redis a read can wait on the network (an L1 miss): each connection keeps its thread,
+    // so that a slow or unreachable Redis never holds up the other connections of a loop.
+    this.loops = EventLoops.COUNT > 0 && redisCache == null ? new EventLoops(EventLoops.COUNT, connections) : null;
     this.maxConnections = config.maxConnections() > 0 ? config.maxConnections() : derivedMaxConnections();
     var settings =
         new HttpConnection.Settings(
@@ -432,20 +434,26 @@ public final class CacheServer implements AutoCloseable {
       server.boundPort = server.web.port();
       HELIDON_LISTENER_LOG.addHandler(server.listenerWatch);
     } catch (RuntimeException e) {
-      server.cache.close();
-      server.connections.close();
-      server.closeMeters();
+      server.closeUnstarted();
       throw e;
     }
     if (!server.web.isRunning()) { // Helidon logs a bind failure instead of throwing it
-      server.cache.close();
-      server.connections.close();
-      server.closeMeters();
+      server.closeUnstarted();
       throw new IllegalStateException(
           "cannot listen on " + config.host() + ":" + config.port() + " (address in use or not local?)");
     }
     server.persistence.ifPresent(p -> p.startPeriodicSaves(server.cache));
     return server;
+  }
+
+  /** Releases what the constructor made, when the server could not start. */
+  private void closeUnstarted() {
+    cache.close();
+    if (loops != null) {
+      loops.close();
+    }
+    connections.close();
+    closeMeters();
   }
 
   /**
