@@ -20,7 +20,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * An HTTP/1.1 (and 1.0) cache server over one {@code AsyncCache<String, byte[]>}: Helidon SE's
  * WebServer accepts connections and runs each on a virtual thread; {@link HttpConnection} parses
- * the HTTP (strict framing, bounded time per phase, keep-alive connections).
+ * the HTTP (strict framing, bounded time per phase, keep-alive connections), serving the requests
+ * that arrive whole on the server's {@link EventLoops event loops} and the others on the
+ * connection's own thread.
  *
  * <table>
  *   <caption>Routes</caption>

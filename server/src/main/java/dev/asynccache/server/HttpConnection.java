@@ -26,8 +26,17 @@ import org.jspecify.annotations.Nullable;
  * One client connection, HTTP/1.1 and HTTP/1.0, parsed here rather than by Helidon's HTTP/1
  * connection so that every byte's meaning is decided in one place. Helidon's listener still
  * accepts the socket, calls {@link #handle} on a virtual thread and closes the socket when it
- * returns; the first {@link #PLATFORM_CONNECTIONS} connections at a time are served on a platform
- * thread of their own, which the virtual thread waits for.
+ * returns.
+ *
+ * <p>Two ways to serve, one parser. With {@link EventLoops} (the default), the virtual thread puts
+ * the socket in non-blocking mode, gives it to a loop and parks; the loop reads and serves every
+ * request that is whole in what it read (head and body, no chunked body, no {@code Expect}), and
+ * keeps a response the client does not take at once until it does. The first request that is not
+ * whole (and a response that closes with request bytes unread) hands the connection back: the loop
+ * forgets the socket, the thread puts it in blocking mode and goes on with the blocking parser where
+ * the loop stopped, nothing done twice ({@link #serveInLoop}). Without loops, or after a hand-back,
+ * the first {@link #PLATFORM_CONNECTIONS} connections at a time are served on a platform thread of
+ * their own, which the virtual thread waits for.
  *
  * <p>The rules that close holes:
  *
