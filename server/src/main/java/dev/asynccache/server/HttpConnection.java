@@ -412,7 +412,7 @@ final class HttpConnection implements ServerConnection {
    */
   private void linger() throws ClientGone {
     flush();
-    HalfClose.shutdownOutput(socket);
+    HelidonSockets.shutdownOutput(socket);
     arm(TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS));
     long discarded = lim - pos;
     pos = lim;
@@ -1022,7 +1022,7 @@ final class HttpConnection implements ServerConnection {
    * go on serving it (a request that was not whole, in blocking mode again).
    */
   private boolean serveInLoop(EventLoop l) {
-    SocketChannel ch = HalfClose.channelOf(socket);
+    SocketChannel ch = HelidonSockets.channelOf(socket);
     if (ch == null) {
       return false;
     }

@@ -11,20 +11,22 @@ import java.nio.channels.SocketChannel;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Shuts down the sending side of a Helidon socket (a TCP FIN), so that a client sees the end of
- * the response while the server still reads what it sends. Helidon 4.5.0's {@link HelidonSocket}
- * offers no half-close; its plain sockets keep the {@link SocketChannel} ({@link NioSocket}, the
- * listener's default) or the {@link Socket} ({@link PlainSocket}) in a private field, read here by
- * reflection. That works while Helidon is on the class path (as {@code run-server} and the tests
- * run it); elsewhere (the module path, a Helidon without those fields, TLS) {@link #shutdownOutput}
- * does nothing and returns false, and the caller's bounded lingering still applies, only without
- * the early FIN. Thread-safe (stateless).
+ * What Helidon 4.5.0's {@link HelidonSocket} does not offer: the socket's {@link SocketChannel}
+ * (for the event loops) and a half-close (a TCP FIN, so that a client sees the end of the
+ * response while the server still reads what it sends). Helidon's plain sockets keep the
+ * {@link SocketChannel} ({@link NioSocket}) or the {@link Socket} ({@link PlainSocket}, the
+ * listener's accepted channel's socket) in a private field, read here by reflection. That works
+ * while Helidon is on the class path (as {@code run-server} and the tests run it); elsewhere (the
+ * module path, a Helidon without those fields, TLS) {@link #channelOf} returns null (the connection
+ * is served on its thread) and {@link #shutdownOutput} does nothing and returns false (the bounded
+ * lingering still applies, only without the early FIN). {@code EventLoopTest} fails if the channel
+ * cannot be had. Thread-safe (stateless).
  */
-final class HalfClose {
+final class HelidonSockets {
   private static final @Nullable VarHandle NIO = find(NioSocket.class, SocketChannel.class);
   private static final @Nullable VarHandle PLAIN = find(PlainSocket.class, Socket.class);
 
-  private HalfClose() {}
+  private HelidonSockets() {}
 
   private static @Nullable VarHandle find(Class<?> owner, Class<?> type) {
     try {
@@ -35,10 +37,11 @@ final class HalfClose {
   }
 
   /**
-   * Sends a FIN on {@code socket} if it is one of Helidon's plain (not TLS) sockets; never throws.
+   * The channel under {@code socket}, or null if it is not one of Helidon's plain sockets; never
+   * throws.
    *
    * @param socket the connection's socket
-   * @return whether the output was shut down
+   * @return its channel, or null
    */
   static @Nullable SocketChannel channelOf(HelidonSocket socket) {
     try {
@@ -54,6 +57,12 @@ final class HalfClose {
     return null;
   }
 
+  /**
+   * Sends a FIN on {@code socket} if it is one of Helidon's plain (not TLS) sockets; never throws.
+   *
+   * @param socket the connection's socket
+   * @return whether the output was shut down
+   */
   static boolean shutdownOutput(HelidonSocket socket) {
     try {
       if (NIO != null && socket.getClass() == NioSocket.class) {
