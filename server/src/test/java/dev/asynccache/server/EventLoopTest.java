@@ -166,6 +166,9 @@ class EventLoopTest {
       assertEquals("after", readResponse(in).text());
     }
     assertEquals(0, server.loopCounts().handOffs());
+    // Backpressure: a response is produced only once the one before it is taken, so each big one
+    // found the channel empty and waited on its own (queued behind the first, they would count 1).
+    assertTrue(server.loopCounts().outputWaits() >= 2, "one response at a time: " + server.loopCounts());
   }
 
   private static RawHttp.Response readResponse(java.io.InputStream in) throws IOException {
