@@ -136,6 +136,11 @@ final class CacheRoutes {
 
   private static final byte[] CACHE_PREFIX = "/cache/".getBytes(StandardCharsets.US_ASCII);
 
+  /** Whether the target {@code b[start, end)} names a key under {@code /cache/}. */
+  static boolean isCacheTarget(byte[] b, int start, int end) {
+    return end > start + CACHE_PREFIX.length && startsWithCachePrefix(b, start);
+  }
+
   private static boolean startsWithCachePrefix(byte[] b, int start) {
     for (int i = 0; i < CACHE_PREFIX.length; i++) {
       if (b[start + i] != CACHE_PREFIX[i]) {

@@ -30,7 +30,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Two ways to serve, one parser. With {@link EventLoops} (the default), the virtual thread puts
  * the socket in non-blocking mode, gives it to a loop and parks; the loop reads and serves every
- * request that is whole in what it read (head and body, no chunked body, no {@code Expect}), and
+ * request under {@code /cache/} that is whole in what it read (head and body, no chunked body, no
+ * {@code Expect}), and
  * keeps a response the client does not take at once until it does. The first request that is not
  * whole (and a response that closes with request bytes unread) hands the connection back: the loop
  * forgets the socket, the thread puts it in blocking mode and goes on with the blocking parser where
@@ -322,8 +323,11 @@ final class HttpConnection implements ServerConnection {
   private boolean serveOne() throws ClientGone {
     try {
       readHead();
-      if (inLoop && (chunked || expectContinue || contentLength > lim - pos)) {
-        throw NEED_INPUT; // nothing done yet: the thread reads the rest and serves it
+      if (inLoop && (chunked || expectContinue || contentLength > lim - pos || !CacheRoutes.isCacheTarget(buf, targetStart, targetEnd))) {
+        // Nothing done yet: the thread reads the rest and serves it. /health, /stats and /metrics
+        // go to the thread too: they read the process's open files and build reports, which must
+        // not hold up the loop's other connections.
+        throw NEED_INPUT;
       }
     } catch (HttpError e) {
       keepFrom = -1;

@@ -102,6 +102,19 @@ class EventLoopTest {
   }
 
   @Test
+  void healthStatsAndMetrics_areServedOnTheConnectionsThread_notInTheLoop() throws Exception {
+    start();
+    for (String path : new String[] {"/health", "/stats", "/metrics"}) {
+      long before = server.loopCounts().handOffs();
+      try (RawHttp c = new RawHttp(server.port())) {
+        assertEquals(200, c.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").read().status(), path);
+        assertEquals(404, c.send(get("absent")).read().status(), "the connection goes on, on its thread");
+      }
+      assertEquals(before + 1, server.loopCounts().handOffs(), path + " left the loop");
+    }
+  }
+
+  @Test
   void aBodyThatArrivesLater_isReadByTheThread_andStoredWhole() throws Exception {
     start();
     try (RawHttp c = new RawHttp(server.port())) {
