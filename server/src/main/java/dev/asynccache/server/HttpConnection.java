@@ -31,13 +31,13 @@ import org.jspecify.annotations.Nullable;
  * <p>Two ways to serve, one parser. With {@link EventLoops} (the default), the virtual thread puts
  * the socket in non-blocking mode, gives it to a loop and parks; the loop reads and serves every
  * request under {@code /cache/} that is whole in what it read (head and body, no chunked body, no
- * {@code Expect}), and
- * keeps a response the client does not take at once until it does. The first request that is not
- * whole (and a response that closes with request bytes unread) hands the connection back: the loop
- * forgets the socket, the thread puts it in blocking mode and goes on with the blocking parser where
- * the loop stopped, nothing done twice ({@link #serveInLoop}). Without loops, or after a hand-back,
- * the first {@link #PLATFORM_CONNECTIONS} connections at a time are served on a platform thread of
- * their own, which the virtual thread waits for.
+ * {@code Expect}), and keeps a response the client does not take at once until it does. The first
+ * other request (not whole, or another route) and a response that closes with request bytes unread
+ * hand the connection back: the loop forgets the socket, the thread puts it in blocking mode and
+ * goes on with the blocking parser where the loop stopped, nothing done twice ({@link
+ * #serveInLoop}). Without loops, or after a hand-back, the first {@link #PLATFORM_CONNECTIONS}
+ * connections at a time are served on a platform thread of their own, which the virtual thread
+ * waits for.
  *
  * <p>The rules that close holes:
  *
