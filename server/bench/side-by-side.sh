@@ -87,8 +87,12 @@ redis_n=$(redis-cli -p "$rport" dbsize)
 echo "entries: ours $ours_n, Redis $redis_n"
 echo "RSS with the keys: ours $(( $(rss_kb "$apid") / 1024 )) MB, Redis $(( $(rss_kb "$rpid") / 1024 )) MB"
 
-# Warm the JIT (not measured).
-wrk -t2 -c50 -d"$((DURATION < 10 ? DURATION : 10))"s -s "$here/mix.lua" "http://127.0.0.1:$aport" >/dev/null
+# Warm the JIT (not measured), with both workloads: the server's JVM compiles with C2 only
+# (-XX:-TieredCompilation), so a method that deoptimizes when the workload changes runs interpreted
+# until C2 has compiled it again, which took seconds on two busy cores (perf/RESULTS.md, session 26).
+warm=$((DURATION < 10 ? DURATION : 10))
+wrk -t2 -c50 -d"${warm}s" -s "$here/mix.lua" "http://127.0.0.1:$aport" >/dev/null
+wrk -t2 -c50 -d"${warm}s" -s "$here/get.lua" "http://127.0.0.1:$aport" >/dev/null
 redis-benchmark -p "$rport" -q -c 50 -n 100000 -r "$KEYS" -d "$VALUE" -t get >/dev/null
 
 # wrk: requests/s and p99 (ms) from --latency output
