@@ -179,7 +179,7 @@ final class EventLoop implements AutoCloseable {
       runTasks();
       for (SelectionKey k : selector.keys()) {
         if (k.attachment() instanceof HttpConnection c) {
-          c.abortInLoop(k);
+          c.abortInLoop();
         }
       }
       handBack();

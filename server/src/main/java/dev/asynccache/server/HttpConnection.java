@@ -14,8 +14,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -145,10 +145,13 @@ final class HttpConnection implements ServerConnection {
 
   private static final ClientGone CLIENT_GONE = new ClientGone();
 
-  /** In an event loop: the request is not whole in the buffer; its thread serves it. */
-  private static final class NeedInput extends ClientGone {}
+  /**
+   * In an event loop: the request is for the connection's own thread (not whole in the buffer, or
+   * not a cache route); nothing of it has been done yet.
+   */
+  private static final class NotForLoop extends ClientGone {}
 
-  private static final NeedInput NEED_INPUT = new NeedInput();
+  private static final NotForLoop NOT_FOR_LOOP = new NotForLoop();
 
   // how a connection leaves its event loop (handBack)
   private static final int LOOP_SERVE = 1; // its thread goes on serving (output first)
@@ -183,8 +186,8 @@ final class HttpConnection implements ServerConnection {
   private @Nullable ByteBuffer loopOut;
   private final ArrayDeque<ByteBuffer> pendingOut = new ArrayDeque<>();
   private long writeSince;
-  private boolean released;
-  private int leaving;
+  private boolean released; // on the loop's thread: release() was called
+  private int leaving; // the outcome release() chose, delivered to handBack once the loop forgot the channel
   private volatile int handBack;
   private volatile boolean releaseAsked;
 
@@ -323,11 +326,13 @@ final class HttpConnection implements ServerConnection {
   private boolean serveOne() throws ClientGone {
     try {
       readHead();
-      if (inLoop && (chunked || expectContinue || contentLength > lim - pos || !CacheRoutes.isCacheTarget(buf, targetStart, targetEnd))) {
+      if (inLoop
+          && (chunked || expectContinue || contentLength > lim - pos
+              || !CacheRoutes.isCacheTarget(buf, targetStart, targetEnd))) {
         // Nothing done yet: the thread reads the rest and serves it. /health, /stats and /metrics
         // go to the thread too: they read the process's open files and build reports, which must
         // not hold up the loop's other connections.
-        throw NEED_INPUT;
+        throw NOT_FOR_LOOP;
       }
     } catch (HttpError e) {
       keepFrom = -1;
@@ -778,7 +783,7 @@ final class HttpConnection implements ServerConnection {
   /** Reads more input, keeping the unparsed bytes; false at the end of the stream. */
   private boolean fill() throws ClientGone {
     if (inLoop) {
-      throw NEED_INPUT;
+      throw NOT_FOR_LOOP;
     }
     flush();
     int from = keepFrom >= 0 ? keepFrom : pos;
@@ -907,7 +912,8 @@ final class HttpConnection implements ServerConnection {
     }
     while (!pendingOut.isEmpty()) { // left by the event loop: sent first
       ByteBuffer b = pendingOut.poll();
-      writeSocket(BufferData.create(Arrays.copyOfRange(b.array(), b.arrayOffset() + b.position(), b.arrayOffset() + b.limit())));
+      int from = b.arrayOffset() + b.position();
+      writeSocket(BufferData.create(Arrays.copyOfRange(b.array(), from, from + b.remaining())));
     }
     if (outLen > 0) {
       int n = outLen;
@@ -1009,14 +1015,15 @@ final class HttpConnection implements ServerConnection {
   public void close(boolean interrupt) {
     canRun = false;
     Thread t = thread;
-    if (t != null && (interrupt || idle || inLoopVolatile())) {
+    if (t != null && (interrupt || idle || waitingOnLoop())) {
       t.interrupt();
     }
   }
 
   // ---------------------------------------------------------------- event loop
 
-  private boolean inLoopVolatile() {
+  /** Whether the connection's thread is parked while a loop serves the connection. */
+  private boolean waitingOnLoop() {
     return handBack == 0 && loop != null;
   }
 
@@ -1044,7 +1051,7 @@ final class HttpConnection implements ServerConnection {
       java.util.concurrent.locks.LockSupport.park(this);
       if ((Thread.interrupted() || !canRun) && !releaseAsked) {
         releaseAsked = true;
-        l.execute(this::abortIfInLoop);
+        l.execute(this::abortInLoop);
       }
     }
     inLoop = false;
@@ -1070,6 +1077,7 @@ final class HttpConnection implements ServerConnection {
     return true;
   }
 
+  /** The channel a loop registers (set before the connection is given to the loop). */
   SocketChannel channel() {
     return channel;
   }
@@ -1161,7 +1169,7 @@ final class HttpConnection implements ServerConnection {
       boolean open;
       try {
         open = serveOne();
-      } catch (NeedInput e) {
+      } catch (NotForLoop e) {
         pos = mark;
         keepFrom = -1;
         loop.countHandOff();
@@ -1226,21 +1234,19 @@ final class HttpConnection implements ServerConnection {
     if (released) {
       return;
     }
-    if (!canRun
-        || (!pendingOut.isEmpty() ? now - writeSince > settings.bodyNanos() : now - lastActivity > settings.idleNanos())) {
+    boolean late =
+        pendingOut.isEmpty() ? now - lastActivity > settings.idleNanos() : now - writeSince > settings.bodyNanos();
+    if (!canRun || late) {
       release(LOOP_ABORT);
     }
   }
 
-  /** On the loop's thread: the server is stopping or the connection was closed. */
-  private void abortIfInLoop() {
-    if (!released && key != null) {
-      release(LOOP_ABORT);
-    }
-  }
-
-  /** On the loop's thread, as the loop closes. */
-  void abortInLoop(SelectionKey k) {
+  /**
+   * On the loop's thread (or the caller's, once the loop has stopped: then it has released every
+   * connection already): closes the connection; the server is stopping, Helidon closed the
+   * connection, or the loop closes.
+   */
+  void abortInLoop() {
     if (!released) {
       release(LOOP_ABORT);
     }
