@@ -24,7 +24,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 final class EventLoop implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(EventLoop.class.getName());
-  static final long SWEEP_MILLIS = 200;
+  /** The coarse clock's tick: a finer sweep would read the same time. */
+  static final long SWEEP_MILLIS = Connections.TICK_MILLIS;
 
   private final Selector selector;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -33,7 +34,7 @@ final class EventLoop implements AutoCloseable {
   // connections whose keys were cancelled this round: handed back once the selector forgot them
   private final List<HttpConnection> leaving = new ArrayList<>();
   private volatile boolean closed;
-  // written by the loop's thread only (single writer), read by tests and /stats
+  // written by the loop's thread only (single writer), read by tests
   private volatile long requests;
   private volatile long handOffs;
   private volatile long outputWaits;
@@ -75,9 +76,9 @@ final class EventLoop implements AutoCloseable {
     outputWaits = outputWaits + 1;
   }
 
-  /** Requests served, hand-offs to a thread, responses that waited for the client (see above). */
-  long[] counts() {
-    return new long[] {requests, handOffs, outputWaits};
+  /** What this loop did (see {@link EventLoops.Counts}). */
+  EventLoops.Counts counts() {
+    return new EventLoops.Counts(requests, handOffs, outputWaits);
   }
 
   /** Whether the loop has stopped, or is stopping (it no longer takes connections). */
@@ -117,7 +118,7 @@ final class EventLoop implements AutoCloseable {
           // A busy loop gives up its core after each round with events, so that the threads it
           // shares the cores with (a client on the same machine, connection threads) run between
           // rounds instead of after a whole time slice: p99 at 50 connections 1.7-4.0 ms with the
-          // yield, 4.9-5.2 ms without (perf/RESULTS.md, session 26).
+          // yield, 4.3-5.2 ms without (perf/RESULTS.md, session 26).
           Thread.yield();
         }
         handBack();

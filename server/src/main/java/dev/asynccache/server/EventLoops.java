@@ -35,16 +35,11 @@ final class EventLoops implements AutoCloseable {
 
   /** What the loops did, summed: see {@link Counts}. */
   Counts counts() {
-    long r = 0;
-    long h = 0;
-    long w = 0;
+    Counts sum = new Counts(0, 0, 0);
     for (EventLoop l : loops) {
-      long[] c = l.counts();
-      r += c[0];
-      h += c[1];
-      w += c[2];
+      sum = sum.plus(l.counts());
     }
-    return new Counts(r, h, w);
+    return sum;
   }
 
   /**
@@ -52,7 +47,11 @@ final class EventLoops implements AutoCloseable {
    * @param handOffs connections handed to a thread of their own (a request that did not arrive whole)
    * @param outputWaits responses the client did not take at once (the rest was sent when it could)
    */
-  record Counts(long requests, long handOffs, long outputWaits) {}
+  record Counts(long requests, long handOffs, long outputWaits) {
+    Counts plus(Counts o) {
+      return new Counts(requests + o.requests, handOffs + o.handOffs, outputWaits + o.outputWaits);
+    }
+  }
 
   @Override
   public void close() {

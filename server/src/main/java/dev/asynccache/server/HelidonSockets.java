@@ -44,15 +44,24 @@ final class HelidonSockets {
    * @return its channel, or null
    */
   static @Nullable SocketChannel channelOf(HelidonSocket socket) {
+    return switch (delegate(socket)) {
+      case SocketChannel ch -> ch;
+      case Socket s -> s.getChannel();
+      case null, default -> null;
+    };
+  }
+
+  /** The {@link SocketChannel} or {@link Socket} Helidon's plain socket wraps; null otherwise. */
+  private static @Nullable Object delegate(HelidonSocket socket) {
     try {
       if (NIO != null && socket.getClass() == NioSocket.class) {
-        return (SocketChannel) NIO.get(socket);
+        return NIO.get(socket);
       }
       if (PLAIN != null && socket.getClass() == PlainSocket.class) {
-        return ((Socket) PLAIN.get(socket)).getChannel();
+        return PLAIN.get(socket);
       }
     } catch (RuntimeException e) {
-      // not one of Helidon's plain sockets
+      // not readable: treated as not one of Helidon's plain sockets
     }
     return null;
   }
@@ -65,15 +74,14 @@ final class HelidonSockets {
    */
   static boolean shutdownOutput(HelidonSocket socket) {
     try {
-      if (NIO != null && socket.getClass() == NioSocket.class) {
-        ((SocketChannel) NIO.get(socket)).shutdownOutput();
-        return true;
+      switch (delegate(socket)) {
+        case SocketChannel ch -> ch.shutdownOutput();
+        case Socket s -> s.shutdownOutput();
+        case null, default -> {
+          return false;
+        }
       }
-      if (PLAIN != null && socket.getClass() == PlainSocket.class) {
-        ((Socket) PLAIN.get(socket)).shutdownOutput();
-        return true;
-      }
-      return false;
+      return true;
     } catch (IOException | RuntimeException e) {
       return false; // already closed or reset: nothing left to half-close
     }

@@ -780,6 +780,16 @@ final class HttpConnection implements ServerConnection {
 
   private static final HttpError CLIENT_GONE_ERROR = new HttpError(400, "connection closed mid-request");
 
+  /** The connection's own read buffer (and readData over it), made on the first read. */
+  private byte[] ownReadBuffer() {
+    byte[] rb = readBuf;
+    if (rb == null) {
+      readBuf = rb = new byte[READ_BUFFER];
+      readData = BufferData.create(rb, 0, rb.length);
+    }
+    return rb;
+  }
+
   /** Reads more input, keeping the unparsed bytes; false at the end of the stream. */
   private boolean fill() throws ClientGone {
     if (inLoop) {
@@ -789,13 +799,8 @@ final class HttpConnection implements ServerConnection {
     int from = keepFrom >= 0 ? keepFrom : pos;
     if (from == lim) {
       // Nothing to keep: read into the connection's own buffer (whatever buf was).
-      byte[] rb = readBuf;
-      BufferData rd = readData;
-      if (rb == null || rd == null) {
-        readBuf = rb = new byte[READ_BUFFER];
-        readData = rd = BufferData.create(rb, 0, rb.length);
-      }
-      int n = readInto(rd.reset());
+      byte[] rb = ownReadBuffer();
+      int n = readInto(readData.reset());
       if (n <= 0) {
         return false;
       }
@@ -1128,12 +1133,7 @@ final class HttpConnection implements ServerConnection {
       if (k.isReadable() && pos == lim) {
         ByteBuffer in = loopIn;
         if (in == null) {
-          byte[] rb = readBuf;
-          if (rb == null) {
-            readBuf = rb = new byte[READ_BUFFER];
-            readData = BufferData.create(rb, 0, rb.length);
-          }
-          loopIn = in = ByteBuffer.wrap(rb);
+          loopIn = in = ByteBuffer.wrap(ownReadBuffer());
         }
         in.clear();
         int n = channel.read(in);
